@@ -1,0 +1,34 @@
+//! Limits shared by every session.
+
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+
+/// Bounds that keep a session's memory and latency finite whatever the peer does.
+///
+/// Exceeding one is a typed error ([`crate::Error`]), never a panic or an unbounded queue.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Limits {
+    /// Largest incoming frame or HTTP body accepted, in bytes.
+    pub max_frame_bytes: usize,
+    /// Most requests in flight at once; one more is refused with [`crate::Error::TooManyPending`].
+    pub max_pending_requests: usize,
+    /// Most transmits or events queued and not yet polled by the host.
+    pub max_queued: usize,
+    /// How long a request waits for its response before it resolves with [`crate::Error::Timeout`].
+    pub request_timeout: Duration,
+    /// How many incoming message keys are remembered to drop redeliveries.
+    pub dedupe_window: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_frame_bytes: 4 * 1024 * 1024,
+            max_pending_requests: 1024,
+            max_queued: 65_536,
+            request_timeout: Duration::from_secs(30),
+            dedupe_window: 4096,
+        }
+    }
+}

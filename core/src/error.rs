@@ -1,0 +1,113 @@
+//! The error model shared by every protocol.
+
+use serde::{Deserialize, Serialize};
+
+/// Whether a request cut off by a disconnect may have reached the server.
+///
+/// A write that may have arrived must not be replayed blindly: the app decides (or the protocol's
+/// idempotency key makes a replay safe).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Delivery {
+    /// It never left this client: safe to send again.
+    NotSent,
+    /// It was handed to the transport before the drop: the server may or may not have acted on it.
+    MaybeDelivered,
+}
+
+/// Everything that can go wrong with a request or a frame.
+#[derive(Clone, Debug, PartialEq, thiserror::Error, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Error {
+    /// No answer arrived before the request timeout.
+    #[error("request timed out")]
+    Timeout,
+    /// The connection closed before the answer arrived.
+    #[error("connection closed before the answer arrived ({delivery:?})")]
+    Disconnected {
+        /// Whether the request may have reached the server.
+        delivery: Delivery,
+    },
+    /// Too many requests are already waiting for answers.
+    #[error("too many requests in flight (limit {limit})")]
+    TooManyPending {
+        /// The configured limit.
+        limit: usize,
+    },
+    /// The host has not drained the session's output and the queue is full.
+    #[error("outgoing queue full (limit {limit})")]
+    QueueFull {
+        /// The configured limit.
+        limit: usize,
+    },
+    /// An incoming frame or body is larger than the configured limit.
+    #[error("frame of {size} bytes exceeds the limit of {limit}")]
+    FrameTooLarge {
+        /// Its size in bytes.
+        size: usize,
+        /// The configured limit.
+        limit: usize,
+    },
+    /// A message is longer than the protocol or server allows; refused before sending.
+    #[error("message of {length} characters exceeds the limit of {limit}")]
+    MessageTooLong {
+        /// Its length in characters.
+        length: usize,
+        /// The limit in characters.
+        limit: usize,
+    },
+    /// An argument from the caller cannot be sent as given.
+    #[error("invalid argument: {reason}")]
+    InvalidArgument {
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A frame or body from the server could not be decoded.
+    #[error("invalid frame: {reason}")]
+    InvalidFrame {
+        /// Why decoding failed.
+        reason: String,
+    },
+    /// The server answered with something this request cannot use.
+    #[error("unexpected response: {reason}")]
+    UnexpectedResponse {
+        /// What was expected and what came.
+        reason: String,
+    },
+    /// The session is not connected and cannot queue this.
+    #[error("not connected")]
+    NotConnected,
+    /// Authentication was refused; the session will not proceed without new credentials.
+    #[error("authentication failed: {reason}")]
+    AuthFailed {
+        /// The server's reason.
+        reason: String,
+    },
+    /// The credentials expired: fetch new ones, reconnect and authenticate again.
+    #[error("token expired")]
+    TokenExpired,
+    /// An error code from the TrueConf server.
+    #[error("TrueConf error {0}")]
+    TrueConf(crate::trueconf::ErrorCode),
+    /// The server kept not confirming: the event was resent up to the limit and given up on.
+    #[error("not confirmed after {attempts} attempts")]
+    NotConfirmed {
+        /// How many times it was sent.
+        attempts: u32,
+    },
+    /// The server rejected the event with a warning.
+    #[error("rejected by the server: {message}")]
+    Rejected {
+        /// The server's message.
+        message: String,
+    },
+    /// An HTTP status with no more specific meaning; its number and body are kept.
+    #[error("HTTP status {status}")]
+    Http {
+        /// The status code.
+        status: u16,
+        /// The response body as received.
+        body: String,
+    },
+}

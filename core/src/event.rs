@@ -1,0 +1,234 @@
+//! What a session tells the app, from `poll_event`.
+
+use crate::error::Error;
+use crate::ids::RequestId;
+use crate::model::{Chat, Message, Participant, Role};
+use crate::read_state::ReadState;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// One thing that happened, normalized across protocols.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Event {
+    /// The session is connected and authenticated; queued requests are going out.
+    Connected {
+        /// This client's user id, when the server says.
+        user_id: Option<String>,
+        /// The server's id for this connection, when it gives one.
+        connection_id: Option<String>,
+    },
+    /// The connection closed; pending requests were resolved with [`Error::Disconnected`].
+    Disconnected {
+        /// Why, as the host or the session said.
+        reason: String,
+    },
+    /// The session judged the connection dead (no keep-alive answer) and asked the host to close it.
+    ConnectionDead {
+        /// What was not answered in time.
+        reason: String,
+    },
+    /// The credentials expired: get a new token, reconnect and authenticate again.
+    TokenExpired,
+    /// Authentication was refused: nothing more will be sent on this connection.
+    AuthFailed {
+        /// The error from the server.
+        error: Error,
+    },
+    /// The answer to request `request`, or why there will be none.
+    Response {
+        /// The id the command returned.
+        request: RequestId,
+        /// The typed answer or the error.
+        result: Result<Reply, Error>,
+    },
+    /// A message this client sent was confirmed by the server (tada `server.confirm`, Talk 201).
+    Delivered {
+        /// The id the send command returned.
+        request: RequestId,
+        /// The message's protocol id.
+        message_id: Option<String>,
+    },
+    /// A chat appeared (created by someone, or this user was added).
+    ChatCreated {
+        /// The chat.
+        chat: Chat,
+    },
+    /// A chat's description changed.
+    ChatUpdated {
+        /// The chat as now described; `raw` holds exactly what changed.
+        chat: Chat,
+    },
+    /// A chat was deleted or this user lost access to it.
+    ChatRemoved {
+        /// Its id.
+        chat_id: String,
+    },
+    /// A chat's history was cleared.
+    HistoryCleared {
+        /// The chat.
+        chat_id: String,
+        /// Whether for every participant.
+        for_all: bool,
+    },
+    /// Someone joined a chat.
+    ParticipantAdded {
+        /// The chat.
+        chat_id: String,
+        /// Who joined.
+        user_id: String,
+        /// Their role, when given.
+        role: Option<Role>,
+        /// Who added them, when given.
+        by: Option<String>,
+        /// When, in Unix milliseconds, when given.
+        timestamp_ms: Option<i64>,
+    },
+    /// Someone left or was removed from a chat.
+    ParticipantRemoved {
+        /// The chat.
+        chat_id: String,
+        /// Who left.
+        user_id: String,
+        /// Who removed them, when given.
+        by: Option<String>,
+        /// When, in Unix milliseconds, when given.
+        timestamp_ms: Option<i64>,
+    },
+    /// A participant's role changed.
+    ParticipantRoleChanged {
+        /// The chat.
+        chat_id: String,
+        /// Whose role.
+        user_id: String,
+        /// The new role.
+        role: Option<Role>,
+        /// When, in Unix milliseconds, when given.
+        timestamp_ms: Option<i64>,
+    },
+    /// A new message arrived (delivered once, even when the server redelivers).
+    MessageReceived {
+        /// The message.
+        message: Message,
+    },
+    /// A message was edited.
+    MessageEdited {
+        /// The message as now.
+        message: Message,
+    },
+    /// A message was deleted.
+    MessageRemoved {
+        /// The chat, when known.
+        chat_id: Option<String>,
+        /// The message's id.
+        message_id: String,
+        /// Who removed it, when given.
+        by: Option<String>,
+    },
+    /// A chat's read state changed (unread count, read marker).
+    ReadStateChanged {
+        /// The chat.
+        chat_id: String,
+        /// The whole state after the change.
+        state: ReadState,
+    },
+    /// A frame or body could not be decoded; it is kept here with the reason. The session goes on.
+    ProtocolError {
+        /// The text as received (truncated past 64 KiB).
+        raw: String,
+        /// Why it was rejected.
+        reason: String,
+    },
+    /// The server warned about something this client sent (tada `server.warning`).
+    Warning {
+        /// The server's message.
+        message: String,
+        /// What this client sent, as echoed by the server.
+        original: Value,
+    },
+    /// A well-formed frame this version does not know (method, event or shape), kept whole.
+    Unknown {
+        /// The method or event name, when there is one.
+        name: Option<String>,
+        /// The frame as received.
+        raw: Value,
+    },
+}
+
+/// The typed answer to a request.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Reply {
+    /// Authenticated.
+    Authenticated {
+        /// This client's user id.
+        user_id: Option<String>,
+        /// The server's id for this connection.
+        connection_id: Option<String>,
+    },
+    /// A chat was created or returned by id (`chatId`).
+    ChatId {
+        /// Its id.
+        chat_id: String,
+    },
+    /// A chat changed at a server time (`editChatTitle`).
+    ChatChanged {
+        /// Its id.
+        chat_id: String,
+        /// When, in Unix milliseconds, when given.
+        timestamp_ms: Option<i64>,
+    },
+    /// One chat.
+    Chat {
+        /// The chat.
+        chat: Chat,
+    },
+    /// A page of chats.
+    Chats {
+        /// The chats.
+        chats: Vec<Chat>,
+    },
+    /// One participant.
+    Participant {
+        /// The participant.
+        participant: Participant,
+    },
+    /// A page of participants.
+    Participants {
+        /// The participants.
+        participants: Vec<Participant>,
+    },
+    /// A yes/no answer (`hasChatParticipant`).
+    Bool {
+        /// The answer.
+        value: bool,
+    },
+    /// A message was accepted by the server.
+    MessageSent {
+        /// The chat.
+        chat_id: Option<String>,
+        /// The message's protocol id.
+        message_id: String,
+        /// When, in Unix milliseconds, when given.
+        timestamp_ms: Option<i64>,
+    },
+    /// One message.
+    Message {
+        /// The message.
+        message: Message,
+    },
+    /// A page of messages, oldest first.
+    Messages {
+        /// The messages.
+        messages: Vec<Message>,
+    },
+    /// Success with nothing to return.
+    Empty,
+    /// A payload kept as received (a raw request, or a shape this version does not know).
+    Raw {
+        /// The payload.
+        payload: Value,
+    },
+}

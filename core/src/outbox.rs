@@ -1,0 +1,66 @@
+//! The bounded queues between a session and its host.
+
+use crate::error::Error;
+use crate::event::Event;
+use crate::transmit::Transmit;
+use std::collections::VecDeque;
+
+/// Transmits and events waiting for `poll_transmit` / `poll_event`.
+///
+/// Bounded so a host that stops polling gets [`Error::QueueFull`] instead of unbounded memory.
+#[derive(Debug, Default)]
+pub struct Outbox {
+    limit: usize,
+    transmits: VecDeque<Transmit>,
+    events: VecDeque<Event>,
+}
+
+impl Outbox {
+    /// Empty queues of at most `limit` entries each.
+    pub fn new(limit: usize) -> Self {
+        Outbox {
+            limit,
+            ..Default::default()
+        }
+    }
+
+    /// Whether one more transmit fits.
+    pub fn has_room(&self) -> bool {
+        self.transmits.len() < self.limit
+    }
+
+    /// Queues a transmit, or refuses at the limit.
+    pub fn transmit(&mut self, t: Transmit) -> Result<(), Error> {
+        if !self.has_room() {
+            return Err(Error::QueueFull { limit: self.limit });
+        }
+        self.transmits.push_back(t);
+        Ok(())
+    }
+
+    /// Queues a text frame, or refuses at the limit.
+    pub fn frame(&mut self, text: String) -> Result<(), Error> {
+        self.transmit(Transmit::Frame { text })
+    }
+
+    /// Queues an event. Events are never dropped: a full queue still takes it, because losing a
+    /// message is worse than memory; the host that never polls is the one to fix.
+    pub fn event(&mut self, e: Event) {
+        self.events.push_back(e);
+    }
+
+    /// Next transmit for the host.
+    pub fn poll_transmit(&mut self) -> Option<Transmit> {
+        self.transmits.pop_front()
+    }
+
+    /// Next event for the app.
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.events.pop_front()
+    }
+
+    /// Drops queued transmits (the connection they were meant for closed); returns them.
+    pub fn take_transmits(&mut self) -> Vec<Transmit> {
+        self.transmits.drain(..).collect()
+    }
+}

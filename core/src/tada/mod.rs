@@ -1,0 +1,1 @@
+//! tada.team messenger over WebSocket (`/messaging/{team}`).

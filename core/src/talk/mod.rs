@@ -1,0 +1,1 @@
+//! Nextcloud Talk chat over HTTPS (OCS REST API).
