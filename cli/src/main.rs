@@ -1,1 +1,38 @@
-fn main() {}
+//! `chatwire`: the command users run to inspect captures (`decode`), talk to servers (`connect`)
+//! and run the protocol simulator (`sim`).
+
+mod decode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use std::process::ExitCode;
+
+/// chatwire — one client core for TrueConf, tada.team and Nextcloud Talk chat.
+#[derive(Parser, Debug)]
+#[command(name = "chatwire", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// The subcommands.
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Decode frames, one per line on stdin, and print one JSON line per frame.
+    Decode(decode::Args),
+}
+
+/// The protocols chatwire speaks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Protocol {
+    /// TrueConf Chatbot API (WebSocket, json.v1).
+    Trueconf,
+    /// tada.team messenger (WebSocket).
+    Tada,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Decode(args) => decode::run(args),
+    }
+}

@@ -2,6 +2,7 @@
 
 use crate::error::Error;
 use crate::event::Event;
+use crate::ids::RequestId;
 use crate::transmit::Transmit;
 use std::collections::VecDeque;
 
@@ -11,7 +12,7 @@ use std::collections::VecDeque;
 #[derive(Debug, Default)]
 pub struct Outbox {
     limit: usize,
-    transmits: VecDeque<Transmit>,
+    transmits: VecDeque<(Transmit, Option<RequestId>)>,
     events: VecDeque<Event>,
 }
 
@@ -34,8 +35,26 @@ impl Outbox {
         if !self.has_room() {
             return Err(Error::QueueFull { limit: self.limit });
         }
-        self.transmits.push_back(t);
+        self.transmits.push_back((t, None));
         Ok(())
+    }
+
+    /// Queues the frame carrying request `id`, or refuses at the limit. The id comes back from
+    /// [`Outbox::poll_transmit_with_id`] so the session learns exactly when it left, which decides
+    /// whether a disconnect means "maybe delivered" or "not sent".
+    pub fn request_frame(&mut self, text: String, id: RequestId) -> Result<(), Error> {
+        if !self.has_room() {
+            return Err(Error::QueueFull { limit: self.limit });
+        }
+        self.transmits
+            .push_back((Transmit::Frame { text }, Some(id)));
+        Ok(())
+    }
+
+    /// Queues a protocol control frame (an ack) even at the limit: refusing it would make the
+    /// server redeliver, which costs more than one frame of memory.
+    pub fn control_frame(&mut self, text: String) {
+        self.transmits.push_back((Transmit::Frame { text }, None));
     }
 
     /// Queues a text frame, or refuses at the limit.
@@ -49,8 +68,18 @@ impl Outbox {
         self.events.push_back(e);
     }
 
+    /// Queues a close request even at the limit (the session gave up on the connection).
+    pub fn control_frame_close(&mut self, reason: String) {
+        self.transmits.push_back((Transmit::Close { reason }, None));
+    }
+
     /// Next transmit for the host.
     pub fn poll_transmit(&mut self) -> Option<Transmit> {
+        self.transmits.pop_front().map(|(t, _)| t)
+    }
+
+    /// Next transmit for the host, with the request id it carries, if any.
+    pub fn poll_transmit_with_id(&mut self) -> Option<(Transmit, Option<RequestId>)> {
         self.transmits.pop_front()
     }
 
@@ -60,7 +89,7 @@ impl Outbox {
     }
 
     /// Drops queued transmits (the connection they were meant for closed); returns them.
-    pub fn take_transmits(&mut self) -> Vec<Transmit> {
+    pub fn take_transmits(&mut self) -> Vec<(Transmit, Option<RequestId>)> {
         self.transmits.drain(..).collect()
     }
 }

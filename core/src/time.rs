@@ -7,7 +7,9 @@ use std::time::Duration;
 ///
 /// The host chooses the epoch (process start, `performance.now()`, a test's zero); the core only
 /// compares and adds, so any monotonic source works and tests run on a virtual clock.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 #[serde(transparent)]
 pub struct Timestamp(pub u64);
 
@@ -23,8 +25,14 @@ impl Timestamp {
     }
 
     /// This instant plus `d`, saturating instead of overflowing (a far deadline is still a deadline).
+    // Not `ops::Add`: that trait's contract is to panic on overflow in debug builds, and a
+    // deadline computed from a host-supplied time must never panic.
+    #[allow(clippy::should_implement_trait)]
     pub fn add(self, d: Duration) -> Self {
-        Timestamp(self.0.saturating_add(d.as_millis().min(u64::MAX as u128) as u64))
+        Timestamp(
+            self.0
+                .saturating_add(d.as_millis().min(u64::MAX as u128) as u64),
+        )
     }
 
     /// Time elapsed since `earlier`, zero if `earlier` is in the future.

@@ -1,5 +1,22 @@
 //! TrueConf Chatbot API over WebSocket (`json.v1`).
+//!
+//! Open the WebSocket at [`WEBSOCKET_PATH`] with subprotocol [`SUBPROTOCOL`], then call
+//! `handle_connected`: the session authenticates with the JWT from [`Config`] (obtained from
+//! [`TOKEN_PATH`]) before anything else goes out.
 
+mod config;
+mod envelope;
 mod error_code;
+mod inspect;
+mod notification;
+mod request;
+mod session;
+pub mod wire;
 
+pub use config::{Config, MAX_TEXT_CHARS, SUBPROTOCOL, TOKEN_PATH, WEBSOCKET_PATH};
+pub use envelope::{chat_kind, decode_chat, decode_envelope, decode_participant, envelope_type};
 pub use error_code::ErrorCode;
+pub use inspect::inspect;
+pub use notification::Notification;
+pub use request::Request;
+pub use session::{Session, Snapshot};

@@ -1,0 +1,68 @@
+//! `chatwire decode`: frames in, one JSON verdict per frame out.
+
+use crate::Protocol;
+use chatwire::{Direction, Inspection};
+use clap::ValueEnum;
+use serde_json::json;
+use std::io::{self, BufRead, Write};
+use std::process::ExitCode;
+
+/// Which way the frames travelled.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Dir {
+    /// Server to client (the default).
+    In,
+    /// Client to server.
+    Out,
+}
+
+/// Arguments of `chatwire decode`.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Protocol of the frames.
+    #[arg(long, value_enum)]
+    protocol: Protocol,
+    /// Direction of the frames.
+    #[arg(long, value_enum, default_value = "in")]
+    direction: Dir,
+}
+
+/// Decodes stdin line by line. Bad frames are reported per line and do not change the exit code
+/// (a capture with a few broken frames is still worth reading); only I/O failure exits non-zero.
+pub fn run(args: Args) -> ExitCode {
+    let direction = match args.direction {
+        Dir::In => Direction::In,
+        Dir::Out => Direction::Out,
+    };
+    let stdin = io::stdin();
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    for line in stdin.lock().lines() {
+        let line = match line {
+            Ok(line) => line,
+            Err(e) => {
+                eprintln!("chatwire decode: cannot read stdin: {e}");
+                return ExitCode::from(1);
+            }
+        };
+        if line.trim().is_empty() {
+            continue;
+        }
+        let verdict = match inspect(args.protocol, &line, direction) {
+            Ok(i) => json!({"ok": true, "kind": i.kind, "name": i.name, "ack": i.ack}),
+            Err(reason) => json!({"ok": false, "error": reason}),
+        };
+        if writeln!(out, "{verdict}").is_err() {
+            // stdout closed (piped into `head`): nothing more to say.
+            return ExitCode::SUCCESS;
+        }
+    }
+    let _ = out.flush();
+    ExitCode::SUCCESS
+}
+
+fn inspect(protocol: Protocol, line: &str, direction: Direction) -> Result<Inspection, String> {
+    match protocol {
+        Protocol::Trueconf => chatwire::trueconf::inspect(line, direction),
+        Protocol::Tada => Err("tada decoding is not built into this version".into()),
+    }
+}

@@ -1,0 +1,158 @@
+//! Server notifications (server-initiated `type: 1` requests), typed.
+
+use super::envelope::{decode_chat, decode_envelope};
+use crate::json::{field_bool, field_int, field_str, unix_millis};
+use crate::model::{Chat, Message, Role};
+use serde_json::Value;
+
+/// A notification from the server.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum Notification {
+    /// `createP2PChat` / `createGroupChat` / `createChannel` / `createFavoritesChat`.
+    ChatCreated(Chat),
+    /// `editChatTitle`.
+    TitleChanged {
+        /// The chat.
+        chat_id: String,
+        /// New title.
+        title: Option<String>,
+    },
+    /// `editChatAvatar`.
+    AvatarChanged {
+        /// The chat.
+        chat_id: String,
+        /// New picture, `None` when removed.
+        avatar_url: Option<String>,
+    },
+    /// `clearHistory`.
+    HistoryCleared {
+        /// The chat.
+        chat_id: String,
+        /// For every participant.
+        for_all: bool,
+    },
+    /// `removeChat`.
+    ChatRemoved {
+        /// The chat.
+        chat_id: String,
+    },
+    /// `addChatParticipant`.
+    ParticipantAdded {
+        /// The chat.
+        chat_id: String,
+        /// Who joined.
+        user_id: String,
+        /// Their role.
+        role: Option<Role>,
+        /// Who added them.
+        by: Option<String>,
+        /// When (Unix ms).
+        timestamp_ms: Option<i64>,
+    },
+    /// `removedChatParticipant` (the server's spelling; `removeChatParticipant` accepted too).
+    ParticipantRemoved {
+        /// The chat.
+        chat_id: String,
+        /// Who left.
+        user_id: String,
+        /// Who removed them.
+        by: Option<String>,
+        /// When (Unix ms).
+        timestamp_ms: Option<i64>,
+    },
+    /// `changeParticipantRole`.
+    RoleChanged {
+        /// The chat.
+        chat_id: String,
+        /// Whose role.
+        user_id: String,
+        /// New role.
+        role: Option<Role>,
+        /// When (Unix ms).
+        timestamp_ms: Option<i64>,
+    },
+    /// `sendMessage`: a new message.
+    MessageReceived(Message),
+    /// `editMessage`.
+    MessageEdited(Message),
+    /// `removeMessage`.
+    MessageRemoved {
+        /// The chat, when given.
+        chat_id: Option<String>,
+        /// The message.
+        message_id: String,
+        /// Who removed it.
+        by: Option<String>,
+    },
+    /// A method this version does not know.
+    Unknown,
+}
+
+/// Decodes the notification `method` with `payload`; `me` marks own messages.
+pub fn decode(method: &str, payload: &Value, me: Option<&str>) -> Result<Notification, String> {
+    let need = |key: &str| {
+        field_str(payload, key).ok_or_else(|| format!("{method} notification without {key}"))
+    };
+    let by = |key: &str| payload.get(key).and_then(|a| field_str(a, "id"));
+    let when = || field_int(payload, "timestamp").map(unix_millis);
+    Ok(match method {
+        "createP2PChat" | "createGroupChat" | "createChannel" | "createFavoritesChat" => {
+            Notification::ChatCreated(
+                decode_chat(payload, me).ok_or_else(|| format!("{method} without chatId"))?,
+            )
+        }
+        "editChatTitle" => Notification::TitleChanged {
+            chat_id: need("chatId")?,
+            title: field_str(payload, "title"),
+        },
+        "editChatAvatar" => Notification::AvatarChanged {
+            chat_id: need("chatId")?,
+            avatar_url: field_str(payload, "avatarUrl"),
+        },
+        "clearHistory" => Notification::HistoryCleared {
+            chat_id: need("chatId")?,
+            for_all: field_bool(payload, "forAll").unwrap_or(false),
+        },
+        "removeChat" => Notification::ChatRemoved {
+            chat_id: need("chatId")?,
+        },
+        "addChatParticipant" => Notification::ParticipantAdded {
+            chat_id: need("chatId")?,
+            user_id: need("userId")?,
+            role: payload
+                .get("userRole")
+                .or_else(|| payload.get("role"))
+                .and_then(Role::from_json),
+            by: by("addedBy"),
+            timestamp_ms: when(),
+        },
+        "removedChatParticipant" | "removeChatParticipant" => Notification::ParticipantRemoved {
+            chat_id: need("chatId")?,
+            user_id: need("userId")?,
+            by: by("removedBy"),
+            timestamp_ms: when(),
+        },
+        "changeParticipantRole" => Notification::RoleChanged {
+            chat_id: need("chatId")?,
+            user_id: need("userId")?,
+            role: payload.get("role").and_then(Role::from_json),
+            timestamp_ms: when(),
+        },
+        "sendMessage" => Notification::MessageReceived(
+            decode_envelope(payload, None, me).ok_or("sendMessage without messageId")?,
+        ),
+        "editMessage" => Notification::MessageEdited({
+            let mut m =
+                decode_envelope(payload, None, me).ok_or("editMessage without messageId")?;
+            m.edited = true;
+            m
+        }),
+        "removeMessage" => Notification::MessageRemoved {
+            chat_id: field_str(payload, "chatId"),
+            message_id: need("messageId")?,
+            by: by("removedBy"),
+        },
+        _ => Notification::Unknown,
+    })
+}

@@ -1,0 +1,597 @@
+//! Every request a TrueConf client can make, typed, with its encoder and response decoder.
+
+use super::envelope::{decode_chat, decode_envelope, decode_participant};
+use crate::error::Error;
+use crate::event::Reply;
+use crate::json::{field_int, field_str, unix_millis};
+use crate::model::Role;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Map, Value};
+
+/// A TrueConf client request.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "method", rename_all = "camelCase")]
+#[non_exhaustive]
+pub enum Request {
+    /// `auth`: must be the first request on a connection.
+    Auth {
+        /// The JWT (never serialized or printed).
+        #[serde(skip)]
+        token: crate::secret::Secret,
+        /// Deliver messages that arrived while offline.
+        receive_unread: Option<bool>,
+    },
+    /// `createP2PChat`.
+    CreateP2pChat {
+        /// The other user's TrueConf ID.
+        user_id: String,
+    },
+    /// `createGroupChat`.
+    CreateGroupChat {
+        /// Chat title.
+        title: String,
+    },
+    /// `createChannel`.
+    CreateChannel {
+        /// Channel title.
+        title: String,
+    },
+    /// `createFavoritesChat`.
+    CreateFavoritesChat,
+    /// `editChatTitle`.
+    EditChatTitle {
+        /// The chat.
+        chat_id: String,
+        /// New title.
+        title: String,
+    },
+    /// `editChatAvatar`; `None` removes the picture.
+    EditChatAvatar {
+        /// The chat.
+        chat_id: String,
+        /// Id of the uploaded image file.
+        temporal_file_id: Option<String>,
+    },
+    /// `clearHistory`.
+    ClearHistory {
+        /// The chat.
+        chat_id: String,
+        /// Clear for every participant.
+        for_all: bool,
+    },
+    /// `removeChat`.
+    RemoveChat {
+        /// The chat.
+        chat_id: String,
+    },
+    /// `addChatParticipant`.
+    AddChatParticipant {
+        /// The chat.
+        chat_id: String,
+        /// The user to add.
+        user_id: String,
+        /// Let them see earlier messages.
+        display_history: Option<bool>,
+    },
+    /// `removeChatParticipant`.
+    RemoveChatParticipant {
+        /// The chat.
+        chat_id: String,
+        /// The user to remove.
+        user_id: String,
+        /// Also clear the chat.
+        clear_history: Option<bool>,
+    },
+    /// `changeParticipantRole`.
+    ChangeParticipantRole {
+        /// The chat.
+        chat_id: String,
+        /// Whose role.
+        user_id: String,
+        /// The new role.
+        role: Role,
+    },
+    /// `getChatByID`.
+    GetChatById {
+        /// The chat.
+        chat_id: String,
+    },
+    /// `getChats`.
+    GetChats {
+        /// Page size.
+        count: u32,
+        /// Page number, from 1.
+        page: u32,
+    },
+    /// `getChatParticipant`.
+    GetChatParticipant {
+        /// The chat.
+        chat_id: String,
+        /// The user.
+        user_id: String,
+    },
+    /// `getChatParticipants`.
+    GetChatParticipants {
+        /// The chat.
+        chat_id: String,
+        /// Page size.
+        page_size: u32,
+        /// Page number.
+        page_number: u32,
+    },
+    /// `hasChatParticipant` (deprecated by the server in 5.5.3; still answered).
+    HasChatParticipant {
+        /// The chat.
+        chat_id: String,
+        /// The user.
+        user_id: String,
+    },
+    /// `sendMessage`.
+    SendMessage {
+        /// The chat.
+        chat_id: String,
+        /// The text (at most 4096 characters).
+        text: String,
+        /// `text`, `markdown` or `html`.
+        parse_mode: Option<String>,
+        /// The message this one answers.
+        reply_message_id: Option<String>,
+    },
+    /// `editMessage`.
+    EditMessage {
+        /// The message.
+        message_id: String,
+        /// New text.
+        text: String,
+        /// Formatting mode.
+        parse_mode: Option<String>,
+    },
+    /// `removeMessage`.
+    RemoveMessage {
+        /// The message.
+        message_id: String,
+        /// Remove for every participant.
+        for_all: bool,
+    },
+    /// `forwardMessage`.
+    ForwardMessage {
+        /// The chat to forward to.
+        chat_id: String,
+        /// The message to forward.
+        message_id: String,
+    },
+    /// `getChatHistory`.
+    GetChatHistory {
+        /// The chat.
+        chat_id: String,
+        /// How many messages.
+        count: u32,
+        /// Start below this message (newest when absent).
+        from_message_id: Option<String>,
+    },
+    /// `getMessageById`.
+    GetMessageById {
+        /// The message.
+        message_id: String,
+    },
+    /// Any method, for what this version does not type; the answer comes as [`Reply::Raw`].
+    Raw {
+        /// The method name.
+        name: String,
+        /// Its payload.
+        payload: Option<Value>,
+    },
+}
+
+fn obj(pairs: &[(&str, Value)]) -> Value {
+    let mut map = Map::new();
+    for (k, v) in pairs {
+        if !v.is_null() {
+            map.insert((*k).to_string(), v.clone());
+        }
+    }
+    Value::Object(map)
+}
+
+impl Request {
+    /// The method name on the wire.
+    pub fn method(&self) -> &str {
+        match self {
+            Request::Auth { .. } => "auth",
+            Request::CreateP2pChat { .. } => "createP2PChat",
+            Request::CreateGroupChat { .. } => "createGroupChat",
+            Request::CreateChannel { .. } => "createChannel",
+            Request::CreateFavoritesChat => "createFavoritesChat",
+            Request::EditChatTitle { .. } => "editChatTitle",
+            Request::EditChatAvatar { .. } => "editChatAvatar",
+            Request::ClearHistory { .. } => "clearHistory",
+            Request::RemoveChat { .. } => "removeChat",
+            Request::AddChatParticipant { .. } => "addChatParticipant",
+            Request::RemoveChatParticipant { .. } => "removeChatParticipant",
+            Request::ChangeParticipantRole { .. } => "changeParticipantRole",
+            Request::GetChatById { .. } => "getChatByID",
+            Request::GetChats { .. } => "getChats",
+            Request::GetChatParticipant { .. } => "getChatParticipant",
+            Request::GetChatParticipants { .. } => "getChatParticipants",
+            Request::HasChatParticipant { .. } => "hasChatParticipant",
+            Request::SendMessage { .. } => "sendMessage",
+            Request::EditMessage { .. } => "editMessage",
+            Request::RemoveMessage { .. } => "removeMessage",
+            Request::ForwardMessage { .. } => "forwardMessage",
+            Request::GetChatHistory { .. } => "getChatHistory",
+            Request::GetMessageById { .. } => "getMessageById",
+            Request::Raw { name, .. } => name,
+        }
+    }
+
+    /// Whether the server changes state when it acts on this request: such a request cut off by
+    /// a disconnect is reported "maybe delivered" and never replayed blindly.
+    pub fn is_write(&self) -> bool {
+        !matches!(
+            self,
+            Request::Auth { .. }
+                | Request::GetChatById { .. }
+                | Request::GetChats { .. }
+                | Request::GetChatParticipant { .. }
+                | Request::GetChatParticipants { .. }
+                | Request::HasChatParticipant { .. }
+                | Request::GetChatHistory { .. }
+                | Request::GetMessageById { .. }
+        )
+    }
+
+    /// The `payload` object, or `None` for methods sent without one.
+    pub fn payload(&self) -> Option<Value> {
+        let s = |v: &str| Value::from(v);
+        let opt = |v: &Option<String>| v.as_deref().map(Value::from).unwrap_or(Value::Null);
+        let content = |text: &str, mode: &Option<String>| json!({"text": text, "parseMode": mode.as_deref().unwrap_or("text")});
+        Some(match self {
+            Request::Auth {
+                token,
+                receive_unread,
+            } => obj(&[
+                ("token", s(token.expose())),
+                ("tokenType", s("JWT")),
+                ("receiveUnread", json!(receive_unread)),
+            ]),
+            Request::CreateP2pChat { user_id } => obj(&[("userId", s(user_id))]),
+            // The seed spec shows `name`; the official clients and the server take `title`, as
+            // createChannel does. Sending `name` creates an untitled chat on real servers.
+            Request::CreateGroupChat { title } | Request::CreateChannel { title } => {
+                obj(&[("title", s(title))])
+            }
+            Request::CreateFavoritesChat => return None,
+            Request::EditChatTitle { chat_id, title } => {
+                obj(&[("chatId", s(chat_id)), ("title", s(title))])
+            }
+            Request::EditChatAvatar {
+                chat_id,
+                temporal_file_id,
+            } => {
+                // `temporalFileId: null` is how the picture is removed: keep the explicit null.
+                json!({"chatId": chat_id, "temporalFileId": temporal_file_id})
+            }
+            Request::ClearHistory { chat_id, for_all } => {
+                json!({"chatId": chat_id, "forAll": for_all})
+            }
+            Request::RemoveChat { chat_id } | Request::GetChatById { chat_id } => {
+                obj(&[("chatId", s(chat_id))])
+            }
+            Request::AddChatParticipant {
+                chat_id,
+                user_id,
+                display_history,
+            } => obj(&[
+                ("chatId", s(chat_id)),
+                ("userId", s(user_id)),
+                ("displayHistory", json!(display_history)),
+            ]),
+            Request::RemoveChatParticipant {
+                chat_id,
+                user_id,
+                clear_history,
+            } => obj(&[
+                ("chatId", s(chat_id)),
+                ("userId", s(user_id)),
+                ("clearHistory", json!(clear_history)),
+            ]),
+            Request::ChangeParticipantRole {
+                chat_id,
+                user_id,
+                role,
+            } => obj(&[
+                ("chatId", s(chat_id)),
+                ("userId", s(user_id)),
+                ("role", role.to_json()),
+            ]),
+            Request::GetChats { count, page } => json!({"count": count, "page": page}),
+            Request::GetChatParticipant { chat_id, user_id }
+            | Request::HasChatParticipant { chat_id, user_id } => {
+                obj(&[("chatId", s(chat_id)), ("userId", s(user_id))])
+            }
+            Request::GetChatParticipants {
+                chat_id,
+                page_size,
+                page_number,
+            } => json!({"chatId": chat_id, "pageSize": page_size, "pageNumber": page_number}),
+            Request::SendMessage {
+                chat_id,
+                text,
+                parse_mode,
+                reply_message_id,
+            } => obj(&[
+                ("chatId", s(chat_id)),
+                ("content", content(text, parse_mode)),
+                ("replyMessageId", opt(reply_message_id)),
+            ]),
+            Request::EditMessage {
+                message_id,
+                text,
+                parse_mode,
+            } => obj(&[
+                ("messageId", s(message_id)),
+                ("content", content(text, parse_mode)),
+            ]),
+            Request::RemoveMessage {
+                message_id,
+                for_all,
+            } => json!({"messageId": message_id, "forAll": for_all}),
+            Request::ForwardMessage {
+                chat_id,
+                message_id,
+            } => obj(&[("chatId", s(chat_id)), ("messageId", s(message_id))]),
+            Request::GetChatHistory {
+                chat_id,
+                count,
+                from_message_id,
+            } => obj(&[
+                ("chatId", s(chat_id)),
+                ("count", json!(count)),
+                ("fromMessageId", opt(from_message_id)),
+            ]),
+            Request::GetMessageById { message_id } => obj(&[("messageId", s(message_id))]),
+            Request::Raw { payload, .. } => return payload.clone(),
+        })
+    }
+
+    /// Reads a request as it appears on the wire (`method` + `payload`), leniently: the seed's
+    /// `name` for createGroupChat is accepted beside `title`. Unknown methods become
+    /// [`Request::Raw`]; a known method missing a required field is an error.
+    pub fn from_wire(method: &str, payload: &Value) -> Result<Request, String> {
+        let req =
+            |key: &str| field_str(payload, key).ok_or_else(|| format!("{method} without {key}"));
+        let opt = |key: &str| field_str(payload, key);
+        let flag = |key: &str| crate::json::field_bool(payload, key);
+        let num = |key: &str, default: u32| {
+            field_int(payload, key)
+                .and_then(|n| u32::try_from(n).ok())
+                .unwrap_or(default)
+        };
+        let content = payload.get("content").cloned().unwrap_or(Value::Null);
+        let text =
+            || field_str(&content, "text").ok_or_else(|| format!("{method} without content.text"));
+        Ok(match method {
+            "auth" => Request::Auth {
+                token: crate::secret::Secret::new(req("token")?),
+                receive_unread: flag("receiveUnread"),
+            },
+            "createP2PChat" => Request::CreateP2pChat {
+                user_id: req("userId")?,
+            },
+            "createGroupChat" => Request::CreateGroupChat {
+                title: opt("title")
+                    .or_else(|| opt("name"))
+                    .ok_or("createGroupChat without title")?,
+            },
+            "createChannel" => Request::CreateChannel {
+                title: req("title")?,
+            },
+            "createFavoritesChat" => Request::CreateFavoritesChat,
+            "editChatTitle" => Request::EditChatTitle {
+                chat_id: req("chatId")?,
+                title: req("title")?,
+            },
+            "editChatAvatar" => Request::EditChatAvatar {
+                chat_id: req("chatId")?,
+                temporal_file_id: opt("temporalFileId"),
+            },
+            "clearHistory" => Request::ClearHistory {
+                chat_id: req("chatId")?,
+                for_all: flag("forAll").unwrap_or(false),
+            },
+            "removeChat" => Request::RemoveChat {
+                chat_id: req("chatId")?,
+            },
+            "addChatParticipant" => Request::AddChatParticipant {
+                chat_id: req("chatId")?,
+                user_id: req("userId")?,
+                display_history: flag("displayHistory"),
+            },
+            "removeChatParticipant" => Request::RemoveChatParticipant {
+                chat_id: req("chatId")?,
+                user_id: req("userId")?,
+                clear_history: flag("clearHistory"),
+            },
+            "changeParticipantRole" => Request::ChangeParticipantRole {
+                chat_id: req("chatId")?,
+                user_id: req("userId")?,
+                role: payload
+                    .get("role")
+                    .and_then(Role::from_json)
+                    .ok_or("changeParticipantRole without role")?,
+            },
+            "getChatByID" => Request::GetChatById {
+                chat_id: req("chatId")?,
+            },
+            "getChats" => Request::GetChats {
+                count: num("count", 10),
+                page: num("page", 1),
+            },
+            "getChatParticipant" => Request::GetChatParticipant {
+                chat_id: req("chatId")?,
+                user_id: req("userId")?,
+            },
+            "getChatParticipants" => Request::GetChatParticipants {
+                chat_id: req("chatId")?,
+                page_size: num("pageSize", 100),
+                page_number: num("pageNumber", 1),
+            },
+            "hasChatParticipant" => Request::HasChatParticipant {
+                chat_id: req("chatId")?,
+                user_id: req("userId")?,
+            },
+            "sendMessage" => Request::SendMessage {
+                chat_id: req("chatId")?,
+                text: text()?,
+                parse_mode: field_str(&content, "parseMode"),
+                reply_message_id: opt("replyMessageId"),
+            },
+            "editMessage" => Request::EditMessage {
+                message_id: req("messageId")?,
+                text: text()?,
+                parse_mode: field_str(&content, "parseMode"),
+            },
+            "removeMessage" => Request::RemoveMessage {
+                message_id: req("messageId")?,
+                for_all: flag("forAll").unwrap_or(false),
+            },
+            "forwardMessage" => Request::ForwardMessage {
+                chat_id: req("chatId")?,
+                message_id: req("messageId")?,
+            },
+            "getChatHistory" => Request::GetChatHistory {
+                chat_id: req("chatId")?,
+                count: num("count", 50),
+                from_message_id: opt("fromMessageId"),
+            },
+            "getMessageById" => Request::GetMessageById {
+                message_id: req("messageId")?,
+            },
+            other => Request::Raw {
+                name: other.to_string(),
+                payload: (!payload.is_null()).then(|| payload.clone()),
+            },
+        })
+    }
+
+    /// The request frame with id `id`.
+    pub fn encode(&self, id: u32) -> String {
+        let mut frame = json!({"type": 1, "id": id, "method": self.method()});
+        if let Some(p) = self.payload() {
+            frame["payload"] = p;
+        }
+        frame.to_string()
+    }
+
+    /// Checks arguments the server would refuse, before anything is sent.
+    pub fn validate(&self) -> Result<(), Error> {
+        let text = match self {
+            Request::SendMessage { text, .. } | Request::EditMessage { text, .. } => text,
+            _ => return Ok(()),
+        };
+        let length = text.chars().count();
+        if length > super::config::MAX_TEXT_CHARS {
+            return Err(Error::MessageTooLong {
+                length,
+                limit: super::config::MAX_TEXT_CHARS,
+            });
+        }
+        if text.is_empty() {
+            return Err(Error::InvalidArgument {
+                reason: "message text is empty".into(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Decodes a successful response payload into the typed reply for this request.
+    pub fn decode_reply(&self, payload: &Value, me: Option<&str>) -> Result<Reply, Error> {
+        let missing = |what: &str| Error::UnexpectedResponse {
+            reason: format!("{} response without {what}: {payload}", self.method()),
+        };
+        let chat_id = || field_str(payload, "chatId");
+        let list = |key: &str| -> Vec<Value> {
+            match payload {
+                Value::Array(items) => items.clone(),
+                other => other
+                    .get(key)
+                    .and_then(Value::as_array)
+                    .cloned()
+                    .unwrap_or_default(),
+            }
+        };
+        Ok(match self {
+            Request::Auth { .. } => Reply::Authenticated {
+                user_id: field_str(payload, "userId"),
+                connection_id: field_str(payload, "connectionId"),
+            },
+            Request::CreateP2pChat { .. }
+            | Request::CreateGroupChat { .. }
+            | Request::CreateChannel { .. }
+            | Request::CreateFavoritesChat
+            | Request::RemoveChat { .. } => Reply::ChatId {
+                chat_id: chat_id().ok_or_else(|| missing("chatId"))?,
+            },
+            Request::EditChatTitle { chat_id: sent, .. }
+            | Request::EditChatAvatar { chat_id: sent, .. } => Reply::ChatChanged {
+                chat_id: chat_id().unwrap_or_else(|| sent.clone()),
+                timestamp_ms: field_int(payload, "timestamp").map(unix_millis),
+            },
+            Request::ClearHistory { .. }
+            | Request::AddChatParticipant { .. }
+            | Request::RemoveChatParticipant { .. }
+            | Request::ChangeParticipantRole { .. }
+            | Request::RemoveMessage { .. } => Reply::Empty,
+            Request::GetChatById { .. } => Reply::Chat {
+                chat: decode_chat(payload, me).ok_or_else(|| missing("chatId"))?,
+            },
+            Request::GetChats { .. } => Reply::Chats {
+                chats: list("chats")
+                    .iter()
+                    .filter_map(|c| decode_chat(c, me))
+                    .collect(),
+            },
+            Request::GetChatParticipant { .. } => Reply::Participant {
+                participant: decode_participant(payload).ok_or_else(|| missing("userId"))?,
+            },
+            Request::GetChatParticipants { .. } => Reply::Participants {
+                participants: list("participants")
+                    .iter()
+                    .filter_map(decode_participant)
+                    .collect(),
+            },
+            Request::HasChatParticipant { .. } => Reply::Bool {
+                value: payload
+                    .get("result")
+                    .and_then(Value::as_bool)
+                    .ok_or_else(|| missing("result"))?,
+            },
+            Request::SendMessage { chat_id: sent, .. }
+            | Request::ForwardMessage { chat_id: sent, .. } => Reply::MessageSent {
+                chat_id: chat_id().or_else(|| Some(sent.clone())),
+                message_id: field_str(payload, "messageId").ok_or_else(|| missing("messageId"))?,
+                timestamp_ms: field_int(payload, "timestamp").map(unix_millis),
+            },
+            Request::EditMessage { message_id, .. } => Reply::MessageSent {
+                chat_id: chat_id(),
+                message_id: field_str(payload, "messageId").unwrap_or_else(|| message_id.clone()),
+                timestamp_ms: field_int(payload, "timestamp").map(unix_millis),
+            },
+            Request::GetChatHistory { chat_id: sent, .. } => {
+                let mut messages: Vec<_> = list("messages")
+                    .iter()
+                    .filter_map(|m| decode_envelope(m, Some(sent), me))
+                    .collect();
+                // Oldest first, whatever order the server used.
+                messages.sort_by_key(|m| m.timestamp_ms.unwrap_or(i64::MIN));
+                Reply::Messages { messages }
+            }
+            Request::GetMessageById { .. } => Reply::Message {
+                message: decode_envelope(payload, None, me).ok_or_else(|| missing("messageId"))?,
+            },
+            Request::Raw { .. } => Reply::Raw {
+                payload: payload.clone(),
+            },
+        })
+    }
+}

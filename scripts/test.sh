@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Runs every check and test of the project, installing what it needs on a fresh machine
+# (idempotent: tools already present are reused). This is the command README.md names and
+# .ci/run calls.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TERM_COLOR=never
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "format"
+cargo fmt --all -- --check
+
+step "lint"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "tests"
+cargo test --workspace --locked
+
+step "core builds for wasm32-unknown-unknown"
+./scripts/build-core-wasm.sh
+
+step "all checks passed"
