@@ -44,6 +44,7 @@
 //! [`Error`] model.
 
 pub mod backoff;
+pub mod client;
 pub mod config;
 pub mod dedupe;
 pub mod error;
@@ -65,6 +66,7 @@ pub mod transmit;
 pub mod trueconf;
 
 pub use backoff::Backoff;
+pub use client::{Client, ClientConfig, Transport};
 pub use config::Limits;
 pub use dedupe::SeenSet;
 pub use error::{Delivery, Error};

@@ -44,4 +44,14 @@ pub trait Session {
         chat_id: &str,
         message_id: &str,
     ) -> Result<Option<RequestId>, Error>;
+    /// Asks the host to open the connection (queues [`Transmit::Connect`]). HTTP protocols have
+    /// nothing to open and keep this default.
+    fn connect(&mut self, _now: Timestamp) -> Result<(), Error> {
+        Ok(())
+    }
+    /// Whether request `id` (still pending) may be sent again after a disconnect even if it may
+    /// have reached the server: true for reads, false for writes without an idempotency key.
+    fn replay_safe(&self, _id: RequestId) -> bool {
+        false
+    }
 }

@@ -599,6 +599,14 @@ impl Session {
 }
 
 impl SessionTrait for Session {
+    fn connect(&mut self, now: Timestamp) -> Result<(), Error> {
+        Session::connect(self, now)
+    }
+
+    fn replay_safe(&self, id: RequestId) -> bool {
+        self.pending.get(id).is_some_and(|p| !p.value.is_write())
+    }
+
     fn handle_connected(&mut self, now: Timestamp) {
         let auth = Request::Auth {
             token: self.config.token.clone(),

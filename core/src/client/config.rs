@@ -1,0 +1,30 @@
+//! How a client reconnects and replays.
+
+use std::time::Duration;
+
+/// Reconnect and replay policy of a [`super::Client`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClientConfig {
+    /// Reconnect by itself after a drop (not after [`super::Client::close`] or a refused auth).
+    pub reconnect: bool,
+    /// First reconnect delay (upper bound, before jitter).
+    pub backoff_base: Duration,
+    /// Longest reconnect delay.
+    pub backoff_max: Duration,
+    /// How many times one request is replayed across reconnects before its error is reported.
+    pub max_replays: u32,
+    /// Seed for the reconnect jitter.
+    pub seed: u64,
+}
+
+impl Default for ClientConfig {
+    fn default() -> Self {
+        ClientConfig {
+            reconnect: true,
+            backoff_base: Duration::from_millis(500),
+            backoff_max: Duration::from_secs(30),
+            max_replays: 3,
+            seed: 0x6368_6174_7769_7265,
+        }
+    }
+}

@@ -1,0 +1,253 @@
+//! The client's state behind its lock: the session, who waits for which answer, what to replay.
+
+use super::config::ClientConfig;
+use crate::backoff::Backoff;
+use crate::error::{Delivery, Error};
+use crate::event::{Event, Reply};
+use crate::ids::RequestId;
+use crate::rng::Rng;
+use crate::session::Session;
+use crate::time::Timestamp;
+use crate::transmit::Transmit;
+use futures::channel::{mpsc, oneshot};
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+
+/// A command that can be issued again after a reconnect.
+pub(crate) type Command<S> =
+    Arc<dyn Fn(&mut S, Timestamp) -> Result<RequestId, Error> + Send + Sync>;
+
+/// Someone awaiting the answer to one request.
+pub(crate) struct Waiter<S> {
+    pub tx: oneshot::Sender<Result<Reply, Error>>,
+    pub command: Command<S>,
+    pub replays_left: u32,
+    pub replay_safe: bool,
+}
+
+/// Everything mutable, guarded by the client's one lock.
+pub(crate) struct State<S> {
+    pub session: S,
+    pub config: ClientConfig,
+    pub waiters: HashMap<RequestId, Waiter<S>>,
+    /// Requests cut off by a drop that are safe to send again once reconnected.
+    pub parked: Vec<Waiter<S>>,
+    pub events: mpsc::UnboundedSender<Event>,
+    /// Transmits not yet handed to the transport, in order (see `Client::flush`).
+    pub out: VecDeque<Transmit>,
+    pub flushing: bool,
+    pub reconnect_at: Option<Timestamp>,
+    pub backoff: Backoff,
+    pub rng: Rng,
+    /// The app closed the client, or the server refused our credentials: do not reconnect.
+    pub stopped: bool,
+    pub reported_timer: Option<Option<Timestamp>>,
+}
+
+impl<S: Session> State<S> {
+    pub fn new(session: S, config: ClientConfig, events: mpsc::UnboundedSender<Event>) -> Self {
+        State {
+            session,
+            backoff: Backoff::new(config.backoff_base, config.backoff_max),
+            rng: Rng::new(config.seed),
+            config,
+            waiters: HashMap::new(),
+            parked: Vec::new(),
+            events,
+            out: VecDeque::new(),
+            flushing: false,
+            reconnect_at: None,
+            stopped: false,
+            reported_timer: None,
+        }
+    }
+
+    /// Issues `command` and registers a waiter for its answer.
+    pub fn issue(
+        &mut self,
+        now: Timestamp,
+        command: Command<S>,
+        replays_left: u32,
+    ) -> Result<oneshot::Receiver<Result<Reply, Error>>, Error> {
+        let (tx, rx) = oneshot::channel();
+        self.issue_waiter(now, command, tx, replays_left)?;
+        Ok(rx)
+    }
+
+    /// Issues `command` for the waiter `tx`; on refusal the error goes to `tx` too, so a
+    /// replayed request's original caller always hears the outcome.
+    fn issue_waiter(
+        &mut self,
+        now: Timestamp,
+        command: Command<S>,
+        tx: oneshot::Sender<Result<Reply, Error>>,
+        replays_left: u32,
+    ) -> Result<(), Error> {
+        let id = match command(&mut self.session, now) {
+            Ok(id) => id,
+            Err(e) => {
+                let _ = tx.send(Err(e.clone()));
+                return Err(e);
+            }
+        };
+        self.insert_waiter(id, command, tx, replays_left);
+        Ok(())
+    }
+
+    /// Registers a waiter for a request the caller already issued as `id`.
+    pub fn register(
+        &mut self,
+        id: RequestId,
+        command: Command<S>,
+        replays_left: u32,
+    ) -> oneshot::Receiver<Result<Reply, Error>> {
+        let (tx, rx) = oneshot::channel();
+        self.insert_waiter(id, command, tx, replays_left);
+        rx
+    }
+
+    fn insert_waiter(
+        &mut self,
+        id: RequestId,
+        command: Command<S>,
+        tx: oneshot::Sender<Result<Reply, Error>>,
+        replays_left: u32,
+    ) {
+        let replay_safe = self.session.replay_safe(id);
+        self.waiters.insert(
+            id,
+            Waiter {
+                tx,
+                command,
+                replays_left,
+                replay_safe,
+            },
+        );
+    }
+
+    /// Moves everything the session produced to the outgoing queue and routes its events.
+    pub fn pump(&mut self, now: Timestamp) {
+        loop {
+            while let Some(t) = self.session.poll_transmit() {
+                self.out.push_back(t);
+            }
+            let mut any = false;
+            while let Some(e) = self.session.poll_event() {
+                any = true;
+                self.route(now, e);
+            }
+            if !any {
+                break;
+            }
+        }
+    }
+
+    fn route(&mut self, now: Timestamp, event: Event) {
+        match event {
+            Event::Response { request, result } => match self.waiters.remove(&request) {
+                Some(w) => self.resolve(w, result),
+                None => self.emit(Event::Response { request, result }),
+            },
+            Event::Delivered {
+                request,
+                message_id,
+            } => {
+                if let Some(w) = self.waiters.remove(&request) {
+                    let reply = Reply::MessageSent {
+                        chat_id: None,
+                        message_id: message_id.clone().unwrap_or_default(),
+                        timestamp_ms: None,
+                    };
+                    let _ = w.tx.send(Ok(reply));
+                }
+                self.emit(Event::Delivered {
+                    request,
+                    message_id,
+                });
+            }
+            Event::Connected { .. } => {
+                self.backoff.reset();
+                self.reconnect_at = None;
+                self.emit(event);
+                for w in std::mem::take(&mut self.parked) {
+                    let left = w.replays_left.saturating_sub(1);
+                    // A refusal is reported to the waiter by `issue_waiter` itself.
+                    let _ = self.issue_waiter(now, w.command, w.tx, left);
+                }
+            }
+            Event::Disconnected { .. } => {
+                self.emit(event);
+                self.schedule_reconnect(now);
+            }
+            Event::AuthFailed { .. } => {
+                // Reconnecting with the same credentials would fail the same way.
+                self.stopped = true;
+                self.reconnect_at = None;
+                self.fail_parked(Error::AuthFailed {
+                    reason: "credentials refused".into(),
+                });
+                self.emit(event);
+            }
+            other => self.emit(other),
+        }
+    }
+
+    fn resolve(&mut self, w: Waiter<S>, result: Result<Reply, Error>) {
+        if let Err(Error::Disconnected { delivery }) = &result {
+            let safe = *delivery == Delivery::NotSent || w.replay_safe;
+            if safe && w.replays_left > 0 && self.config.reconnect && !self.stopped {
+                self.parked.push(w);
+                return;
+            }
+        }
+        let _ = w.tx.send(result);
+    }
+
+    pub fn fail_parked(&mut self, error: Error) {
+        for w in std::mem::take(&mut self.parked) {
+            let _ = w.tx.send(Err(error.clone()));
+        }
+    }
+
+    fn schedule_reconnect(&mut self, now: Timestamp) {
+        if self.config.reconnect && !self.stopped {
+            let delay = self.backoff.next_delay(&mut self.rng);
+            self.reconnect_at = Some(now.add(delay));
+        } else {
+            self.fail_parked(Error::Disconnected {
+                delivery: Delivery::NotSent,
+            });
+        }
+    }
+
+    fn emit(&mut self, event: Event) {
+        // The receiver may be gone (nobody reads events): that is the app's choice, not an error.
+        let _ = self.events.unbounded_send(event);
+    }
+
+    /// The earliest time something is due.
+    pub fn deadline(&self) -> Option<Timestamp> {
+        match (self.session.poll_timeout(), self.reconnect_at) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Fires what is due at `now`: session deadlines and a scheduled reconnect.
+    pub fn on_timeout(&mut self, now: Timestamp) {
+        if self.session.poll_timeout().is_some_and(|t| t <= now) {
+            self.session.handle_timeout(now);
+        }
+        if self.reconnect_at.is_some_and(|t| t <= now) {
+            self.reconnect_at = None;
+            if let Err(error) = self.session.connect(now) {
+                self.emit(Event::ProtocolError {
+                    raw: String::new(),
+                    reason: format!("reconnect failed: {error}"),
+                });
+                self.schedule_reconnect(now);
+            }
+        }
+        self.pump(now);
+    }
+}

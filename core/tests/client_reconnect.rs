@@ -1,0 +1,113 @@
+//! After a drop the client reconnects with jittered backoff, re-authenticates, replays what is safe
+//! and reports writes that may have arrived instead of resending them.
+mod client_support;
+use chatwire::{ClientConfig, Delivery, Error, Reply};
+use client_support::{poll_once, ready_client, Op};
+use serde_json::json;
+use std::task::Poll;
+use std::time::Duration;
+
+fn config() -> ClientConfig {
+    ClientConfig {
+        backoff_base: Duration::from_millis(1000),
+        backoff_max: Duration::from_secs(8),
+        ..Default::default()
+    }
+}
+
+#[test]
+fn reads_are_replayed_writes_that_may_have_arrived_are_reported() {
+    let (client, host) = ready_client(config());
+    let write = client.call(|s, now| s.send_message(now, "c", "hi", None, None));
+    let read = client.call(|s, now| s.get_chats(now, 10, 1));
+    futures::pin_mut!(write, read);
+    assert!(poll_once(write.as_mut()).is_pending());
+    assert!(poll_once(read.as_mut()).is_pending());
+    assert_eq!(host.frames().len(), 2, "both left");
+
+    client.handle_closed("network down");
+    assert_eq!(
+        poll_once(write.as_mut()),
+        Poll::Ready(Err(Error::Disconnected {
+            delivery: Delivery::MaybeDelivered
+        })),
+        "a write that may have arrived is never resent blindly"
+    );
+    assert!(
+        poll_once(read.as_mut()).is_pending(),
+        "the read waits for the reconnect"
+    );
+
+    // Backoff: the first reconnect is due within [base/2, base].
+    let ops = host.take();
+    let due = ops
+        .iter()
+        .rev()
+        .find_map(|o| match o {
+            Op::Timer(Some(t)) => Some(*t),
+            _ => None,
+        })
+        .unwrap();
+    assert!((1_500..=2_000).contains(&due), "reconnect due at {due}");
+    host.advance(due - 1_000);
+    client.handle_timeout();
+    assert_eq!(
+        host.take().first(),
+        Some(&Op::Connect("/websocket/chat_bot/".into()))
+    );
+
+    client.handle_connected();
+    let frames = host.frames();
+    assert_eq!(frames.len(), 1);
+    assert_eq!(frames[0]["method"], "auth", "re-authenticates first");
+    client.handle_frame(
+        &json!({"type":2,"id":frames[0]["id"],"payload":{"userId":"bot@x"}}).to_string(),
+    );
+    let frames = host.frames();
+    assert_eq!(frames.len(), 1);
+    assert_eq!(
+        frames[0]["method"], "getChats",
+        "the read is replayed after auth"
+    );
+    client.handle_frame(&json!({"type":2,"id":frames[0]["id"],"payload":[]}).to_string());
+    assert_eq!(
+        poll_once(read.as_mut()),
+        Poll::Ready(Ok(Reply::Chats { chats: vec![] }))
+    );
+}
+
+#[test]
+fn backoff_grows_while_reconnects_fail() {
+    let (client, host) = ready_client(config());
+    let mut dues = Vec::new();
+    for _ in 0..5 {
+        client.handle_closed("refused");
+        let due = host
+            .take()
+            .iter()
+            .rev()
+            .find_map(|o| match o {
+                Op::Timer(Some(t)) => Some(*t),
+                _ => None,
+            })
+            .unwrap();
+        let now = host.clock.load(std::sync::atomic::Ordering::SeqCst);
+        dues.push(due - now);
+        host.advance(due - now);
+        client.handle_timeout();
+        host.take();
+    }
+    let caps = [1_000, 2_000, 4_000, 8_000, 8_000];
+    for (d, cap) in dues.iter().zip(caps) {
+        assert!(*d >= cap / 2 && *d <= cap, "delays {dues:?}");
+    }
+}
+
+#[test]
+fn close_stops_reconnecting() {
+    let (client, host) = ready_client(config());
+    client.close();
+    assert!(host.take().contains(&Op::Close("closed by the app".into())));
+    client.handle_closed("closed");
+    assert_eq!(client.poll_timeout(), None, "no reconnect scheduled");
+}
