@@ -1,7 +1,12 @@
 //! `chatwire`: the command users run to inspect captures (`decode`), talk to servers (`connect`)
 //! and run the protocol simulator (`sim`).
 
+mod connect;
 mod decode;
+mod driver;
+mod pretty;
+mod protocols;
+mod sim;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::process::ExitCode;
@@ -19,6 +24,10 @@ struct Cli {
 enum Command {
     /// Decode frames, one per line on stdin, and print one JSON line per frame.
     Decode(decode::Args),
+    /// Connect to a server: events out as JSON lines, commands in as JSON lines on stdin.
+    Connect(connect::Args),
+    /// Run the protocol simulator on loopback.
+    Sim(sim::Args),
 }
 
 /// The protocols chatwire speaks.
@@ -34,5 +43,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Decode(args) => decode::run(args),
+        Command::Connect(args) => connect::run(args),
+        Command::Sim(args) => sim::run(args),
     }
 }

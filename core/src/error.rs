@@ -110,4 +110,7 @@ pub enum Error {
         /// The response body as received.
         body: String,
     },
+    /// A Nextcloud Talk HTTP status with a documented meaning (read-only, lobby, rate limited…).
+    #[error("Talk: {0}")]
+    Talk(crate::talk::HttpError),
 }

@@ -147,12 +147,35 @@ pub enum Event {
         /// What this client sent, as echoed by the server.
         original: Value,
     },
+    /// Unread totals changed: the badge and the team's counters by kind of chat (tada `badge`,
+    /// `team_unread`), reported whole each time either changes.
+    Counters {
+        /// Total unread count, when the server has sent one.
+        badge: Option<i64>,
+        /// The team's counters (tada `team_unread`: `{direct|group|task: {chats, messages}}`), as
+        /// last received; `null` until the server sends them.
+        team_unread: Value,
+    },
+    /// A tada server event with no normalized counterpart (calls, presence, contacts, teams,
+    /// reminders, …), typed.
+    Tada {
+        /// The event and its params.
+        event: Box<crate::tada::ServerEvent>,
+    },
     /// A well-formed frame this version does not know (method, event or shape), kept whole.
     Unknown {
         /// The method or event name, when there is one.
         name: Option<String>,
         /// The frame as received.
         raw: Value,
+    },
+    /// A room's receive loop stopped for good (Talk 404 not found, 412 lobby, 401): join again
+    /// once the cause is gone.
+    RoomStopped {
+        /// The room (Talk token).
+        chat_id: String,
+        /// Why it stopped.
+        error: Error,
     },
 }
 
@@ -230,5 +253,10 @@ pub enum Reply {
     Raw {
         /// The payload.
         payload: Value,
+    },
+    /// Mention autocomplete suggestions (Talk `GET /chat/{token}/mentions`).
+    Mentions {
+        /// The suggestions, in the server's order.
+        suggestions: Vec<crate::talk::Mention>,
     },
 }

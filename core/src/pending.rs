@@ -62,6 +62,33 @@ impl<T> PendingTable<T> {
         Ok(id)
     }
 
+    /// Registers a request under a given id: one restored from a snapshot keeps the id the app
+    /// was given before the process ended. Refused at the limit, or if `id` is 0 or in use.
+    pub fn insert_with_id(
+        &mut self,
+        id: RequestId,
+        deadline: Timestamp,
+        value: T,
+    ) -> Result<(), Error> {
+        if self.entries.len() >= self.limit {
+            return Err(Error::TooManyPending { limit: self.limit });
+        }
+        if id.0 == 0 || self.entries.contains_key(&id.0) {
+            return Err(Error::InvalidArgument {
+                reason: format!("request id {id} is reserved or in use"),
+            });
+        }
+        self.entries.insert(
+            id.0,
+            Pending {
+                deadline,
+                sent: false,
+                value,
+            },
+        );
+        Ok(())
+    }
+
     /// Marks a request as handed to the transport.
     pub fn mark_sent(&mut self, id: RequestId) {
         if let Some(p) = self.entries.get_mut(&id.0) {

@@ -87,6 +87,17 @@ impl ReadStates {
         (*state != before).then(|| state.clone())
     }
 
+    /// Replaces `chat`'s state whole, whatever its version (rolling back a local optimistic
+    /// change the server refused); returns the new state if anything changed.
+    pub fn set(&mut self, chat: &str, state: ReadState) -> Option<ReadState> {
+        let held = self.chats.entry(chat.to_string()).or_default();
+        if *held == state {
+            return None;
+        }
+        *held = state.clone();
+        Some(state)
+    }
+
     /// One more unread message in `chat` (an incoming message from someone else).
     pub fn increment_unread(&mut self, chat: &str) -> Option<ReadState> {
         let unread = self

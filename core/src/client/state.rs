@@ -148,23 +148,6 @@ impl<S: Session> State<S> {
                 Some(w) => self.resolve(w, result),
                 None => self.emit(Event::Response { request, result }),
             },
-            Event::Delivered {
-                request,
-                message_id,
-            } => {
-                if let Some(w) = self.waiters.remove(&request) {
-                    let reply = Reply::MessageSent {
-                        chat_id: None,
-                        message_id: message_id.clone().unwrap_or_default(),
-                        timestamp_ms: None,
-                    };
-                    let _ = w.tx.send(Ok(reply));
-                }
-                self.emit(Event::Delivered {
-                    request,
-                    message_id,
-                });
-            }
             Event::Connected { .. } => {
                 self.backoff.reset();
                 self.reconnect_at = None;

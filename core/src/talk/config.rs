@@ -1,0 +1,88 @@
+//! What a Talk session needs to know before it starts.
+
+use crate::config::Limits;
+use std::fmt;
+use std::time::Duration;
+
+/// The server caps a long-poll's wait at 30 s (the spec allows asking for 60, real servers
+/// answer after 30 anyway); asking for more would only make our own deadline wrong.
+pub const MAX_POLL_TIMEOUT_SECS: u32 = 30;
+
+/// Most messages one history page may hold (the server's own cap).
+pub const MAX_HISTORY_LIMIT: u32 = 200;
+
+/// Default message length limit (`spreed.config.chat.max-length`).
+pub const DEFAULT_MAX_LENGTH: usize = 32_000;
+
+/// Settings of a [`crate::talk::Session`].
+///
+/// `Debug` never prints the app password.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Config {
+    /// Login name for HTTP Basic auth; also the `actorId` that marks a message as our own.
+    pub user: String,
+    /// App password (or password) for HTTP Basic auth. Never printed.
+    pub app_password: String,
+    /// Size and time bounds shared with the other protocols.
+    pub limits: Limits,
+    /// Seed of the session's RNG (referenceIds, backoff jitter): give a fresh one per process.
+    pub seed: u64,
+    /// Longest message accepted for sending, in characters (the server's `max-length`).
+    pub max_length: usize,
+    /// How long each long-poll asks the server to wait, in seconds (capped at 30).
+    pub poll_timeout_secs: u32,
+    /// Page size of a room's first history request and of each long-poll (1..=200).
+    pub history_limit: u32,
+    /// First backoff delay after a failure (upper bound, before jitter).
+    pub backoff_base: Duration,
+    /// Longest backoff delay.
+    pub backoff_max: Duration,
+    /// How many times a command (send, mark read, mentions, history page) is tried before its
+    /// failure is reported; network errors, timeouts, 429 and 5xx are retried, other errors not.
+    pub max_attempts: u32,
+}
+
+impl Config {
+    /// Defaults for `user` authenticating with `app_password`.
+    pub fn new(user: impl Into<String>, app_password: impl Into<String>) -> Self {
+        Config {
+            user: user.into(),
+            app_password: app_password.into(),
+            limits: Limits::default(),
+            seed: 0,
+            max_length: DEFAULT_MAX_LENGTH,
+            poll_timeout_secs: MAX_POLL_TIMEOUT_SECS,
+            history_limit: 100,
+            backoff_base: Duration::from_secs(1),
+            backoff_max: Duration::from_secs(60),
+            max_attempts: 10,
+        }
+    }
+
+    /// The long-poll wait actually requested: at least 1 s, at most the server's cap.
+    pub fn effective_poll_timeout_secs(&self) -> u32 {
+        self.poll_timeout_secs.clamp(1, MAX_POLL_TIMEOUT_SECS)
+    }
+
+    /// The first history page size actually requested.
+    pub fn effective_history_limit(&self) -> u32 {
+        self.history_limit.clamp(1, MAX_HISTORY_LIMIT)
+    }
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("user", &self.user)
+            .field("app_password", &"<redacted>")
+            .field("limits", &self.limits)
+            .field("seed", &self.seed)
+            .field("max_length", &self.max_length)
+            .field("poll_timeout_secs", &self.poll_timeout_secs)
+            .field("history_limit", &self.history_limit)
+            .field("backoff_base", &self.backoff_base)
+            .field("backoff_max", &self.backoff_max)
+            .field("max_attempts", &self.max_attempts)
+            .finish()
+    }
+}

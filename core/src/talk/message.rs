@@ -1,0 +1,394 @@
+//! Talk chat messages, typed as the API describes them, and their normalized form.
+
+use crate::json::{field_bool, field_int, field_str};
+use crate::model::{Author, Content, Message};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// `messageType`: what kind of entry a message is.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MessageType {
+    /// Something a participant wrote.
+    Comment,
+    /// A system message; see [`TalkMessage::system_message`].
+    System,
+    /// The output of a chat command, shown only to the user who ran it.
+    Command,
+    /// A type this version does not know (`comment_deleted`, …), as sent.
+    Other(String),
+}
+
+impl MessageType {
+    /// Parses `messageType`.
+    pub fn from_name(name: &str) -> MessageType {
+        match name {
+            "comment" => MessageType::Comment,
+            "system" => MessageType::System,
+            "command" => MessageType::Command,
+            other => MessageType::Other(other.to_string()),
+        }
+    }
+
+    /// The name as the wire carries it.
+    pub fn as_str(&self) -> &str {
+        match self {
+            MessageType::Comment => "comment",
+            MessageType::System => "system",
+            MessageType::Command => "command",
+            MessageType::Other(s) => s,
+        }
+    }
+}
+
+/// Declares [`SystemMessage`] and its wire names from one list, so the two cannot drift apart.
+macro_rules! system_messages {
+    ($($(#[$doc:meta])* $variant:ident = $code:literal,)*) => {
+        /// `systemMessage`: the system messages of the spec, and any other kept as its name.
+        ///
+        /// Serialized as the wire name, so an unknown one round-trips unchanged.
+        #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum SystemMessage {
+            $($(#[$doc])* $variant,)*
+            /// A system message this version does not know, by its name.
+            Unknown(String),
+        }
+
+        impl SystemMessage {
+            /// Every system message the spec lists.
+            pub const KNOWN: &'static [SystemMessage] = &[$(SystemMessage::$variant,)*];
+
+            /// Parses a `systemMessage` name (never empty: an empty one means "not a system
+            /// message").
+            pub fn from_code(code: &str) -> SystemMessage {
+                match code {
+                    $($code => SystemMessage::$variant,)*
+                    other => SystemMessage::Unknown(other.to_string()),
+                }
+            }
+
+            /// The name as the wire carries it.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $(SystemMessage::$variant => $code,)*
+                    SystemMessage::Unknown(s) => s,
+                }
+            }
+        }
+    };
+}
+
+system_messages! {
+    /// `{actor} created the conversation`
+    ConversationCreated = "conversation_created",
+    /// `{actor} renamed the conversation from "foo" to "bar"`
+    ConversationRenamed = "conversation_renamed",
+    /// `{actor} started a call`
+    CallStarted = "call_started",
+    /// `{actor} joined the call`
+    CallJoined = "call_joined",
+    /// `{actor} left the call`
+    CallLeft = "call_left",
+    /// `Call with {user1}, … (Duration 30:23)`
+    CallEnded = "call_ended",
+    /// `{actor} unlocked the conversation`
+    ReadOnlyOff = "read_only_off",
+    /// `{actor} locked the conversation`
+    ReadOnly = "read_only",
+    /// `{actor} limited the conversation to the current participants`
+    ListableNone = "listable_none",
+    /// `{actor} opened the conversation accessible to registered users`
+    ListableUsers = "listable_users",
+    /// `{actor} opened the conversation accessible to registered and guest app users`
+    ListableAll = "listable_all",
+    /// `The conversation is now open to everyone`
+    LobbyTimerReached = "lobby_timer_reached",
+    /// `{actor} opened the conversation to everyone`
+    LobbyNone = "lobby_none",
+    /// `{actor} restricted the conversation to moderators`
+    LobbyNonModerators = "lobby_non_moderators",
+    /// `{actor} allowed guests in the conversation`
+    GuestsAllowed = "guests_allowed",
+    /// `{actor} disallowed guests in the conversation`
+    GuestsDisallowed = "guests_disallowed",
+    /// `{actor} set a password for the conversation`
+    PasswordSet = "password_set",
+    /// `{actor} removed the password for the conversation`
+    PasswordRemoved = "password_removed",
+    /// `{actor} added {user} to the conversation`
+    UserAdded = "user_added",
+    /// `{actor} removed {user} from the conversation`
+    UserRemoved = "user_removed",
+    /// `{actor} promoted {user} to moderator`
+    ModeratorPromoted = "moderator_promoted",
+    /// `{actor} demoted {user} from moderator`
+    ModeratorDemoted = "moderator_demoted",
+    /// `{actor} promoted {user} (a guest) to moderator`
+    GuestModeratorPromoted = "guest_moderator_promoted",
+    /// `{actor} demoted {user} (a guest) from moderator`
+    GuestModeratorDemoted = "guest_moderator_demoted",
+}
+
+impl fmt::Display for SystemMessage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for SystemMessage {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for SystemMessage {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let code = String::deserialize(d)?;
+        Ok(SystemMessage::from_code(&code))
+    }
+}
+
+/// One placeholder value of a rich object string (`messageParameters`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RichParameter {
+    /// Object type (`user`, `guest`, `call`, `file`, `geo-location`, …).
+    pub kind: String,
+    /// Object id (user id, file id, …).
+    pub id: String,
+    /// What to show in place of the placeholder.
+    pub name: String,
+    /// The object as received (links, mime types, previews…).
+    pub raw: Value,
+}
+
+impl RichParameter {
+    fn from_json(value: &Value) -> RichParameter {
+        RichParameter {
+            kind: field_str(value, "type").unwrap_or_default(),
+            id: field_str(value, "id").unwrap_or_default(),
+            name: field_str(value, "name").unwrap_or_default(),
+            raw: value.clone(),
+        }
+    }
+}
+
+/// The message a reply answers.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum Parent {
+    /// The parent was deleted; only its id remains.
+    Deleted {
+        /// Its id.
+        id: i64,
+    },
+    /// The parent in full (it never has a parent of its own).
+    Message {
+        /// The parent.
+        message: Box<TalkMessage>,
+    },
+}
+
+impl Parent {
+    /// The parent's id, deleted or not.
+    pub fn id(&self) -> i64 {
+        match self {
+            Parent::Deleted { id } => *id,
+            Parent::Message { message } => message.id,
+        }
+    }
+}
+
+/// A chat message as the Talk API sends it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TalkMessage {
+    /// Message id (increasing within a server).
+    pub id: i64,
+    /// Conversation token.
+    pub token: String,
+    /// `users`, `guests`, `bots`, …
+    pub actor_type: String,
+    /// Author's id.
+    pub actor_id: String,
+    /// Author's display name.
+    pub actor_display_name: String,
+    /// Unix time in seconds.
+    pub timestamp: i64,
+    /// Which system message this is; `None` for ordinary messages.
+    pub system_message: Option<SystemMessage>,
+    /// `comment`, `system`, `command`, …
+    pub message_type: MessageType,
+    /// Whether a reply may be posted to it (`chat-replies` capability).
+    pub is_replyable: Option<bool>,
+    /// The sender's reference string, when it gave one (`chat-reference-id` capability).
+    pub reference_id: Option<String>,
+    /// Text with `{placeholders}` (rich object string).
+    pub message: String,
+    /// Placeholder values, by placeholder name.
+    pub message_parameters: BTreeMap<String, RichParameter>,
+    /// The message this one replies to.
+    pub parent: Option<Parent>,
+    /// When it was last edited (Unix seconds), on servers that support editing.
+    pub last_edit_timestamp: Option<i64>,
+}
+
+impl TalkMessage {
+    /// Decodes one message object; the error is the reason, for a protocol-error event.
+    pub fn from_json(value: &Value) -> Result<TalkMessage, String> {
+        if !value.is_object() {
+            return Err("a message is not a JSON object".into());
+        }
+        let id = field_int(value, "id").ok_or("a message without an integer \"id\"")?;
+        let system_message = field_str(value, "systemMessage")
+            .filter(|s| !s.is_empty())
+            .map(|s| SystemMessage::from_code(&s));
+        let message_type = match field_str(value, "messageType") {
+            Some(t) => MessageType::from_name(&t),
+            None if system_message.is_some() => MessageType::System,
+            None => MessageType::Comment,
+        };
+        // PHP sends an empty parameter list as `[]`, a filled one as an object.
+        let message_parameters = match value.get("messageParameters") {
+            Some(Value::Object(map)) => map
+                .iter()
+                .map(|(k, v)| (k.clone(), RichParameter::from_json(v)))
+                .collect(),
+            _ => BTreeMap::new(),
+        };
+        let parent = match value.get("parent") {
+            Some(p) if p.is_object() => {
+                if field_bool(p, "deleted") == Some(true) {
+                    field_int(p, "id").map(|id| Parent::Deleted { id })
+                } else {
+                    TalkMessage::from_json(p).ok().map(|m| Parent::Message {
+                        message: Box::new(m),
+                    })
+                }
+            }
+            _ => None,
+        };
+        Ok(TalkMessage {
+            id,
+            token: field_str(value, "token").unwrap_or_default(),
+            actor_type: field_str(value, "actorType").unwrap_or_default(),
+            actor_id: field_str(value, "actorId").unwrap_or_default(),
+            actor_display_name: field_str(value, "actorDisplayName").unwrap_or_default(),
+            timestamp: field_int(value, "timestamp").unwrap_or(0),
+            system_message,
+            message_type,
+            is_replyable: field_bool(value, "isReplyable"),
+            reference_id: field_str(value, "referenceId").filter(|r| !r.is_empty()),
+            message: field_str(value, "message").unwrap_or_default(),
+            message_parameters,
+            parent,
+            last_edit_timestamp: field_int(value, "lastEditTimestamp").filter(|t| *t > 0),
+        })
+    }
+
+    /// The typed form of a normalized message this session produced (from its `raw`).
+    pub fn from_message(message: &Message) -> Result<TalkMessage, String> {
+        TalkMessage::from_json(&message.raw)
+    }
+
+    /// The text with each `{placeholder}` replaced by its parameter's name; unknown
+    /// placeholders stay as written.
+    pub fn rendered_text(&self) -> String {
+        let mut out = String::with_capacity(self.message.len());
+        let mut rest = self.message.as_str();
+        while let Some(open) = rest.find('{') {
+            out.push_str(&rest[..open]);
+            let after = &rest[open + 1..];
+            match after.find('}') {
+                Some(close) if self.message_parameters.contains_key(&after[..close]) => {
+                    out.push_str(&self.message_parameters[&after[..close]].name);
+                    rest = &after[close + 1..];
+                }
+                _ => {
+                    out.push('{');
+                    rest = after;
+                }
+            }
+        }
+        out.push_str(rest);
+        out
+    }
+
+    /// Whether it counts toward the unread count (system messages and command output do not,
+    /// as in Talk itself).
+    pub fn counts_as_unread(&self) -> bool {
+        match &self.message_type {
+            MessageType::Comment => true,
+            MessageType::System | MessageType::Command => false,
+            MessageType::Other(t) => t != "comment_deleted",
+        }
+    }
+
+    /// What it carries, in the normalized model.
+    pub fn content(&self) -> Content {
+        let sole = |kind: &str| {
+            let key = self.message.strip_prefix('{')?.strip_suffix('}')?;
+            self.message_parameters.get(key).filter(|p| p.kind == kind)
+        };
+        match &self.message_type {
+            MessageType::System => Content::System {
+                code: self
+                    .system_message
+                    .as_ref()
+                    .map(|s| s.as_str().to_string())
+                    .unwrap_or_default(),
+                text: self.message.clone(),
+                parameters: Value::Object(
+                    self.message_parameters
+                        .iter()
+                        .map(|(k, p)| (k.clone(), p.raw.clone()))
+                        .collect(),
+                ),
+            },
+            MessageType::Other(t) if t == "comment_deleted" => Content::Deleted,
+            MessageType::Comment | MessageType::Command => {
+                // A shared file or location is a comment whose whole text is one placeholder.
+                if let Some(file) = sole("file") {
+                    Content::Attachment {
+                        name: Some(file.name.clone()).filter(|n| !n.is_empty()),
+                        raw: file.raw.clone(),
+                    }
+                } else if let Some(geo) = sole("geo-location") {
+                    Content::Location {
+                        raw: geo.raw.clone(),
+                    }
+                } else {
+                    Content::Text {
+                        text: self.rendered_text(),
+                        format: None,
+                    }
+                }
+            }
+            MessageType::Other(t) => Content::Unknown {
+                kind: t.clone(),
+                raw: Value::String(self.message.clone()),
+            },
+        }
+    }
+
+    /// The normalized message; `own` says whether this client's user wrote it.
+    pub fn to_message(&self, raw: Value, own: bool) -> Message {
+        Message {
+            id: self.id.to_string(),
+            chat_id: Some(self.token.clone()).filter(|t| !t.is_empty()),
+            author: Author {
+                id: self.actor_id.clone(),
+                kind: Some(self.actor_type.clone()).filter(|k| !k.is_empty()),
+                display_name: Some(self.actor_display_name.clone()).filter(|n| !n.is_empty()),
+            },
+            timestamp_ms: Some(self.timestamp.saturating_mul(1000)).filter(|t| *t > 0),
+            content: self.content(),
+            edited: self.last_edit_timestamp.is_some(),
+            reply_to: self.parent.as_ref().map(|p| p.id().to_string()),
+            version: None,
+            own,
+            raw,
+        }
+    }
+}

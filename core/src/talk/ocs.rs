@@ -1,0 +1,206 @@
+//! The OCS envelope (`{"ocs":{"meta":{…},"data":…}}`) and what each HTTP status means.
+
+use crate::error::{Delivery, Error};
+use crate::json::{field_int, field_str, parse_lenient};
+use crate::transmit::HttpResponse;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// The `meta` part of an OCS answer.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Meta {
+    /// `ok` or `failure`.
+    pub status: Option<String>,
+    /// OCS status code (mirrors the HTTP status on v2 routes).
+    pub statuscode: Option<i64>,
+    /// Server's message, often empty.
+    pub message: Option<String>,
+}
+
+/// A decoded OCS answer.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Envelope {
+    /// Status part.
+    pub meta: Meta,
+    /// The payload (`null` when absent).
+    pub data: Value,
+}
+
+impl Envelope {
+    /// Decodes a response body; the error is the reason, for a protocol-error event.
+    pub fn decode(body: &str) -> Result<Envelope, String> {
+        let value = parse_lenient(body)?;
+        let ocs = value
+            .get("ocs")
+            .filter(|o| o.is_object())
+            .ok_or_else(|| "no \"ocs\" object in the body".to_string())?;
+        let meta = ocs
+            .get("meta")
+            .map(|m| Meta {
+                status: field_str(m, "status"),
+                statuscode: field_int(m, "statuscode"),
+                message: field_str(m, "message"),
+            })
+            .unwrap_or_default();
+        Ok(Envelope {
+            meta,
+            data: ocs.get("data").cloned().unwrap_or(Value::Null),
+        })
+    }
+}
+
+/// A Talk HTTP status with a documented meaning.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+#[serde(tag = "code", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum HttpError {
+    /// 400: the server refused the request for a reason it gives in the body.
+    #[error("bad request (400)")]
+    BadRequest {
+        /// The response body as received.
+        body: String,
+    },
+    /// 403: the conversation is read-only.
+    #[error("conversation is read-only (403)")]
+    ReadOnly,
+    /// 404: the conversation does not exist or this user is not in it.
+    #[error("conversation not found (404)")]
+    NotFound,
+    /// 412: the lobby is on and this user is not a moderator.
+    #[error("lobby is active (412)")]
+    Lobby,
+    /// 413: the message is longer than the server accepts.
+    #[error("message too long for the server (413)")]
+    TooLong,
+    /// 429: too many requests; retried after a backoff.
+    #[error("rate limited (429)")]
+    RateLimited {
+        /// The server's `Retry-After`, in seconds, when it sent one.
+        retry_after_secs: Option<u64>,
+    },
+    /// 503: the server is in maintenance mode.
+    #[error("server in maintenance (503)")]
+    Maintenance,
+}
+
+impl From<HttpError> for Error {
+    fn from(e: HttpError) -> Self {
+        Error::Talk(e)
+    }
+}
+
+/// What a response's status means for the request it answers.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Status {
+    /// 2xx: decode the body.
+    Success,
+    /// 304: nothing new (no body).
+    NotModified,
+    /// Worth trying again after a backoff (transport failure, 429, 5xx).
+    Transient(Error),
+    /// Trying again would get the same answer.
+    Fatal(Error),
+}
+
+/// The `Retry-After` header in seconds (the HTTP-date form is not used by Nextcloud).
+fn retry_after(response: &HttpResponse) -> Option<u64> {
+    response.header("Retry-After")?.trim().parse().ok()
+}
+
+/// The server's reason for an auth failure, without echoing anything we sent.
+fn ocs_message(body: &str) -> Option<String> {
+    Envelope::decode(body)
+        .ok()?
+        .meta
+        .message
+        .filter(|m| !m.is_empty())
+}
+
+/// Classifies a response by status.
+pub(crate) fn classify(response: &HttpResponse) -> Status {
+    match response.status {
+        200..=299 => Status::Success,
+        304 => Status::NotModified,
+        // The host's report of an exchange that got no response (transmit.rs): the request may
+        // or may not have reached the server.
+        0 => Status::Transient(Error::Disconnected {
+            delivery: Delivery::MaybeDelivered,
+        }),
+        400 => Status::Fatal(
+            HttpError::BadRequest {
+                body: response.body.clone(),
+            }
+            .into(),
+        ),
+        // Retrying wrong credentials feeds the server's brute-force protection: stop instead.
+        401 => Status::Fatal(Error::AuthFailed {
+            reason: ocs_message(&response.body).unwrap_or_else(|| "HTTP 401".into()),
+        }),
+        403 => Status::Fatal(HttpError::ReadOnly.into()),
+        404 => Status::Fatal(HttpError::NotFound.into()),
+        412 => Status::Fatal(HttpError::Lobby.into()),
+        413 => Status::Fatal(HttpError::TooLong.into()),
+        429 => Status::Transient(
+            HttpError::RateLimited {
+                retry_after_secs: retry_after(response),
+            }
+            .into(),
+        ),
+        503 => Status::Transient(HttpError::Maintenance.into()),
+        500..=599 => Status::Transient(Error::Http {
+            status: response.status,
+            body: response.body.clone(),
+        }),
+        status => Status::Fatal(Error::Http {
+            status,
+            body: response.body.clone(),
+        }),
+    }
+}
+
+/// The server's wish for a minimum wait, from a transient error.
+pub(crate) fn min_wait_secs(error: &Error, response: Option<&HttpResponse>) -> Option<u64> {
+    match error {
+        Error::Talk(HttpError::RateLimited { retry_after_secs }) => *retry_after_secs,
+        Error::Talk(HttpError::Maintenance) => response.and_then(retry_after),
+        _ => None,
+    }
+}
+
+/// An integer header (`X-Chat-Last-Given`, `X-Chat-Last-Common-Read`).
+pub(crate) fn int_header(response: &HttpResponse, name: &str) -> Option<i64> {
+    response.header(name)?.trim().parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn talk_error_serializes_inside_error() {
+        let e: Error = HttpError::RateLimited {
+            retry_after_secs: Some(3),
+        }
+        .into();
+        let json = serde_json::to_string(&e).unwrap();
+        assert_eq!(
+            json,
+            r#"{"kind":"talk","code":"rate_limited","retry_after_secs":3}"#
+        );
+        let back: Error = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, e);
+        let unit: Error = HttpError::Lobby.into();
+        let json = serde_json::to_string(&unit).unwrap();
+        assert_eq!(serde_json::from_str::<Error>(&json).unwrap(), unit);
+    }
+
+    #[test]
+    fn envelope_needs_ocs() {
+        assert!(Envelope::decode("[]").is_err());
+        assert!(Envelope::decode("not json").is_err());
+        let e = Envelope::decode(r#"{"ocs":{"meta":{"status":"ok","statuscode":200},"data":[]}}"#)
+            .unwrap();
+        assert_eq!(e.meta.statuscode, Some(200));
+        assert_eq!(e.data, serde_json::json!([]));
+    }
+}
