@@ -19,12 +19,15 @@ pub enum Op {
     Timer(Option<u64>),
 }
 
+/// A test's synchronous answer to a frame the client sent.
+pub type FrameHook = Box<dyn Fn(&Value) + Send>;
+
 /// The recording transport; `on_frame` lets a test answer synchronously (re-entrancy).
 #[derive(Clone, Default)]
 pub struct Host {
     pub clock: Arc<AtomicU64>,
     pub ops: Arc<Mutex<Vec<Op>>>,
-    pub on_frame: Arc<Mutex<Option<Box<dyn Fn(&Value) + Send>>>>,
+    pub on_frame: Arc<Mutex<Option<FrameHook>>>,
 }
 
 impl Transport for Host {

@@ -1,0 +1,60 @@
+//! Serde field readers that accept what tada servers send rather than what a strict schema says.
+//!
+//! A typed decoder that rejects a whole event because one optional field came as `null`, a
+//! number as a string or a flag as `0`/`1` would lose the event; these readers take the value
+//! when it can be understood and otherwise treat the field as absent. Identity fields (`jid`,
+//! `message_id`, `uid`) stay required: without them an event cannot be acted on.
+
+use crate::json::{int_lenient, str_lenient};
+use serde::{Deserialize, Deserializer};
+use serde_json::Value;
+
+/// An optional integer: a number or a string of digits; anything else is absent.
+///
+/// Integers stay `i64` end to end: gentimes exceed 2^53 and would lose digits through `f64`.
+pub(crate) fn opt_i64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    Ok(Option::<Value>::deserialize(d)?
+        .as_ref()
+        .and_then(int_lenient))
+}
+
+/// An optional flag: `true`/`false` or `0`/`1`; anything else is absent.
+pub(crate) fn opt_bool<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+    Ok(match Option::<Value>::deserialize(d)? {
+        Some(Value::Bool(b)) => Some(b),
+        Some(Value::Number(n)) => n.as_i64().map(|n| n != 0),
+        _ => None,
+    })
+}
+
+/// An optional string; a number is read as its decimal text, anything else is absent.
+pub(crate) fn opt_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Ok(Option::<Value>::deserialize(d)?
+        .as_ref()
+        .and_then(str_lenient))
+}
+
+/// A required string (an identity field); a number is read as its decimal text.
+pub(crate) fn string<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    let v = Value::deserialize(d)?;
+    str_lenient(&v).ok_or_else(|| serde::de::Error::custom(format!("expected a string, got {v}")))
+}
+
+/// A list that may come as `null` or be missing: both mean empty.
+pub(crate) fn list<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Ok(Option::<Vec<T>>::deserialize(d)?.unwrap_or_default())
+}
+
+/// Any JSON value, `null` when missing.
+pub(crate) fn value<'de, D: Deserializer<'de>>(d: D) -> Result<Value, D::Error> {
+    Ok(Option::<Value>::deserialize(d)?.unwrap_or(Value::Null))
+}
+
+/// A string that may be missing, `null` or a number: missing and `null` read as empty.
+pub(crate) fn string_or_empty<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    Ok(opt_string(d)?.unwrap_or_default())
+}
