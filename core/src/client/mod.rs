@@ -14,6 +14,7 @@
 mod config;
 mod state;
 mod transport;
+mod typed;
 
 pub use config::ClientConfig;
 pub use transport::Transport;
