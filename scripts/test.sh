@@ -18,6 +18,6 @@ step "tests"
 cargo test --workspace --locked
 
 step "core builds for wasm32-unknown-unknown"
-./scripts/build-core-wasm.sh
+./scripts/build-core-wasm.sh -q
 
 step "all checks passed"
