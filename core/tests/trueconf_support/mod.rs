@@ -88,3 +88,69 @@ pub fn responses(events: &[Event]) -> Vec<(u32, Result<chatwire::Reply, chatwire
         })
         .collect()
 }
+
+/// One example of the published TrueConf spec: the heading it sits under, the label line before it, whether it is in the
+/// server-notifications part, and its text.
+pub struct Example {
+    pub heading: String,
+    pub label: String,
+    pub server_part: bool,
+    pub text: String,
+}
+
+pub fn examples() -> Vec<Example> {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../shared/spec/trueconf-chats.md"
+    );
+    let spec = std::fs::read_to_string(path).expect("spec file beside the project");
+    let mut out = Vec::new();
+    let (mut heading, mut label, mut server_part) = (String::new(), String::new(), false);
+    let mut block: Option<(String, i32)> = None;
+    for line in spec.lines() {
+        if let Some((text, depth)) = block.as_mut() {
+            text.push_str(line);
+            text.push('\n');
+            *depth += brace_delta(line);
+            if *depth == 0 {
+                let (text, _) = block.take().unwrap();
+                out.push(Example {
+                    heading: heading.clone(),
+                    label: label.clone(),
+                    server_part,
+                    text,
+                });
+            }
+            continue;
+        }
+        if line == "{" {
+            block = Some((String::from("{\n"), 1));
+        } else if let Some(h) = line.strip_prefix("# ") {
+            heading = h.to_string();
+            if h == "Server notifications" {
+                server_part = true;
+            }
+        } else if !line.trim().is_empty() && !line.starts_with('|') {
+            label = line.trim().to_string();
+        }
+    }
+    out
+}
+
+fn brace_delta(line: &str) -> i32 {
+    let mut d = 0;
+    let mut in_str = false;
+    let mut esc = false;
+    for c in line.chars() {
+        match (in_str, esc, c) {
+            (true, true, _) => esc = false,
+            (true, false, '\\') => esc = true,
+            (true, false, '"') => in_str = false,
+            (false, _, '"') => in_str = true,
+            (false, _, '{') | (false, _, '[') => d += 1,
+            (false, _, '}') | (false, _, ']') => d -= 1,
+            _ => {}
+        }
+    }
+    d
+}
