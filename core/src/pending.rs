@@ -43,22 +43,12 @@ impl<T> PendingTable<T> {
 
     /// Registers a request and returns its fresh id, or [`Error::TooManyPending`] at the limit.
     pub fn insert(&mut self, deadline: Timestamp, value: T) -> Result<RequestId, Error> {
-        if self.entries.len() >= self.limit {
-            return Err(Error::TooManyPending { limit: self.limit });
-        }
         let entries = &self.entries;
         let id = self
             .ids
             .next(|candidate| entries.contains_key(&candidate))
             .ok_or(Error::TooManyPending { limit: self.limit })?;
-        self.entries.insert(
-            id.0,
-            Pending {
-                deadline,
-                sent: false,
-                value,
-            },
-        );
+        self.insert_with_id(id, deadline, value)?;
         Ok(id)
     }
 

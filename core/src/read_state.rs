@@ -22,20 +22,9 @@ pub struct ReadState {
     pub version: Option<i64>,
 }
 
-/// A partial change to a chat's read state: `None` fields stay as they are.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ReadUpdate {
-    /// New unread count.
-    pub unread: Option<u32>,
-    /// New unread-notices count.
-    pub unread_notices: Option<u32>,
-    /// New last read message.
-    pub last_read_message_id: Option<String>,
-    /// New last common read message.
-    pub last_common_read_id: Option<String>,
-    /// Version of the update; older than the held version means stale.
-    pub version: Option<i64>,
-}
+/// A partial change to a chat's read state: the same fields, where `None` means "unchanged"
+/// and `version` orders the update against what is held.
+pub type ReadUpdate = ReadState;
 
 /// Read state of every chat the session has heard of.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

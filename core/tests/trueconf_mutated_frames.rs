@@ -1,6 +1,6 @@
 //! Thousands of corrupted spec frames: no panic, no stuck state, the session keeps working.
 mod trueconf_support;
-use chatwire::{Event, Rng, Session as _};
+use chatwire::{Event, Rng};
 use serde_json::json;
 use trueconf_support::{examples, Harness};
 

@@ -1,6 +1,7 @@
 //! Server notifications (server-initiated `type: 1` requests), typed.
 
 use super::envelope::{decode_chat, decode_envelope};
+use crate::event::Event;
 use crate::json::{field_bool, field_int, field_str, unix_millis};
 use crate::model::{Chat, Message, Role};
 use serde_json::Value;
@@ -25,53 +26,14 @@ pub enum Notification {
         /// New picture, `None` when removed.
         avatar_url: Option<String>,
     },
-    /// `clearHistory`.
-    HistoryCleared {
-        /// The chat.
-        chat_id: String,
-        /// For every participant.
-        for_all: bool,
-    },
     /// `removeChat`.
     ChatRemoved {
         /// The chat.
         chat_id: String,
     },
-    /// `addChatParticipant`.
-    ParticipantAdded {
-        /// The chat.
-        chat_id: String,
-        /// Who joined.
-        user_id: String,
-        /// Their role.
-        role: Option<Role>,
-        /// Who added them.
-        by: Option<String>,
-        /// When (Unix ms).
-        timestamp_ms: Option<i64>,
-    },
-    /// `removedChatParticipant` (the server's spelling; `removeChatParticipant` accepted too).
-    ParticipantRemoved {
-        /// The chat.
-        chat_id: String,
-        /// Who left.
-        user_id: String,
-        /// Who removed them.
-        by: Option<String>,
-        /// When (Unix ms).
-        timestamp_ms: Option<i64>,
-    },
-    /// `changeParticipantRole`.
-    RoleChanged {
-        /// The chat.
-        chat_id: String,
-        /// Whose role.
-        user_id: String,
-        /// New role.
-        role: Option<Role>,
-        /// When (Unix ms).
-        timestamp_ms: Option<i64>,
-    },
+    /// A notification that needs no session state: passed to the app as this event
+    /// (`clearHistory`, `addChatParticipant`, `removedChatParticipant`, `changeParticipantRole`).
+    Event(Event),
     /// `sendMessage`: a new message.
     MessageReceived(Message),
     /// `editMessage`.
@@ -110,14 +72,14 @@ pub fn decode(method: &str, payload: &Value, me: Option<&str>) -> Result<Notific
             chat_id: need("chatId")?,
             avatar_url: field_str(payload, "avatarUrl"),
         },
-        "clearHistory" => Notification::HistoryCleared {
+        "clearHistory" => Notification::Event(Event::HistoryCleared {
             chat_id: need("chatId")?,
             for_all: field_bool(payload, "forAll").unwrap_or(false),
-        },
+        }),
         "removeChat" => Notification::ChatRemoved {
             chat_id: need("chatId")?,
         },
-        "addChatParticipant" => Notification::ParticipantAdded {
+        "addChatParticipant" => Notification::Event(Event::ParticipantAdded {
             chat_id: need("chatId")?,
             user_id: need("userId")?,
             role: payload
@@ -126,19 +88,21 @@ pub fn decode(method: &str, payload: &Value, me: Option<&str>) -> Result<Notific
                 .and_then(Role::from_json),
             by: by("addedBy"),
             timestamp_ms: when(),
-        },
-        "removedChatParticipant" | "removeChatParticipant" => Notification::ParticipantRemoved {
-            chat_id: need("chatId")?,
-            user_id: need("userId")?,
-            by: by("removedBy"),
-            timestamp_ms: when(),
-        },
-        "changeParticipantRole" => Notification::RoleChanged {
+        }),
+        "removedChatParticipant" | "removeChatParticipant" => {
+            Notification::Event(Event::ParticipantRemoved {
+                chat_id: need("chatId")?,
+                user_id: need("userId")?,
+                by: by("removedBy"),
+                timestamp_ms: when(),
+            })
+        }
+        "changeParticipantRole" => Notification::Event(Event::ParticipantRoleChanged {
             chat_id: need("chatId")?,
             user_id: need("userId")?,
             role: payload.get("role").and_then(Role::from_json),
             timestamp_ms: when(),
-        },
+        }),
         "sendMessage" => Notification::MessageReceived(
             decode_envelope(payload, None, me).ok_or("sendMessage without messageId")?,
         ),

@@ -469,56 +469,12 @@ impl Session {
                     self.update_chat(&chat_id, payload, |c| c.avatar_url = avatar_url.clone());
                 self.outbox.event(Event::ChatUpdated { chat });
             }
-            Notification::HistoryCleared { chat_id, for_all } => {
-                self.outbox
-                    .event(Event::HistoryCleared { chat_id, for_all });
-            }
             Notification::ChatRemoved { chat_id } => {
                 self.chats.remove(&chat_id);
                 self.reads.remove(&chat_id);
                 self.outbox.event(Event::ChatRemoved { chat_id });
             }
-            Notification::ParticipantAdded {
-                chat_id,
-                user_id,
-                role,
-                by,
-                timestamp_ms,
-            } => {
-                self.outbox.event(Event::ParticipantAdded {
-                    chat_id,
-                    user_id,
-                    role,
-                    by,
-                    timestamp_ms,
-                });
-            }
-            Notification::ParticipantRemoved {
-                chat_id,
-                user_id,
-                by,
-                timestamp_ms,
-            } => {
-                self.outbox.event(Event::ParticipantRemoved {
-                    chat_id,
-                    user_id,
-                    by,
-                    timestamp_ms,
-                });
-            }
-            Notification::RoleChanged {
-                chat_id,
-                user_id,
-                role,
-                timestamp_ms,
-            } => {
-                self.outbox.event(Event::ParticipantRoleChanged {
-                    chat_id,
-                    user_id,
-                    role,
-                    timestamp_ms,
-                });
-            }
+            Notification::Event(event) => self.outbox.event(event),
             Notification::MessageReceived(message) => self.on_message(message),
             Notification::MessageEdited(message) => {
                 let key = format!(
