@@ -22,6 +22,16 @@ impl SeenSet {
         }
     }
 
+    /// This set, or a fresh one of `capacity` if it never had one (a default set from an empty
+    /// snapshot): restoring must not leave a session with a window of one key.
+    pub fn or_new(self, capacity: usize) -> Self {
+        if self.capacity == 0 {
+            SeenSet::new(capacity)
+        } else {
+            self
+        }
+    }
+
     /// Records `key`; true if it was not seen before (deliver), false if it is a repeat (drop).
     pub fn insert(&mut self, key: &str) -> bool {
         if self.index.len() != self.order.len() {

@@ -135,13 +135,6 @@ impl Session {
     pub fn restore(config: Config, snapshot: Snapshot) -> Self {
         let limits = config.limits.clone();
         let window = limits.dedupe_window;
-        let fresh_if_default = |set: SeenSet| {
-            if set == SeenSet::default() {
-                SeenSet::new(window)
-            } else {
-                set
-            }
-        };
         let mut message_versions = snapshot.message_versions;
         message_versions.set_capacity(window);
         let mut chats = snapshot.chats;
@@ -159,10 +152,10 @@ impl Session {
             reads: snapshot.read_states,
             badge: snapshot.badge,
             team_unread: snapshot.team_unread,
-            seen: fresh_if_default(snapshot.seen),
+            seen: snapshot.seen.or_new(window),
             message_versions,
             chats,
-            sent_ids: fresh_if_default(snapshot.sent_ids),
+            sent_ids: snapshot.sent_ids.or_new(window),
             last_messages: snapshot.last_messages,
             me: snapshot.me,
             config,

@@ -78,10 +78,7 @@ impl Session {
     /// A disconnected session resuming from `snapshot`.
     pub fn restore(config: Config, snapshot: Snapshot) -> Self {
         let limits = &config.limits;
-        let mut seen = snapshot.seen;
-        if seen == SeenSet::default() {
-            seen = SeenSet::new(limits.dedupe_window);
-        }
+        let seen = snapshot.seen.or_new(limits.dedupe_window);
         Session {
             phase: Phase::Disconnected,
             pending: PendingTable::new(limits.max_pending_requests),
