@@ -62,9 +62,16 @@ pub trait Cli: Session + Send + Sized + 'static {
     /// Runs after the client exists (Talk joins its rooms).
     fn start(_client: &Client<Self, NativeHost>, _args: &Args) {}
     /// Protocol-specific ops beyond `send` and `read`.
-    fn op(client: &Client<Self, NativeHost>, op: &str, cmd: &Value) -> Option<BoxFuture<'static, Result<Reply, Error>>>;
+    fn op(
+        client: &Client<Self, NativeHost>,
+        op: &str,
+        cmd: &Value,
+    ) -> Option<BoxFuture<'static, Result<Reply, Error>>>;
     /// Called on `TokenExpired`: get new credentials into the session, if possible.
-    fn refresh(_client: &Client<Self, NativeHost>, _args: &Args) -> BoxFuture<'static, Result<(), String>> {
+    fn refresh(
+        _client: &Client<Self, NativeHost>,
+        _args: &Args,
+    ) -> BoxFuture<'static, Result<(), String>> {
         Box::pin(async { Err("this protocol cannot refresh credentials by itself".to_string()) })
     }
 }
@@ -103,7 +110,10 @@ async fn session<S: Cli>(args: Args) -> ExitCode {
         }
     };
     let (host, commands) = NativeHost::new();
-    let config = ClientConfig { seed, ..ClientConfig::default() };
+    let config = ClientConfig {
+        seed,
+        ..ClientConfig::default()
+    };
     let client = Client::new(session, host, config);
     tokio::spawn(drive(client.clone(), commands, args.server.clone()));
     if let Err(e) = client.connect() {
@@ -112,7 +122,9 @@ async fn session<S: Cli>(args: Args) -> ExitCode {
     }
     S::start(&client, &args);
     let args = Arc::new(args);
-    let out = Printer { pretty: args.pretty };
+    let out = Printer {
+        pretty: args.pretty,
+    };
     let events = tokio::spawn(print_events(client.clone(), args.clone(), out));
     let in_flight = Arc::new(AtomicUsize::new(0));
     let idle = Arc::new(tokio::sync::Notify::new());
@@ -122,13 +134,8 @@ async fn session<S: Cli>(args: Args) -> ExitCode {
             line = lines.next_line() => match line {
                 Ok(Some(line)) if line.trim().is_empty() => {}
                 Ok(Some(line)) => dispatch(&client, &line, out, &in_flight, &idle),
-                // EOF: let what was asked finish (each call is bounded by its timeout), then leave.
-                Ok(None) | Err(_) => {
-                    while in_flight.load(Ordering::SeqCst) > 0 {
-                        idle.notified().await;
-                    }
-                    break ExitCode::SUCCESS;
-                }
+                // EOF: let what was asked finish, then leave.
+                Ok(None) | Err(_) => break drain(&in_flight, &idle, out).await,
             },
             _ = tokio::signal::ctrl_c() => break ExitCode::SUCCESS,
             done = wait(&events) => break done,
@@ -138,6 +145,39 @@ async fn session<S: Cli>(args: Args) -> ExitCode {
     // Give the close frame a moment to leave.
     tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     code
+}
+
+/// How long end of input waits for commands still in flight: longer than a request's own
+/// timeout (30 s), so only a command that cannot finish is cut off — one parked for a reconnect
+/// that never succeeds because the server is gone.
+const DRAIN_LIMIT: std::time::Duration = std::time::Duration::from_secs(40);
+
+/// Waits until no command is in flight (at most [`DRAIN_LIMIT`], or until Ctrl-C).
+async fn drain(in_flight: &AtomicUsize, idle: &tokio::sync::Notify, out: Printer) -> ExitCode {
+    let settled = async {
+        loop {
+            // Registered before the check, so a command finishing in between still wakes us.
+            let notified = idle.notified();
+            if in_flight.load(Ordering::SeqCst) == 0 {
+                return;
+            }
+            notified.await;
+        }
+    };
+    tokio::select! {
+        done = tokio::time::timeout(DRAIN_LIMIT, settled) => match done {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(_) => {
+                let left = in_flight.load(Ordering::SeqCst);
+                out.note(&format!(
+                    "end of input: {left} command(s) still unanswered after {} s; leaving",
+                    DRAIN_LIMIT.as_secs()
+                ));
+                ExitCode::from(1)
+            }
+        },
+        _ = tokio::signal::ctrl_c() => ExitCode::SUCCESS,
+    }
 }
 
 async fn wait(task: &tokio::task::JoinHandle<ExitCode>) -> ExitCode {
@@ -151,7 +191,11 @@ async fn wait(task: &tokio::task::JoinHandle<ExitCode>) -> ExitCode {
 }
 
 /// Prints events until a fatal one; refreshes credentials on `TokenExpired`.
-async fn print_events<S: Cli>(client: Client<S, NativeHost>, args: Arc<Args>, out: Printer) -> ExitCode {
+async fn print_events<S: Cli>(
+    client: Client<S, NativeHost>,
+    args: Arc<Args>,
+    out: Printer,
+) -> ExitCode {
     while let Some(event) = client.next_event().await {
         out.event(&event);
         match event {
@@ -206,7 +250,13 @@ fn dispatch<S: Cli>(
         },
         _ => match S::op(client, &op, &cmd) {
             Some(fut) => fut,
-            None => return out.result(&op, &tag, Err(bad(&format!("unknown op {op:?} for this protocol")))),
+            None => {
+                return out.result(
+                    &op,
+                    &tag,
+                    Err(bad(&format!("unknown op {op:?} for this protocol"))),
+                )
+            }
         },
     };
     in_flight.fetch_add(1, Ordering::SeqCst);
@@ -220,7 +270,9 @@ fn dispatch<S: Cli>(
 }
 
 fn bad(reason: &str) -> Error {
-    Error::InvalidArgument { reason: reason.to_string() }
+    Error::InvalidArgument {
+        reason: reason.to_string(),
+    }
 }
 
 /// Output in JSON lines or for people.
@@ -240,8 +292,12 @@ impl Printer {
 
     fn result(&self, op: &str, tag: &Value, result: Result<Reply, Error>) {
         let line = match &result {
-            Ok(reply) => json!({"type": "result", "op": op, "tag": tag, "ok": true, "reply": reply}),
-            Err(e) => json!({"type": "result", "op": op, "tag": tag, "ok": false, "error": e, "message": e.to_string()}),
+            Ok(reply) => {
+                json!({"type": "result", "op": op, "tag": tag, "ok": true, "reply": reply})
+            }
+            Err(e) => {
+                json!({"type": "result", "op": op, "tag": tag, "ok": false, "error": e, "message": e.to_string()})
+            }
         };
         if self.pretty {
             println!("{}", pretty::result(op, &result));

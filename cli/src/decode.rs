@@ -63,6 +63,6 @@ pub fn run(args: Args) -> ExitCode {
 fn inspect(protocol: Protocol, line: &str, direction: Direction) -> Result<Inspection, String> {
     match protocol {
         Protocol::Trueconf => chatwire::trueconf::inspect(line, direction),
-        Protocol::Tada => Err("tada decoding is not built into this version".into()),
+        Protocol::Tada => chatwire::tada::inspect(line, direction),
     }
 }

@@ -202,15 +202,21 @@ fn ws_url(base: &str, path: &str) -> String {
 
 async fn open(url: String, info: ConnectInfo, generation: u64, tx: mpsc::UnboundedSender<Input>) {
     let result = async {
-        let mut request = url.as_str().into_client_request().map_err(|e| e.to_string())?;
+        let mut request = url
+            .as_str()
+            .into_client_request()
+            .map_err(|e| e.to_string())?;
         for (name, value) in &info.headers {
             let name = HeaderName::from_bytes(name.as_bytes()).map_err(|e| e.to_string())?;
             let value = HeaderValue::from_str(value).map_err(|e| e.to_string())?;
             request.headers_mut().insert(name, value);
         }
         if !info.subprotocols.is_empty() {
-            let value = HeaderValue::from_str(&info.subprotocols.join(", ")).map_err(|e| e.to_string())?;
-            request.headers_mut().insert("Sec-WebSocket-Protocol", value);
+            let value =
+                HeaderValue::from_str(&info.subprotocols.join(", ")).map_err(|e| e.to_string())?;
+            request
+                .headers_mut()
+                .insert("Sec-WebSocket-Protocol", value);
         }
         let connecting = tokio_tungstenite::connect_async(request);
         match tokio::time::timeout(CONNECT_TIMEOUT, connecting).await {
@@ -226,10 +232,16 @@ async fn open(url: String, info: ConnectInfo, generation: u64, tx: mpsc::Unbound
     });
 }
 
-async fn perform(http: reqwest::Client, base: String, request: HttpRequest, tx: mpsc::UnboundedSender<Input>) {
+async fn perform(
+    http: reqwest::Client,
+    base: String,
+    request: HttpRequest,
+    tx: mpsc::UnboundedSender<Input>,
+) {
     let id = request.id;
     let response = async {
-        let method = reqwest::Method::from_bytes(request.method.as_bytes()).map_err(|e| e.to_string())?;
+        let method =
+            reqwest::Method::from_bytes(request.method.as_bytes()).map_err(|e| e.to_string())?;
         let mut builder = http.request(method, format!("{base}{}", request.path));
         for (name, value) in &request.headers {
             builder = builder.header(name, value);
@@ -242,12 +254,25 @@ async fn perform(http: reqwest::Client, base: String, request: HttpRequest, tx: 
         let headers = response
             .headers()
             .iter()
-            .map(|(k, v)| (k.to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+            .map(|(k, v)| {
+                (
+                    k.to_string(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
             .collect();
         let body = response.text().await.map_err(|e| e.to_string())?;
-        Ok::<_, String>(HttpResponse { status, headers, body })
+        Ok::<_, String>(HttpResponse {
+            status,
+            headers,
+            body,
+        })
     }
     .await
-    .unwrap_or_else(|reason| HttpResponse { status: 0, headers: Vec::new(), body: reason });
+    .unwrap_or_else(|reason| HttpResponse {
+        status: 0,
+        headers: Vec::new(),
+        body: reason,
+    });
     let _ = tx.send(Input::Http(id, response));
 }

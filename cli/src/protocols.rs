@@ -11,7 +11,9 @@ fn text(cmd: &Value, key: &str) -> Option<String> {
 }
 
 fn bad(reason: impl Into<String>) -> Error {
-    Error::InvalidArgument { reason: reason.into() }
+    Error::InvalidArgument {
+        reason: reason.into(),
+    }
 }
 
 fn refuse(reason: impl Into<String>) -> Option<BoxFuture<'static, Result<Reply, Error>>> {
@@ -21,7 +23,11 @@ fn refuse(reason: impl Into<String>) -> Option<BoxFuture<'static, Result<Reply, 
 
 /// Trades a user name and password for a TrueConf JWT at the server's OAuth endpoint.
 async fn trueconf_token(server: &str, user: &str, password: &str) -> Result<String, String> {
-    let url = format!("{}{}", server.trim_end_matches('/'), chatwire::trueconf::TOKEN_PATH);
+    let url = format!(
+        "{}{}",
+        server.trim_end_matches('/'),
+        chatwire::trueconf::TOKEN_PATH
+    );
     let body = serde_json::json!({
         "client_id": "chat_bot", "grant_type": "password", "username": user, "password": password
     });
@@ -32,7 +38,10 @@ async fn trueconf_token(server: &str, user: &str, password: &str) -> Result<Stri
         .await
         .map_err(|e| format!("token request to {url} failed: {e}"))?;
     let status = response.status();
-    let reply: Value = response.json().await.map_err(|e| format!("token response: {e}"))?;
+    let reply: Value = response
+        .json()
+        .await
+        .map_err(|e| format!("token response: {e}"))?;
     match reply["access_token"].as_str() {
         Some(token) if status.is_success() => Ok(token.to_string()),
         _ => Err(format!("token refused ({status}): {reply}")),
@@ -46,14 +55,26 @@ impl Cli for chatwire::trueconf::Session {
         Box::pin(async move {
             let token = match (token, user, password) {
                 (Some(token), _, _) => token,
-                (None, Some(user), Some(password)) => trueconf_token(&server, &user, &password).await?,
+                (None, Some(user), Some(password)) => {
+                    trueconf_token(&server, &user, &password).await?
+                }
                 _ => return Err("TrueConf needs --token, or --user and --password".into()),
             };
-            Ok(chatwire::trueconf::Session::new(chatwire::trueconf::Config::new(token)))
+            let mut config = chatwire::trueconf::Config::new(token);
+            // Ask for the messages that arrived while this user had no connection (`auth`
+            // `receiveUnread`), on the first connection and on every reconnect: without it a
+            // message sent while the socket was down is never delivered (the session's
+            // redelivery filter drops the ones already seen).
+            config.receive_unread = Some(true);
+            Ok(chatwire::trueconf::Session::new(config))
         })
     }
 
-    fn op(client: &Client<Self, NativeHost>, op: &str, cmd: &Value) -> Option<BoxFuture<'static, Result<Reply, Error>>> {
+    fn op(
+        client: &Client<Self, NativeHost>,
+        op: &str,
+        cmd: &Value,
+    ) -> Option<BoxFuture<'static, Result<Reply, Error>>> {
         let c = client.clone();
         match op {
             // Any TrueConf method: typed when known, raw otherwise.
@@ -66,19 +87,30 @@ impl Cli for chatwire::trueconf::Session {
                     Ok(r) => r,
                     Err(reason) => return refuse(reason),
                 };
-                Some(Box::pin(async move { c.call(move |s, now| s.request(now, request.clone())).await }))
+                Some(Box::pin(async move {
+                    c.call(move |s, now| s.request(now, request.clone())).await
+                }))
             }
             "chats" => {
                 let count = cmd["count"].as_u64().unwrap_or(100) as u32;
-                Some(Box::pin(async move { c.call(move |s, now| s.get_chats(now, count, 1)).await }))
+                Some(Box::pin(async move {
+                    c.call(move |s, now| s.get_chats(now, count, 1)).await
+                }))
             }
             _ => None,
         }
     }
 
-    fn refresh(client: &Client<Self, NativeHost>, args: &Args) -> BoxFuture<'static, Result<(), String>> {
+    fn refresh(
+        client: &Client<Self, NativeHost>,
+        args: &Args,
+    ) -> BoxFuture<'static, Result<(), String>> {
         let c = client.clone();
-        let (server, user, password) = (args.server.clone(), args.user.clone(), args.password.clone());
+        let (server, user, password) = (
+            args.server.clone(),
+            args.user.clone(),
+            args.password.clone(),
+        );
         Box::pin(async move {
             let (Some(user), Some(password)) = (user, password) else {
                 return Err("token expired; run again with a new --token".into());
@@ -103,14 +135,20 @@ impl Cli for chatwire::tada::Session {
         })
     }
 
-    fn op(client: &Client<Self, NativeHost>, op: &str, cmd: &Value) -> Option<BoxFuture<'static, Result<Reply, Error>>> {
+    fn op(
+        client: &Client<Self, NativeHost>,
+        op: &str,
+        cmd: &Value,
+    ) -> Option<BoxFuture<'static, Result<Reply, Error>>> {
         let c = client.clone();
         match op {
             "delete" => {
                 let Some(message) = text(cmd, "message") else {
                     return refuse("delete needs \"message\"");
                 };
-                Some(Box::pin(async move { c.call(move |s, now| s.delete_message(now, &message)).await }))
+                Some(Box::pin(async move {
+                    c.call(move |s, now| s.delete_message(now, &message)).await
+                }))
             }
             "ping" => Some(Box::pin(async move { c.call(|s, now| s.ping(now)).await })),
             _ => None,
@@ -139,30 +177,47 @@ impl Cli for chatwire::talk::Session {
         }
     }
 
-    fn op(client: &Client<Self, NativeHost>, op: &str, cmd: &Value) -> Option<BoxFuture<'static, Result<Reply, Error>>> {
+    fn op(
+        client: &Client<Self, NativeHost>,
+        op: &str,
+        cmd: &Value,
+    ) -> Option<BoxFuture<'static, Result<Reply, Error>>> {
         let c = client.clone();
         let room = text(cmd, "room").or_else(|| text(cmd, "chat"));
         match op {
             "join" => {
-                let Some(room) = room else { return refuse("join needs \"room\"") };
+                let Some(room) = room else {
+                    return refuse("join needs \"room\"");
+                };
                 let joined = c.with_session(|s, now| s.join_room(now, &room));
                 Some(Box::pin(async move { joined.map(|()| Reply::Empty) }))
             }
             "leave" => {
-                let Some(room) = room else { return refuse("leave needs \"room\"") };
+                let Some(room) = room else {
+                    return refuse("leave needs \"room\"");
+                };
                 let left = c.with_session(|s, _| s.leave_room(&room));
                 Some(Box::pin(async move { Ok(Reply::Bool { value: left }) }))
             }
             "mentions" => {
-                let Some(room) = room else { return refuse("mentions needs \"room\"") };
+                let Some(room) = room else {
+                    return refuse("mentions needs \"room\"");
+                };
                 let search = text(cmd, "search").unwrap_or_default();
                 let limit = cmd["limit"].as_u64().unwrap_or(20) as u32;
-                Some(Box::pin(async move { c.call(move |s, now| s.mentions(now, &room, &search, limit)).await }))
+                Some(Box::pin(async move {
+                    c.call(move |s, now| s.mentions(now, &room, &search, limit))
+                        .await
+                }))
             }
             "older" => {
-                let Some(room) = room else { return refuse("older needs \"room\"") };
+                let Some(room) = room else {
+                    return refuse("older needs \"room\"");
+                };
                 let limit = cmd["limit"].as_u64().unwrap_or(50) as u32;
-                Some(Box::pin(async move { c.call(move |s, now| s.load_older(now, &room, limit)).await }))
+                Some(Box::pin(async move {
+                    c.call(move |s, now| s.load_older(now, &room, limit)).await
+                }))
             }
             _ => None,
         }

@@ -101,8 +101,11 @@ async fn serve(args: Args) -> ExitCode {
         }
     };
     let addr = handle.addr();
-    println!("{}", serde_json::json!({"listening": format!("http://{addr}"), "protocols": {
-        "trueconf": protocols.trueconf, "tada": protocols.tada, "talk": protocols.talk}}));
+    println!(
+        "{}",
+        serde_json::json!({"listening": format!("http://{addr}"), "protocols": {
+        "trueconf": protocols.trueconf, "tada": protocols.tada, "talk": protocols.talk}})
+    );
     // Stdin is not watched: a simulator started in the background of a script gets /dev/null.
     let terminate = async {
         #[cfg(unix)]
@@ -120,7 +123,10 @@ async fn serve(args: Args) -> ExitCode {
     }
     let faults = handle.client_faults();
     if !faults.is_empty() {
-        eprintln!("chatwire sim: client faults seen: {}", serde_json::json!(faults));
+        eprintln!(
+            "chatwire sim: client faults seen: {}",
+            serde_json::json!(faults)
+        );
     }
     handle.shutdown().await;
     ExitCode::SUCCESS
