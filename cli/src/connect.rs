@@ -284,9 +284,9 @@ pub struct Printer {
 impl Printer {
     fn event(&self, event: &Event) {
         if self.pretty {
-            println!("{}", pretty::event(event));
+            emit(&pretty::event(event));
         } else {
-            println!("{}", serde_json::to_string(event).unwrap_or_default());
+            emit(&serde_json::to_string(event).unwrap_or_default());
         }
     }
 
@@ -300,17 +300,27 @@ impl Printer {
             }
         };
         if self.pretty {
-            println!("{}", pretty::result(op, &result));
+            emit(&pretty::result(op, &result));
         } else {
-            println!("{line}");
+            emit(&line.to_string());
         }
     }
 
     fn note(&self, text: &str) {
         if self.pretty {
-            println!("! {text}");
+            emit(&format!("! {text}"));
         } else {
-            println!("{}", json!({"type": "note", "text": text}));
+            emit(&json!({"type": "note", "text": text}).to_string());
         }
+    }
+}
+
+/// Writes one line to stdout. When stdout is gone (piped into `head`, reader exited) nobody can
+/// hear us any more: leave quietly instead of panicking as `println!` would.
+fn emit(line: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if writeln!(out, "{line}").and_then(|()| out.flush()).is_err() {
+        std::process::exit(0);
     }
 }

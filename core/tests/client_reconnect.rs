@@ -111,3 +111,42 @@ fn close_stops_reconnecting() {
     client.handle_closed("closed");
     assert_eq!(client.poll_timeout(), None, "no reconnect scheduled");
 }
+
+#[test]
+fn a_replay_waiting_for_a_server_that_never_returns_still_resolves() {
+    let config = ClientConfig {
+        replay_timeout: Duration::from_secs(20),
+        ..config()
+    };
+    let (client, host) = ready_client(config);
+    let read = client.call(|s, now| s.get_chats(now, 10, 1));
+    futures::pin_mut!(read);
+    assert!(poll_once(read.as_mut()).is_pending());
+    host.take();
+    client.handle_closed("gone");
+    // Every reconnect attempt fails.
+    for _ in 0..40 {
+        let now = host.clock.load(std::sync::atomic::Ordering::SeqCst);
+        let due = client.poll_timeout().expect("something is always due");
+        host.advance(due.0.saturating_sub(now));
+        client.handle_timeout();
+        if host.take().iter().any(|o| matches!(o, Op::Connect(_))) {
+            client.handle_closed("refused");
+        }
+        if let Poll::Ready(r) = poll_once(read.as_mut()) {
+            assert_eq!(
+                r,
+                Err(Error::Disconnected {
+                    delivery: Delivery::MaybeDelivered
+                })
+            );
+            let waited = host.clock.load(std::sync::atomic::Ordering::SeqCst) - 1_000;
+            assert!(
+                (20_000..=28_000).contains(&waited),
+                "gave up after {waited} ms"
+            );
+            return;
+        }
+    }
+    panic!("the call never resolved");
+}

@@ -110,3 +110,34 @@ fn own_messages_from_elsewhere_are_delivered_as_own() {
     });
     assert_eq!(own, Some(true));
 }
+
+#[test]
+fn a_201_after_the_echo_still_updates_the_common_read_marker() {
+    let mut s = talk();
+    let poll = join_live(&mut s, at(0), 7);
+    s.send_message(at(1), ROOM, "hi", None, false).unwrap();
+    let post = one_request(&mut s);
+    let reference = form(&post)["referenceId"].clone();
+    s.handle_http_response(
+        at(2),
+        poll.id,
+        page(vec![own_message(8, &reference, "hi")], 8),
+    );
+    events(&mut s);
+    s.handle_http_response(
+        at(3),
+        post.id,
+        ocs(
+            201,
+            own_message(8, &reference, "hi"),
+            &[("X-Chat-Last-Common-Read", "8")],
+        ),
+    );
+    events(&mut s);
+    assert_eq!(
+        s.read_state(ROOM)
+            .and_then(|r| r.last_common_read_id.as_deref()),
+        Some("8"),
+        "the answer's header is kept even though the echo resolved the send"
+    );
+}

@@ -13,6 +13,10 @@ pub struct ClientConfig {
     pub backoff_max: Duration,
     /// How many times one request is replayed across reconnects before its error is reported.
     pub max_replays: u32,
+    /// How long a request cut off by a drop waits for the reconnect that would replay it; then
+    /// it resolves with the disconnect error it got, so every call ends even if the server never
+    /// comes back.
+    pub replay_timeout: Duration,
     /// Seed for the reconnect jitter.
     pub seed: u64,
 }
@@ -24,6 +28,7 @@ impl Default for ClientConfig {
             backoff_base: Duration::from_millis(500),
             backoff_max: Duration::from_secs(30),
             max_replays: 3,
+            replay_timeout: Duration::from_secs(30),
             seed: 0x6368_6174_7769_7265,
         }
     }

@@ -25,13 +25,22 @@ pub(crate) struct Waiter<S> {
     pub replay_safe: bool,
 }
 
+/// A request cut off by a drop, waiting for the reconnect that replays it.
+pub(crate) struct Parked<S> {
+    pub waiter: Waiter<S>,
+    /// When to give up waiting and report `error`.
+    pub expires: Timestamp,
+    /// The disconnect error it got.
+    pub error: Error,
+}
+
 /// Everything mutable, guarded by the client's one lock.
 pub(crate) struct State<S> {
     pub session: S,
     pub config: ClientConfig,
     pub waiters: HashMap<RequestId, Waiter<S>>,
     /// Requests cut off by a drop that are safe to send again once reconnected.
-    pub parked: Vec<Waiter<S>>,
+    pub parked: Vec<Parked<S>>,
     pub events: mpsc::UnboundedSender<Event>,
     /// Transmits not yet handed to the transport, in order (see `Client::flush`).
     pub out: VecDeque<Transmit>,
@@ -145,14 +154,14 @@ impl<S: Session> State<S> {
     fn route(&mut self, now: Timestamp, event: Event) {
         match event {
             Event::Response { request, result } => match self.waiters.remove(&request) {
-                Some(w) => self.resolve(w, result),
+                Some(w) => self.resolve(now, w, result),
                 None => self.emit(Event::Response { request, result }),
             },
             Event::Connected { .. } => {
                 self.backoff.reset();
                 self.reconnect_at = None;
                 self.emit(event);
-                for w in std::mem::take(&mut self.parked) {
+                for Parked { waiter: w, .. } in std::mem::take(&mut self.parked) {
                     let left = w.replays_left.saturating_sub(1);
                     // A refusal is reported to the waiter by `issue_waiter` itself.
                     let _ = self.issue_waiter(now, w.command, w.tx, left);
@@ -175,11 +184,15 @@ impl<S: Session> State<S> {
         }
     }
 
-    fn resolve(&mut self, w: Waiter<S>, result: Result<Reply, Error>) {
-        if let Err(Error::Disconnected { delivery }) = &result {
+    fn resolve(&mut self, now: Timestamp, w: Waiter<S>, result: Result<Reply, Error>) {
+        if let Err(error @ Error::Disconnected { delivery }) = &result {
             let safe = *delivery == Delivery::NotSent || w.replay_safe;
             if safe && w.replays_left > 0 && self.config.reconnect && !self.stopped {
-                self.parked.push(w);
+                self.parked.push(Parked {
+                    waiter: w,
+                    expires: now.add(self.config.replay_timeout),
+                    error: error.clone(),
+                });
                 return;
             }
         }
@@ -187,8 +200,19 @@ impl<S: Session> State<S> {
     }
 
     pub fn fail_parked(&mut self, error: Error) {
-        for w in std::mem::take(&mut self.parked) {
-            let _ = w.tx.send(Err(error.clone()));
+        for p in std::mem::take(&mut self.parked) {
+            let _ = p.waiter.tx.send(Err(error.clone()));
+        }
+    }
+
+    /// Resolves parked requests whose wait for a reconnect is over, with their own error.
+    fn expire_parked(&mut self, now: Timestamp) {
+        let (expired, kept) = std::mem::take(&mut self.parked)
+            .into_iter()
+            .partition(|p| p.expires <= now);
+        self.parked = kept;
+        for p in expired {
+            let _ = p.waiter.tx.send(Err(p.error));
         }
     }
 
@@ -210,14 +234,16 @@ impl<S: Session> State<S> {
 
     /// The earliest time something is due.
     pub fn deadline(&self) -> Option<Timestamp> {
-        match (self.session.poll_timeout(), self.reconnect_at) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        let parked = self.parked.iter().map(|p| p.expires).min();
+        [self.session.poll_timeout(), self.reconnect_at, parked]
+            .into_iter()
+            .flatten()
+            .min()
     }
 
     /// Fires what is due at `now`: session deadlines and a scheduled reconnect.
     pub fn on_timeout(&mut self, now: Timestamp) {
+        self.expire_parked(now);
         if self.session.poll_timeout().is_some_and(|t| t <= now) {
             self.session.handle_timeout(now);
         }

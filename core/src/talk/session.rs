@@ -43,8 +43,9 @@ enum Exchange {
     History { room: String },
     /// A room's long-poll.
     Poll { room: String },
-    /// One attempt of an app command.
-    Command(RequestId),
+    /// One attempt of an app command in `room` (kept here: the answer's headers still matter
+    /// after the command itself was resolved by its echo).
+    Command { command: RequestId, room: String },
 }
 
 /// A message to send, as the app gave it.
@@ -515,7 +516,15 @@ impl Session {
                 Planned::Get { path }
             }
         };
-        let exchange = self.queue(now, Exchange::Command(id), timeout, planned)?;
+        let exchange = self.queue(
+            now,
+            Exchange::Command {
+                command: id,
+                room: token.clone(),
+            },
+            timeout,
+            planned,
+        )?;
         self.commands.mark_sent(id);
         self.commands.set_deadline(id, NEVER);
         if let Some(p) = self.commands.get_mut(id) {
@@ -624,11 +633,16 @@ impl Session {
         &mut self,
         now: Timestamp,
         id: RequestId,
+        room: &str,
         exchange: RequestId,
         response: HttpResponse,
     ) {
         let Some(p) = self.commands.get(id) else {
-            // Already resolved (its echo confirmed the send first).
+            // Already resolved (its echo confirmed the send first); the common read marker the
+            // answer carries is still news.
+            if classify(&response) == Status::Success {
+                self.command_common_read(room, &response);
+            }
             return;
         };
         if p.value.state != CommandState::InFlight(exchange) {
@@ -666,7 +680,7 @@ impl Session {
         kind: CommandKind,
         response: &HttpResponse,
     ) {
-        self.common_read_header(token, response);
+        self.command_common_read(token, response);
         let data = self.decode(response);
         match kind {
             CommandKind::Send(_) => {
@@ -1048,6 +1062,13 @@ impl Session {
         }
     }
 
+    /// A command's answer carried the common read marker: take it and report the room's state
+    /// (the poll loop reports its own answers; commands answer outside it).
+    fn command_common_read(&mut self, token: &str, response: &HttpResponse) {
+        self.common_read_header(token, response);
+        self.publish_read(token);
+    }
+
     // ---- decoding -------------------------------------------------------------------------
 
     /// The OCS `data` of a success body; a body too large or unreadable is reported as a
@@ -1101,7 +1122,7 @@ impl Session {
                         self.loop_backoff(now, &room, None);
                     }
                 }
-                Exchange::Command(command) => {
+                Exchange::Command { command, .. } => {
                     let current = self
                         .commands
                         .get(command)
@@ -1204,7 +1225,9 @@ impl crate::session::Session for Session {
             match p.value {
                 Exchange::History { room } => self.on_loop_response(now, &room, id, response, true),
                 Exchange::Poll { room } => self.on_loop_response(now, &room, id, response, false),
-                Exchange::Command(command) => self.on_command_response(now, command, id, response),
+                Exchange::Command { command, room } => {
+                    self.on_command_response(now, command, &room, id, response)
+                }
             }
         }
         // An unknown id is the late answer of an exchange that timed out or whose room was
