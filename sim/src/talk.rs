@@ -320,6 +320,19 @@ fn precheck(sim: &Sim, headers: &HeaderMap, need_auth: bool) -> Result<usize, Bo
 }
 
 /// The room `token` for `user`, or 404 / 412.
+/// What every room endpoint checks first: fault bursts and credentials, then that the room
+/// exists for this user and is open (404 / 412). Gives the user, the locked world and the room.
+fn member_room<'a>(
+    sim: &'a Sim,
+    headers: &HeaderMap,
+    token: &str,
+) -> Result<(usize, std::sync::MutexGuard<'a, World>, usize), Box<Response>> {
+    let user = precheck(sim, headers, true)?;
+    let w = sim.world();
+    let idx = room_index(&w.talk, token, user)?;
+    Ok((user, w, idx))
+}
+
 fn room_index(st: &State, token: &str, user: usize) -> Result<usize, Box<Response>> {
     let idx = st
         .rooms
@@ -528,16 +541,11 @@ async fn send(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let user = match precheck(&sim, &headers, true) {
-        Ok(u) => u,
+    let (user, mut w, idx) = match member_room(&sim, &headers, &token) {
+        Ok(found) => found,
         Err(resp) => return *resp,
     };
     let p = params(query, &headers, &body);
-    let mut w = sim.world();
-    let idx = match room_index(&w.talk, &token, user) {
-        Ok(i) => i,
-        Err(resp) => return *resp,
-    };
     if w.talk.rooms[idx].read_only {
         return ocs(StatusCode::FORBIDDEN, json!({"error": "read-only"}));
     }
@@ -596,13 +604,8 @@ async fn delete_message(
     Path((token, message_id)): Path<(String, u64)>,
     headers: HeaderMap,
 ) -> Response {
-    let user = match precheck(&sim, &headers, true) {
-        Ok(u) => u,
-        Err(resp) => return *resp,
-    };
-    let mut w = sim.world();
-    let idx = match room_index(&w.talk, &token, user) {
-        Ok(i) => i,
+    let (user, mut w, idx) = match member_room(&sim, &headers, &token) {
+        Ok(found) => found,
         Err(resp) => return *resp,
     };
     if w.talk.rooms[idx].read_only {
@@ -650,16 +653,11 @@ async fn mark_read(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let user = match precheck(&sim, &headers, true) {
-        Ok(u) => u,
+    let (user, mut w, idx) = match member_room(&sim, &headers, &token) {
+        Ok(found) => found,
         Err(resp) => return *resp,
     };
     let p = params(query, &headers, &body);
-    let mut w = sim.world();
-    let idx = match room_index(&w.talk, &token, user) {
-        Ok(i) => i,
-        Err(resp) => return *resp,
-    };
     let room = &mut w.talk.rooms[idx];
     let newest = room.messages.last().map_or(0, |m| m.id);
     let target = int(p.get("lastReadMessage")).map_or(newest, |v| v.max(0) as u64);

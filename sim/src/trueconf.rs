@@ -614,6 +614,19 @@ fn member_chat<'a>(st: &'a State, chat_id: &str, user: usize) -> Result<&'a Chat
         .ok_or(ERR_CHAT_NOT_FOUND)
 }
 
+/// A group chat or channel that `user` administers: what renaming, pictures and membership
+/// changes require.
+fn managed_chat<'a>(st: &'a State, chat_id: &str, user: usize) -> Result<&'a Chat, u32> {
+    let chat = member_chat(st, chat_id, user)?;
+    if !matches!(chat.chat_type, CHAT_GROUP | CHAT_CHANNEL) {
+        return Err(ERR_WRONG_CHAT_TYPE);
+    }
+    if !chat.is_admin(user) {
+        return Err(ERR_NO_RIGHTS);
+    }
+    Ok(chat)
+}
+
 /// Appends a message to a chat; returns its id and timestamp.
 fn add_message(
     w: &mut World,
@@ -808,13 +821,7 @@ fn request(sim: &Sim, w: &mut World, conn: ConnId, method: &str, p: &Value) -> R
         "editChatTitle" => {
             let chat_id = str_arg(p, "chatId")?;
             let title = str_arg(p, "title")?;
-            let chat = member_chat(&w.trueconf, chat_id, me)?;
-            if !matches!(chat.chat_type, CHAT_GROUP | CHAT_CHANNEL) {
-                return Err(ERR_WRONG_CHAT_TYPE);
-            }
-            if !chat.is_admin(me) {
-                return Err(ERR_NO_RIGHTS);
-            }
+            let chat = managed_chat(&w.trueconf, chat_id, me)?;
             let users = chat.users();
             if let Some(c) = w.trueconf.chats.get_mut(chat_id) {
                 c.title = Some(title.to_string());
@@ -837,13 +844,7 @@ fn request(sim: &Sim, w: &mut World, conn: ConnId, method: &str, p: &Value) -> R
                 Some(Value::Null) => None,
                 _ => return Err(ERR_INVALID_PARAMS),
             };
-            let chat = member_chat(&w.trueconf, chat_id, me)?;
-            if !matches!(chat.chat_type, CHAT_GROUP | CHAT_CHANNEL) {
-                return Err(ERR_WRONG_CHAT_TYPE);
-            }
-            if !chat.is_admin(me) {
-                return Err(ERR_NO_RIGHTS);
-            }
+            let chat = managed_chat(&w.trueconf, chat_id, me)?;
             let users = chat.users();
             let url = file.map(|f| {
                 format!(
@@ -925,13 +926,7 @@ fn request(sim: &Sim, w: &mut World, conn: ConnId, method: &str, p: &Value) -> R
             let chat_id = str_arg(p, "chatId")?;
             let target = find_user(str_arg(p, "userId")?)?;
             let display_history = bool_arg(p, "displayHistory");
-            let chat = member_chat(&w.trueconf, chat_id, me)?;
-            if !matches!(chat.chat_type, CHAT_GROUP | CHAT_CHANNEL) {
-                return Err(ERR_WRONG_CHAT_TYPE);
-            }
-            if !chat.is_admin(me) {
-                return Err(ERR_NO_RIGHTS);
-            }
+            let chat = managed_chat(&w.trueconf, chat_id, me)?;
             if chat.role(target).is_some() {
                 return Err(ERR_ALREADY_PARTICIPANT);
             }
