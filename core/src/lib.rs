@@ -43,6 +43,8 @@
 //! ([`SeenSet`]), backoff ([`Backoff`]), the seeded RNG ([`Rng`]), the normalized [`Event`] and
 //! [`Error`] model.
 
+#![warn(missing_docs)]
+
 pub mod backoff;
 pub mod client;
 pub mod config;
