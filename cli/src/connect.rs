@@ -196,20 +196,37 @@ async fn print_events<S: Cli>(
     args: Arc<Args>,
     out: Printer,
 ) -> ExitCode {
+    // Whether the last credential refresh worked: an `AuthFailed` for an expired token that
+    // follows it is the old connection's, not a reason to stop.
+    let mut refreshed = false;
     while let Some(event) = client.next_event().await {
         out.event(&event);
-        match event {
-            Event::AuthFailed { .. } => return ExitCode::from(1),
-            Event::TokenExpired => {
-                let refreshed = S::refresh(&client, &args).await;
-                match refreshed {
-                    Ok(()) => {
-                        if let Err(e) = client.connect() {
-                            out.note(&format!("reconnect failed: {e}"));
-                        }
+        match &event {
+            Event::AuthFailed { error } => {
+                let expired = matches!(
+                    error,
+                    Error::TrueConf {
+                        code: chatwire::trueconf::ErrorCode::TokenExpired
                     }
-                    Err(reason) => out.note(&reason),
+                );
+                if !(expired && refreshed) {
+                    return ExitCode::from(1);
                 }
+            }
+            Event::TokenExpired => {
+                refreshed = match S::refresh(&client, &args).await {
+                    Ok(()) => match client.connect() {
+                        Ok(()) => true,
+                        Err(e) => {
+                            out.note(&format!("reconnect failed: {e}"));
+                            false
+                        }
+                    },
+                    Err(reason) => {
+                        out.note(&reason);
+                        false
+                    }
+                };
             }
             _ => {}
         }
@@ -291,12 +308,19 @@ impl Printer {
     }
 
     fn result(&self, op: &str, tag: &Value, result: Result<Reply, Error>) {
+        // `to_value` rather than `json!`: a value that cannot be serialized must become a
+        // visible error string, never a panic of the printer.
+        let as_json = |v: Result<Value, serde_json::Error>| {
+            v.unwrap_or_else(|e| json!(format!("<not serializable: {e}>")))
+        };
         let line = match &result {
             Ok(reply) => {
+                let reply = as_json(serde_json::to_value(reply));
                 json!({"type": "result", "op": op, "tag": tag, "ok": true, "reply": reply})
             }
             Err(e) => {
-                json!({"type": "result", "op": op, "tag": tag, "ok": false, "error": e, "message": e.to_string()})
+                let error = as_json(serde_json::to_value(e));
+                json!({"type": "result", "op": op, "tag": tag, "ok": false, "error": error, "message": e.to_string()})
             }
         };
         if self.pretty {

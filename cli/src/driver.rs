@@ -13,6 +13,8 @@ use tokio_tungstenite::tungstenite::Message;
 
 /// How long opening a WebSocket may take before it counts as a failed attempt.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long one frame may take to leave; a peer that stops reading must not freeze the loop.
+const SEND_TIMEOUT: Duration = Duration::from_secs(10);
 /// Upper bound for one HTTP exchange: above Talk's 30 s long-poll plus slack.
 const HTTP_TIMEOUT: Duration = Duration::from_secs(75);
 
@@ -106,6 +108,9 @@ pub async fn drive<S>(
         .unwrap_or_default();
     let (in_tx, mut inputs) = mpsc::unbounded_channel::<Input>();
     let mut writer: Option<WsSink> = None;
+    let mut reader: Option<tokio::task::JoinHandle<()>> = None;
+    // A connection attempt is under way (no writer yet).
+    let mut connecting = false;
     let mut generation = 0u64;
     let start = client.transport().start;
     loop {
@@ -117,17 +122,25 @@ pub async fn drive<S>(
                 let Some(cmd) = cmd else { break };
                 match cmd {
                     HostCmd::Connect(info) => {
+                        // Replaces any connection open or opening: the session already let it go.
+                        drop_connection(&mut writer, &mut reader);
                         generation += 1;
-                        writer = None;
+                        connecting = true;
                         tokio::spawn(open(ws_url(&base, &info.path), info, generation, in_tx.clone()));
                     }
                     HostCmd::Frame(text) => {
                         let failed = match writer.as_mut() {
-                            Some(w) => w.send(Message::text(text)).await.err().map(|e| e.to_string()),
-                            None => Some("not connected".to_string()),
+                            Some(w) => match tokio::time::timeout(SEND_TIMEOUT, w.send(Message::text(text))).await {
+                                Ok(Ok(())) => None,
+                                Ok(Err(e)) => Some(e.to_string()),
+                                Err(_) => Some("send timed out: the peer stopped reading".to_string()),
+                            },
+                            // The session learns of the drop from `handle_closed`, which is on its
+                            // way (or the attempt is still opening and the frame was queued early).
+                            None => None,
                         };
-                        if let (Some(reason), true) = (failed, writer.is_some()) {
-                            writer = None;
+                        if let Some(reason) = failed {
+                            drop_connection(&mut writer, &mut reader);
                             generation += 1;
                             client.handle_closed(&format!("send failed: {reason}"));
                         }
@@ -136,8 +149,9 @@ pub async fn drive<S>(
                         tokio::spawn(perform(http.clone(), base.clone(), request, in_tx.clone()));
                     }
                     HostCmd::Close(reason) => {
-                        if let Some(mut w) = writer.take() {
-                            let _ = w.close().await;
+                        if writer.is_some() || connecting {
+                            drop_connection(&mut writer, &mut reader);
+                            connecting = false;
                             generation += 1;
                             client.handle_closed(&reason);
                         }
@@ -147,10 +161,11 @@ pub async fn drive<S>(
             }
             Some(input) = inputs.recv() => match input {
                 Input::Opened(g, ws) if g == generation => {
+                    connecting = false;
                     let (sink, mut stream) = (*ws).split();
                     writer = Some(sink);
                     let tx = in_tx.clone();
-                    tokio::spawn(async move {
+                    reader = Some(tokio::spawn(async move {
                         let reason = loop {
                             match stream.next().await {
                                 Some(Ok(Message::Text(t))) => { let _ = tx.send(Input::Frame(g, t.to_string())); }
@@ -165,12 +180,13 @@ pub async fn drive<S>(
                             }
                         };
                         let _ = tx.send(Input::Closed(g, reason));
-                    });
+                    }));
                     client.handle_connected();
                 }
                 Input::Frame(g, text) if g == generation => client.handle_frame(&text),
                 Input::Closed(g, reason) if g == generation => {
-                    writer = None;
+                    drop_connection(&mut writer, &mut reader);
+                    connecting = false;
                     generation += 1;
                     client.handle_closed(&reason);
                 }
@@ -179,6 +195,19 @@ pub async fn drive<S>(
             },
             _ = sleep_until(deadline) => client.handle_timeout(),
         }
+    }
+}
+
+/// Lets a connection go: stops its reader and closes its socket in the background (a close
+/// handshake with an unresponsive peer must not hold up the loop).
+fn drop_connection(writer: &mut Option<WsSink>, reader: &mut Option<tokio::task::JoinHandle<()>>) {
+    if let Some(task) = reader.take() {
+        task.abort();
+    }
+    if let Some(mut w) = writer.take() {
+        tokio::spawn(async move {
+            let _ = tokio::time::timeout(SEND_TIMEOUT, w.close()).await;
+        });
     }
 }
 

@@ -88,8 +88,12 @@ pub enum Error {
     #[error("token expired")]
     TokenExpired,
     /// An error code from the TrueConf server.
-    #[error("TrueConf error {0}")]
-    TrueConf(crate::trueconf::ErrorCode),
+    #[error("TrueConf error {code}")]
+    #[serde(rename = "trueconf")]
+    TrueConf {
+        /// The `errorCode`, typed; serialized as its number.
+        code: crate::trueconf::ErrorCode,
+    },
     /// The server kept not confirming: the event was resent up to the limit and given up on.
     #[error("not confirmed after {attempts} attempts")]
     NotConfirmed {

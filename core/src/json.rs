@@ -97,7 +97,7 @@ pub fn field_bool(obj: &Value, key: &str) -> Option<bool> {
 /// The TrueConf spec sends milliseconds in most places and seconds (as a string) in participant
 /// notifications; a value below 10^11 cannot be a millisecond time after March 1973.
 pub fn unix_millis(value: i64) -> i64 {
-    if value.abs() < 100_000_000_000 {
+    if value.unsigned_abs() < 100_000_000_000 {
         value.saturating_mul(1000)
     } else {
         value

@@ -9,7 +9,9 @@ use std::fmt;
 #[serde(tag = "type", rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Transmit {
-    /// Open the WebSocket described here, then call `handle_connected`.
+    /// Open the WebSocket described here, then call `handle_connected`. If one is open or
+    /// opening, replace it: close it without reporting `handle_closed` (the session already let
+    /// it go).
     Connect(ConnectInfo),
     /// Send this text frame on the open WebSocket.
     Frame {

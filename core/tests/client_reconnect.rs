@@ -150,3 +150,55 @@ fn a_replay_waiting_for_a_server_that_never_returns_still_resolves() {
     }
     panic!("the call never resolved");
 }
+
+#[test]
+fn a_call_made_while_others_wait_for_the_reconnect_does_not_overtake_them() {
+    let (client, host) = ready_client(config());
+    client.handle_closed("down"); // now waiting to reconnect
+    host.take();
+    // The first write never left (not connected): it waits for the reconnect…
+    let first = client.call(|s, now| s.send_message(now, "c", "first", None, None));
+    futures::pin_mut!(first);
+    assert!(poll_once(first.as_mut()).is_pending());
+    client.handle_closed("still down"); // …and is cut off unsent, so it is parked
+    let second = client.call(|s, now| s.send_message(now, "c", "second", None, None));
+    futures::pin_mut!(second);
+    assert!(poll_once(second.as_mut()).is_pending());
+    host.take();
+    client.connect().unwrap();
+    client.handle_connected();
+    let auth = host.frames().remove(0);
+    client
+        .handle_frame(&json!({"type":2,"id":auth["id"],"payload":{"userId":"bot@x"}}).to_string());
+    let texts: Vec<_> = host
+        .frames()
+        .iter()
+        .map(|f| f["payload"]["content"]["text"].clone())
+        .collect();
+    assert_eq!(texts, [json!("first"), json!("second")]);
+}
+
+#[test]
+fn a_server_that_accepts_and_drops_gets_a_growing_backoff() {
+    let (client, host) = ready_client(config());
+    let mut delays = Vec::new();
+    for _ in 0..4 {
+        client.handle_closed("dropped right after auth");
+        let now = host.clock.load(std::sync::atomic::Ordering::SeqCst);
+        let due = client.poll_timeout().unwrap().0;
+        delays.push(due - now);
+        host.advance(due - now);
+        client.handle_timeout();
+        client.handle_connected();
+        let auth = host
+            .frames()
+            .into_iter()
+            .find(|f| f["method"] == "auth")
+            .unwrap();
+        client.handle_frame(
+            &json!({"type":2,"id":auth["id"],"payload":{"userId":"bot@x"}}).to_string(),
+        );
+        host.take();
+    }
+    assert!(delays[3] >= 4_000, "backoff kept growing: {delays:?}");
+}

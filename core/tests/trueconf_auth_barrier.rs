@@ -88,3 +88,23 @@ fn token_in_debug_output_is_redacted() {
     let dbg = format!("{:?}", h.s);
     assert!(!dbg.contains("jwt-secret"), "{dbg}");
 }
+
+#[test]
+fn a_full_pending_table_still_lets_auth_through() {
+    let mut config = chatwire::trueconf::Config::new("jwt-secret");
+    config.limits.max_pending_requests = 4;
+    let mut h = Harness {
+        s: chatwire::trueconf::Session::new(config),
+        now: chatwire::Timestamp(0),
+    };
+    for _ in 0..4 {
+        h.s.get_chats(h.now, 1, 1).unwrap();
+    }
+    assert_eq!(
+        h.s.get_chats(h.now, 1, 1),
+        Err(chatwire::Error::TooManyPending { limit: 4 })
+    );
+    h.s.handle_connected(h.now);
+    let (frames, events) = h.drain_frames();
+    assert_eq!(frames[0]["method"], "auth", "{events:?}");
+}

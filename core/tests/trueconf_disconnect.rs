@@ -62,3 +62,39 @@ fn reconnect_authenticates_again_and_works() {
     let (frames, _) = h.drain_frames();
     assert_eq!(frames[0]["method"], "auth");
 }
+
+#[test]
+fn connecting_again_on_a_live_connection_lets_the_old_one_go() {
+    let mut h = Harness::new();
+    h.s.handle_connected(h.now); // auth in flight on connection 1
+    let waiting = h.s.get_chats(h.now, 10, 1).unwrap();
+    h.drain();
+    h.s.connect(h.now).unwrap();
+    let (frames, events) = h.drain_frames();
+    assert_eq!(
+        frames,
+        vec![
+            serde_json::json!({"type":"connect","path":"/websocket/chat_bot/","headers":[],"subprotocols":["json.v1"]})
+        ]
+    );
+    assert_eq!(
+        responses(&events),
+        vec![(
+            waiting.0,
+            Err(Error::Disconnected {
+                delivery: Delivery::NotSent
+            })
+        )]
+    );
+    assert!(
+        !events
+            .iter()
+            .any(|e| matches!(e, Event::Disconnected { .. })),
+        "asked for, not a drop"
+    );
+    // The old auth no longer times out and kills the new connection.
+    assert_eq!(h.s.poll_timeout(), None);
+    h.s.handle_connected(h.now);
+    let (frames, _) = h.drain_frames();
+    assert_eq!(frames[0]["method"], "auth");
+}

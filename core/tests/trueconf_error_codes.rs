@@ -29,7 +29,12 @@ fn error_response_resolves_the_request_with_the_code() {
     let (_, events) = h.feed(json!({"type":2,"id":id.0,"payload":{"errorCode":304}}));
     assert_eq!(
         responses(&events),
-        vec![(id.0, Err(Error::TrueConf(ErrorCode::Chat(304))))]
+        vec![(
+            id.0,
+            Err(Error::TrueConf {
+                code: ErrorCode::Chat(304)
+            })
+        )]
     );
 }
 
@@ -41,7 +46,12 @@ fn unknown_code_is_kept_as_its_number() {
     let (_, events) = h.feed(json!({"type":2,"id":id.0,"payload":{"errorCode":"777"}}));
     assert_eq!(
         responses(&events),
-        vec![(id.0, Err(Error::TrueConf(ErrorCode::Other(777))))]
+        vec![(
+            id.0,
+            Err(Error::TrueConf {
+                code: ErrorCode::Other(777)
+            })
+        )]
     );
 }
 
@@ -54,7 +64,12 @@ fn token_expired_later_on_tells_the_host_to_reauthenticate() {
     assert!(events.contains(&Event::TokenExpired));
     assert_eq!(
         responses(&events),
-        vec![(id.0, Err(Error::TrueConf(ErrorCode::TokenExpired)))]
+        vec![(
+            id.0,
+            Err(Error::TrueConf {
+                code: ErrorCode::TokenExpired
+            })
+        )]
     );
 }
 

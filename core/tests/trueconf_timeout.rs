@@ -54,3 +54,19 @@ fn unanswered_auth_declares_the_connection_dead() {
         vec![json!({"type":"close","reason":"no answer to auth"})]
     );
 }
+
+#[test]
+fn a_sent_request_never_answered_declares_the_connection_dead() {
+    let mut h = Harness::ready();
+    let id = h.s.get_chats(h.now, 10, 1).unwrap();
+    h.drain(); // it left
+    let (frames, events) = h.advance(30_000);
+    assert_eq!(responses(&events), vec![(id.0, Err(Error::Timeout))]);
+    assert!(events
+        .iter()
+        .any(|e| matches!(e, Event::ConnectionDead { .. })));
+    assert_eq!(
+        frames,
+        vec![json!({"type":"close","reason":format!("no answer to request {}", id.0)})]
+    );
+}

@@ -95,3 +95,23 @@ fn http_responses_are_not_for_trueconf() {
     let (_, events) = h.drain();
     assert!(matches!(&events[0], Event::ProtocolError { .. }));
 }
+
+#[test]
+fn extreme_timestamps_do_not_overflow() {
+    let mut h = Harness::ready();
+    for ts in [
+        json!(i64::MIN),
+        json!("-9223372036854775808"),
+        json!(-1e30),
+        json!(i64::MAX),
+    ] {
+        let (_, events) = h.feed(
+            json!({"type":1,"id":4,"method":"addChatParticipant","payload":{
+            "chatId":"c","userId":"u","timestamp":ts}}),
+        );
+        assert!(
+            matches!(&events[0], Event::ParticipantAdded { .. }),
+            "{ts}: {events:?}"
+        );
+    }
+}

@@ -93,6 +93,7 @@ impl<S: Session, T: Transport> Client<S, T> {
             let mut st = lock(&self.inner.state);
             st.stopped = false;
             st.reconnect_at = None;
+            st.backoff.reset();
             st.session.connect(now)?;
             st.pump(now);
         }

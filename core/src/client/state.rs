@@ -51,6 +51,8 @@ pub(crate) struct State<S> {
     /// The app closed the client, or the server refused our credentials: do not reconnect.
     pub stopped: bool,
     pub reported_timer: Option<Option<Timestamp>>,
+    /// When the current connection authenticated; backoff resets only once one has lasted.
+    pub connected_at: Option<Timestamp>,
 }
 
 impl<S: Session> State<S> {
@@ -68,6 +70,7 @@ impl<S: Session> State<S> {
             reconnect_at: None,
             stopped: false,
             reported_timer: None,
+            connected_at: None,
         }
     }
 
@@ -79,6 +82,24 @@ impl<S: Session> State<S> {
         replays_left: u32,
     ) -> Result<oneshot::Receiver<Result<Reply, Error>>, Error> {
         let (tx, rx) = oneshot::channel();
+        if !self.parked.is_empty() {
+            // Requests cut off by a drop go out first after the reconnect; a newer one must not
+            // overtake them, so it waits in the same line.
+            let waiter = Waiter {
+                tx,
+                command,
+                replays_left: replays_left.saturating_add(1),
+                replay_safe: true,
+            };
+            self.parked.push(Parked {
+                waiter,
+                expires: now.add(self.config.replay_timeout),
+                error: Error::Disconnected {
+                    delivery: Delivery::NotSent,
+                },
+            });
+            return Ok(rx);
+        }
         self.issue_waiter(now, command, tx, replays_left)?;
         Ok(rx)
     }
@@ -158,7 +179,7 @@ impl<S: Session> State<S> {
                 None => self.emit(Event::Response { request, result }),
             },
             Event::Connected { .. } => {
-                self.backoff.reset();
+                self.connected_at = Some(now);
                 self.reconnect_at = None;
                 self.emit(event);
                 for Parked { waiter: w, .. } in std::mem::take(&mut self.parked) {
@@ -168,6 +189,15 @@ impl<S: Session> State<S> {
                 }
             }
             Event::Disconnected { .. } => {
+                // A server that accepts and drops at once must not get a fixed-rate reconnect
+                // storm: only a connection that lasted earns a fresh backoff.
+                let lasted = self
+                    .connected_at
+                    .take()
+                    .is_some_and(|t| now.since(t) >= self.config.backoff_max);
+                if lasted {
+                    self.backoff.reset();
+                }
                 self.emit(event);
                 self.schedule_reconnect(now);
             }

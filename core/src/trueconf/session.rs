@@ -81,7 +81,9 @@ impl Session {
         let seen = snapshot.seen.or_new(limits.dedupe_window);
         Session {
             phase: Phase::Disconnected,
-            pending: PendingTable::new(limits.max_pending_requests),
+            // One slot more than requests may take: `auth` must always fit, or a full table would
+            // keep the connection from ever authenticating.
+            pending: PendingTable::new(limits.max_pending_requests + 1),
             waiting: VecDeque::new(),
             outbox: Outbox::new(limits.max_queued),
             reads: snapshot.reads,
@@ -96,7 +98,7 @@ impl Session {
     pub fn with_first_request_id(config: Config, first: u32) -> Self {
         let mut s = Self::new(config);
         s.pending = PendingTable::with_counter(
-            s.config.limits.max_pending_requests,
+            s.config.limits.max_pending_requests + 1,
             crate::IdCounter::starting_at(first),
         );
         s
@@ -120,12 +122,35 @@ impl Session {
         }
     }
 
-    /// Asks the host to open the connection ([`Transmit::Connect`]).
+    /// Asks the host to open the connection ([`Transmit::Connect`]). On a connection that is
+    /// open or opening, that one is given up first: its requests resolve as on a disconnect (no
+    /// [`Event::Disconnected`]: the app asked for this), and the host replaces the socket.
     pub fn connect(&mut self, _now: Timestamp) -> Result<(), Error> {
+        if matches!(
+            self.phase,
+            Phase::Connecting | Phase::Authenticating(_) | Phase::Ready
+        ) {
+            self.cut_off();
+        }
         self.outbox
             .transmit(Transmit::Connect(self.connect_info()))?;
         self.phase = Phase::Connecting;
         Ok(())
+    }
+
+    /// Forgets the current connection: unsent frames are dropped, and every pending request
+    /// resolves with [`Error::Disconnected`] saying whether it may have arrived.
+    fn cut_off(&mut self) {
+        // Frames the host never took did not leave: their requests stay unsent (a request is
+        // marked sent only when polled), so they resolve as `NotSent` below.
+        self.outbox.take_transmits();
+        self.waiting.clear();
+        for (id, pending, error) in self.pending.take_all_disconnected() {
+            if matches!(pending.value, Request::Auth { .. }) {
+                continue;
+            }
+            self.respond(id, Err(error));
+        }
     }
 
     /// Replaces the token (after errorCode 203); it is used at the next connection.
@@ -168,6 +193,10 @@ impl Session {
             return Err(Error::QueueFull {
                 limit: self.config.limits.max_queued,
             });
+        }
+        let limit = self.config.limits.max_pending_requests;
+        if self.pending.len() >= limit {
+            return Err(Error::TooManyPending { limit });
         }
         let deadline = now.add(self.config.limits.request_timeout);
         let id = self.pending.insert(deadline, request)?;
@@ -387,7 +416,7 @@ impl Session {
             if code == ErrorCode::TokenExpired {
                 self.outbox.event(Event::TokenExpired);
             }
-            return self.respond(id, Err(Error::TrueConf(code)));
+            return self.respond(id, Err(Error::TrueConf { code }));
         }
         let reply = request.decode_reply(&payload, self.user_id.as_deref());
         match &reply {
@@ -409,7 +438,7 @@ impl Session {
             if code == ErrorCode::TokenExpired {
                 self.outbox.event(Event::TokenExpired);
             }
-            let error = Error::TrueConf(code);
+            let error = Error::TrueConf { code };
             let reason = error.to_string();
             self.outbox.event(Event::AuthFailed { error });
             for id in std::mem::take(&mut self.waiting) {
@@ -621,20 +650,9 @@ impl SessionTrait for Session {
     }
 
     fn handle_closed(&mut self, _now: Timestamp, reason: &str) {
-        // Frames the host never took did not leave: their requests stay unsent (a request is
-        // marked sent only when polled), so they resolve as `NotSent` below.
-        self.outbox.take_transmits();
-        self.phase = if self.phase == Phase::AuthFailed {
-            Phase::AuthFailed
-        } else {
-            Phase::Disconnected
-        };
-        self.waiting.clear();
-        for (id, pending, error) in self.pending.take_all_disconnected() {
-            if matches!(pending.value, Request::Auth { .. }) {
-                continue;
-            }
-            self.respond(id, Err(error));
+        self.cut_off();
+        if self.phase != Phase::AuthFailed {
+            self.phase = Phase::Disconnected;
         }
         self.outbox.event(Event::Disconnected {
             reason: reason.to_string(),
@@ -642,16 +660,26 @@ impl SessionTrait for Session {
     }
 
     fn handle_timeout(&mut self, now: Timestamp) {
+        let mut dead = None;
         for (id, pending) in self.pending.take_expired(now) {
             self.waiting.retain(|w| *w != id);
             if matches!(pending.value, Request::Auth { .. }) {
-                self.outbox.event(Event::ConnectionDead {
-                    reason: "no answer to auth".into(),
-                });
-                self.outbox.control_frame_close("no answer to auth".into());
+                dead = Some("no answer to auth".to_string());
                 continue;
             }
+            if pending.sent && self.phase == Phase::Ready {
+                // TrueConf has no ping: a request the server never answered within the whole
+                // timeout is the only sign of a connection that died without closing (NAT
+                // timeout, sleep). Without this the app would wait forever for messages.
+                dead = Some(format!("no answer to request {id}"));
+            }
             self.respond(id, Err(Error::Timeout));
+        }
+        if let Some(reason) = dead {
+            self.outbox.event(Event::ConnectionDead {
+                reason: reason.clone(),
+            });
+            self.outbox.control_frame_close(reason);
         }
     }
 
