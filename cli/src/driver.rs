@@ -15,6 +15,9 @@ use tokio_tungstenite::tungstenite::Message;
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long one frame may take to leave; a peer that stops reading must not freeze the loop.
 const SEND_TIMEOUT: Duration = Duration::from_secs(10);
+/// Largest HTTP body read; the session refuses far smaller ones (its `max_frame_bytes`), this
+/// only keeps a hostile or broken server from filling memory before that check.
+const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
 /// Upper bound for one HTTP exchange: above Talk's 30 s long-poll plus slack.
 const HTTP_TIMEOUT: Duration = Duration::from_secs(75);
 
@@ -278,7 +281,7 @@ async fn perform(
         if let Some(body) = request.body {
             builder = builder.body(body);
         }
-        let response = builder.send().await.map_err(|e| e.to_string())?;
+        let mut response = builder.send().await.map_err(|e| e.to_string())?;
         let status = response.status().as_u16();
         let headers = response
             .headers()
@@ -290,7 +293,14 @@ async fn perform(
                 )
             })
             .collect();
-        let body = response.text().await.map_err(|e| e.to_string())?;
+        let mut bytes = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(|e| e.to_string())? {
+            if bytes.len() + chunk.len() > MAX_BODY_BYTES {
+                return Err(format!("response body exceeds {MAX_BODY_BYTES} bytes"));
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        let body = String::from_utf8_lossy(&bytes).into_owned();
         Ok::<_, String>(HttpResponse {
             status,
             headers,
