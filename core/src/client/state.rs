@@ -85,19 +85,18 @@ impl<S: Session> State<S> {
         if !self.parked.is_empty() {
             // Requests cut off by a drop go out first after the reconnect; a newer one must not
             // overtake them, so it waits in the same line.
+            // Parked entries are replayed with one replay spent; this one was never sent, so it
+            // gets that one back.
             let waiter = Waiter {
                 tx,
                 command,
                 replays_left: replays_left.saturating_add(1),
                 replay_safe: true,
             };
-            self.parked.push(Parked {
-                waiter,
-                expires: now.add(self.config.replay_timeout),
-                error: Error::Disconnected {
-                    delivery: Delivery::NotSent,
-                },
-            });
+            let never_sent = Error::Disconnected {
+                delivery: Delivery::NotSent,
+            };
+            self.park(now, waiter, never_sent);
             return Ok(rx);
         }
         self.issue_waiter(now, command, tx, replays_left)?;
@@ -218,15 +217,22 @@ impl<S: Session> State<S> {
         if let Err(error @ Error::Disconnected { delivery }) = &result {
             let safe = *delivery == Delivery::NotSent || w.replay_safe;
             if safe && w.replays_left > 0 && self.config.reconnect && !self.stopped {
-                self.parked.push(Parked {
-                    waiter: w,
-                    expires: now.add(self.config.replay_timeout),
-                    error: error.clone(),
-                });
+                let error = error.clone();
+                self.park(now, w, error);
                 return;
             }
         }
         let _ = w.tx.send(result);
+    }
+
+    /// Holds `waiter` until the next `Connected`, or until the replay timeout reports `error`.
+    fn park(&mut self, now: Timestamp, waiter: Waiter<S>, error: Error) {
+        let expires = now.add(self.config.replay_timeout);
+        self.parked.push(Parked {
+            waiter,
+            expires,
+            error,
+        });
     }
 
     pub fn fail_parked(&mut self, error: Error) {

@@ -397,11 +397,21 @@ impl Session {
         self.chats.insert(chat.id.clone(), chat.clone());
     }
 
-    fn on_response(&mut self, now: Timestamp, id: u32, payload: Value, raw: &str) {
+    /// The typed error for a response's `errorCode`, if it carries one; an expired token is also
+    /// announced, so the host fetches a new one whichever request hit it.
+    fn server_error(&mut self, payload: &Value) -> Option<Error> {
+        let code = ErrorCode::from(wire::error_code(payload)?);
+        if code == ErrorCode::TokenExpired {
+            self.outbox.event(Event::TokenExpired);
+        }
+        Some(Error::TrueConf { code })
+    }
+
+    fn on_response(&mut self, id: u32, payload: Value, raw: &str) {
         let id = RequestId(id);
         if self.phase == Phase::Authenticating(id) {
             self.pending.remove(id);
-            return self.on_auth(now, payload);
+            return self.on_auth(payload);
         }
         let Some(pending) = self.pending.remove(id) else {
             return self.protocol_error(
@@ -411,12 +421,8 @@ impl Session {
         };
         self.waiting.retain(|w| *w != id);
         let request = pending.value;
-        if let Some(code) = wire::error_code(&payload) {
-            let code = ErrorCode::from(code);
-            if code == ErrorCode::TokenExpired {
-                self.outbox.event(Event::TokenExpired);
-            }
-            return self.respond(id, Err(Error::TrueConf { code }));
+        if let Some(error) = self.server_error(&payload) {
+            return self.respond(id, Err(error));
         }
         let reply = request.decode_reply(&payload, self.user_id.as_deref());
         match &reply {
@@ -431,14 +437,9 @@ impl Session {
         self.respond(id, reply);
     }
 
-    fn on_auth(&mut self, _now: Timestamp, payload: Value) {
-        if let Some(code) = wire::error_code(&payload) {
-            let code = ErrorCode::from(code);
+    fn on_auth(&mut self, payload: Value) {
+        if let Some(error) = self.server_error(&payload) {
             self.phase = Phase::AuthFailed;
-            if code == ErrorCode::TokenExpired {
-                self.outbox.event(Event::TokenExpired);
-            }
-            let error = Error::TrueConf { code };
             let reason = error.to_string();
             self.outbox.event(Event::AuthFailed { error });
             for id in std::mem::take(&mut self.waiting) {
@@ -609,7 +610,7 @@ impl SessionTrait for Session {
         }
     }
 
-    fn handle_frame(&mut self, now: Timestamp, text: &str) {
+    fn handle_frame(&mut self, _now: Timestamp, text: &str) {
         let limit = self.config.limits.max_frame_bytes;
         if text.len() > limit {
             let reason = Error::FrameTooLarge {
@@ -638,7 +639,7 @@ impl SessionTrait for Session {
                 self.outbox.control_frame(wire::ack(id));
                 self.on_notification(&method, &payload, &raw, text);
             }
-            Frame::Response { id, payload } => self.on_response(now, id, payload, text),
+            Frame::Response { id, payload } => self.on_response(id, payload, text),
         }
     }
 
