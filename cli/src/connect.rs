@@ -87,9 +87,9 @@ pub fn run(args: Args) -> ExitCode {
     };
     runtime.block_on(async move {
         match args.protocol {
-            ConnectProtocol::Trueconf => session::<chatwire::trueconf::Session>(args).await,
-            ConnectProtocol::Tada => session::<chatwire::tada::Session>(args).await,
-            ConnectProtocol::Talk => session::<chatwire::talk::Session>(args).await,
+            ConnectProtocol::Trueconf => session::<chatwire::trueconf::TrueConfSession>(args).await,
+            ConnectProtocol::Tada => session::<chatwire::tada::TadaSession>(args).await,
+            ConnectProtocol::Talk => session::<chatwire::talk::TalkSession>(args).await,
         }
     })
 }

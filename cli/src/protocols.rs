@@ -48,7 +48,7 @@ async fn trueconf_token(server: &str, user: &str, password: &str) -> Result<Stri
     }
 }
 
-impl Cli for chatwire::trueconf::Session {
+impl Cli for chatwire::trueconf::TrueConfSession {
     fn build(args: &Args, _seed: u64) -> BoxFuture<'static, Result<Self, String>> {
         let (server, token) = (args.server.clone(), args.token.clone());
         let (user, password) = (args.user.clone(), args.password.clone());
@@ -60,13 +60,13 @@ impl Cli for chatwire::trueconf::Session {
                 }
                 _ => return Err("TrueConf needs --token, or --user and --password".into()),
             };
-            let mut config = chatwire::trueconf::Config::new(token);
+            let mut config = chatwire::trueconf::TrueConfConfig::new(token);
             // Ask for the messages that arrived while this user had no connection (`auth`
             // `receiveUnread`), on the first connection and on every reconnect: without it a
             // message sent while the socket was down is never delivered (the session's
             // redelivery filter drops the ones already seen).
             config.receive_unread = Some(true);
-            Ok(chatwire::trueconf::Session::new(config))
+            Ok(chatwire::trueconf::TrueConfSession::new(config))
         })
     }
 
@@ -122,16 +122,16 @@ impl Cli for chatwire::trueconf::Session {
     }
 }
 
-impl Cli for chatwire::tada::Session {
+impl Cli for chatwire::tada::TadaSession {
     fn build(args: &Args, seed: u64) -> BoxFuture<'static, Result<Self, String>> {
         let (team, token) = (args.team.clone(), args.token.clone());
         Box::pin(async move {
             let (Some(team), Some(token)) = (team, token) else {
                 return Err("tada needs --team and --token".into());
             };
-            let mut config = chatwire::tada::Config::new(team, token);
+            let mut config = chatwire::tada::TadaConfig::new(team, token);
             config.seed = seed;
-            Ok(chatwire::tada::Session::new(config))
+            Ok(chatwire::tada::TadaSession::new(config))
         })
     }
 
@@ -156,16 +156,16 @@ impl Cli for chatwire::tada::Session {
     }
 }
 
-impl Cli for chatwire::talk::Session {
+impl Cli for chatwire::talk::TalkSession {
     fn build(args: &Args, seed: u64) -> BoxFuture<'static, Result<Self, String>> {
         let (user, password) = (args.user.clone(), args.password.clone());
         Box::pin(async move {
             let (Some(user), Some(password)) = (user, password) else {
                 return Err("Talk needs --user and --password (an app password)".into());
             };
-            let mut config = chatwire::talk::Config::new(user, password);
+            let mut config = chatwire::talk::TalkConfig::new(user, password);
             config.seed = seed;
-            Ok(chatwire::talk::Session::new(config))
+            Ok(chatwire::talk::TalkSession::new(config))
         })
     }
 

@@ -1,12 +1,12 @@
 //! The session tells the host how to open the WebSocket: /messaging/{team} with the token header;
 //! the token never appears in Debug output.
 
-use chatwire::tada::{Config, Session};
+use chatwire::tada::{TadaConfig, TadaSession};
 use chatwire::{Event, Session as _, Timestamp, Transmit};
 
 #[test]
 fn connect_asks_the_host_to_open_the_team_socket() {
-    let mut s = Session::new(Config::new(
+    let mut s = TadaSession::new(TadaConfig::new(
         "6aefcf3b-e61c-4f35-8b5b-9d762a6a6cf9",
         "tok-123",
     ));
@@ -36,7 +36,7 @@ fn connect_asks_the_host_to_open_the_team_socket() {
 
 #[test]
 fn a_failed_connect_reports_disconnected() {
-    let mut s = Session::new(Config::new("team", "tok"));
+    let mut s = TadaSession::new(TadaConfig::new("team", "tok"));
     s.connect(Timestamp(0)).unwrap();
     s.poll_transmit();
     s.handle_closed(Timestamp(1), "HTTP 401");
@@ -52,20 +52,20 @@ fn a_failed_connect_reports_disconnected() {
 
 #[test]
 fn odd_team_ids_stay_one_path_segment() {
-    let s = Session::new(Config::new("a/b?c d", "tok"));
+    let s = TadaSession::new(TadaConfig::new("a/b?c d", "tok"));
     assert_eq!(s.connect_info().path, "/messaging/a%2Fb%3Fc%20d");
 }
 
 #[test]
 fn the_token_is_redacted_in_debug_output() {
-    let config = Config::new("team", "super-secret-token");
-    let s = Session::new(config.clone());
+    let config = TadaConfig::new("team", "super-secret-token");
+    let s = TadaSession::new(config.clone());
     assert!(!format!("{config:?}").contains("super-secret-token"));
     assert!(!format!("{s:?}").contains("super-secret-token"));
     assert!(!format!("{:?}", s.connect_info()).contains("super-secret-token"));
 }
 
-/// What a generic host (the async `Client`) sees through the `Session` trait alone.
+/// What a generic host (the async `Client`) sees through the `TadaSession` trait alone.
 fn connect_generically<S: chatwire::Session>(s: &mut S) -> Option<Transmit> {
     s.connect(Timestamp(0)).unwrap();
     s.poll_transmit()
@@ -73,7 +73,7 @@ fn connect_generically<S: chatwire::Session>(s: &mut S) -> Option<Transmit> {
 
 #[test]
 fn a_generic_host_can_open_the_socket_and_replays_only_pings() {
-    let mut s = Session::new(Config::new("team", "tok"));
+    let mut s = TadaSession::new(TadaConfig::new("team", "tok"));
     assert!(matches!(
         connect_generically(&mut s),
         Some(Transmit::Connect(_))

@@ -3,7 +3,7 @@
 
 mod tada_support;
 
-use chatwire::tada::{SendMessage, Session};
+use chatwire::tada::{SendMessage, TadaSession};
 use chatwire::{Delivery, Error, Event, Session as _, Timestamp, Transmit};
 use tada_support::*;
 
@@ -73,7 +73,7 @@ fn unconfirmed_events_are_resent_after_reconnecting() {
 
 #[test]
 fn messages_sent_while_offline_go_out_on_connect() {
-    let mut s = Session::new(config());
+    let mut s = TadaSession::new(config());
     let id = s
         .send_message(Timestamp(0), SendMessage::text("d-2", "queued"))
         .unwrap();

@@ -98,7 +98,7 @@ fn an_app_ping_resolves_or_times_out_with_the_same_deadline() {
 
 #[test]
 fn pinging_needs_a_connection() {
-    let mut s = chatwire::tada::Session::new(config());
+    let mut s = chatwire::tada::TadaSession::new(config());
     assert_eq!(s.ping(Timestamp(0)), Err(Error::NotConnected));
     assert_eq!(s.poll_timeout(), None);
 }

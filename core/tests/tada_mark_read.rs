@@ -7,7 +7,7 @@ use chatwire::{Error, Event, ReadState, Session as _, Timestamp};
 use serde_json::json;
 use tada_support::*;
 
-fn setup() -> chatwire::tada::Session {
+fn setup() -> chatwire::tada::TadaSession {
     let mut s = connected();
     let counters = json!({"chat_counters": [{"jid": "g-1", "gentime": 100, "num_unread": 2,
                           "num_unread_notices": 1, "last_read_message_id": "m-0"}],

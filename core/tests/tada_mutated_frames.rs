@@ -96,6 +96,6 @@ fn mutated_examples_never_panic_and_the_session_recovers() {
         .any(|e| matches!(e, Event::MessageReceived { message } if message.id == "fresh")));
 }
 
-fn drain_frames_lenient(s: &mut chatwire::tada::Session) {
+fn drain_frames_lenient(s: &mut chatwire::tada::TadaSession) {
     while s.poll_transmit().is_some() {}
 }

@@ -3,7 +3,7 @@
 
 mod tada_support;
 
-use chatwire::tada::{SendMessage, Session, Snapshot};
+use chatwire::tada::{SendMessage, TadaSession, TadaSnapshot};
 use chatwire::{Event, Session as _, Timestamp};
 use serde_json::json;
 use tada_support::*;
@@ -36,11 +36,11 @@ fn state_survives_a_restart_through_json() {
         "gentimes kept exactly"
     );
     assert!(!json.contains("secret-token"));
-    let snapshot: Snapshot = serde_json::from_str(&json).unwrap();
+    let snapshot: TadaSnapshot = serde_json::from_str(&json).unwrap();
     assert_eq!(snapshot.outgoing.len(), 2);
     assert_eq!(snapshot.outgoing[0].request, sent);
 
-    let mut r = Session::restore(config(), snapshot);
+    let mut r = TadaSession::restore(config(), snapshot);
     assert!(drain_events(&mut r).is_empty());
     assert_eq!(r.read_state("g-1").unwrap().unread, Some(4));
     assert_eq!(r.badge(), Some(4));
@@ -109,16 +109,16 @@ fn state_survives_a_restart_through_json() {
 
 #[test]
 fn an_empty_snapshot_is_a_fresh_session() {
-    let restored = Session::restore(config(), Snapshot::default());
-    let fresh = Session::new(config());
+    let restored = TadaSession::restore(config(), TadaSnapshot::default());
+    let fresh = TadaSession::new(config());
     assert_eq!(restored.snapshot(), fresh.snapshot());
-    let parsed: Snapshot = serde_json::from_str("{}").unwrap();
-    assert_eq!(parsed, Snapshot::default());
+    let parsed: TadaSnapshot = serde_json::from_str("{}").unwrap();
+    assert_eq!(parsed, TadaSnapshot::default());
 }
 
 #[test]
 fn events_that_cannot_be_restored_are_reported_not_dropped() {
-    let mut s = Session::new(config());
+    let mut s = TadaSession::new(config());
     let a = s
         .send_message(Timestamp(0), SendMessage::text("g-1", "a"))
         .unwrap();
@@ -133,7 +133,7 @@ fn events_that_cannot_be_restored_are_reported_not_dropped() {
 
     let mut c = config();
     c.limits.max_pending_requests = 1;
-    let mut r = Session::restore(c, snapshot);
+    let mut r = TadaSession::restore(c, snapshot);
     let events = drain_events(&mut r);
     assert!(
         matches!(&events[0], Event::Response { request, result: Err(chatwire::Error::TooManyPending { limit: 1 }) } if *request == b)

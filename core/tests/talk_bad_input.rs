@@ -3,7 +3,7 @@
 
 mod talk_support;
 
-use chatwire::talk::{Config, Session};
+use chatwire::talk::{TalkConfig, TalkSession};
 use chatwire::{Error, Event, HttpResponse, RequestId, Session as _};
 use serde_json::json;
 use talk_support::*;
@@ -78,9 +78,9 @@ fn one_bad_message_does_not_hide_the_others() {
 
 #[test]
 fn oversized_bodies_are_rejected() {
-    let mut c = Config::new(USER, PASSWORD);
+    let mut c = TalkConfig::new(USER, PASSWORD);
     c.limits.max_frame_bytes = 300;
-    let mut s = Session::new(c);
+    let mut s = TalkSession::new(c);
     let poll = join_live(&mut s, at(0), 7);
     let big = page(vec![message(8, "bob", &"x".repeat(400))], 8);
     s.handle_http_response(at(1), poll.id, big);

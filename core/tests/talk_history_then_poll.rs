@@ -62,7 +62,7 @@ fn history_then_long_poll_with_advancing_cursor() {
 fn poll_timeout_is_capped_at_thirty_seconds() {
     let mut c = config();
     c.poll_timeout_secs = 60;
-    let mut s = chatwire::talk::Session::new(c);
+    let mut s = chatwire::talk::TalkSession::new(c);
     let poll = join_live(&mut s, at(0), 5);
     assert_eq!(query(&poll)["timeout"], "30");
 }

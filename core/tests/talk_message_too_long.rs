@@ -2,7 +2,7 @@
 
 mod talk_support;
 
-use chatwire::talk::{Config, Session};
+use chatwire::talk::{TalkConfig, TalkSession};
 use chatwire::{Error, Session as _};
 use talk_support::*;
 
@@ -31,9 +31,9 @@ fn the_limit_counts_characters_not_bytes() {
 
 #[test]
 fn the_limit_is_configurable_and_empty_messages_are_refused() {
-    let mut c = Config::new(USER, PASSWORD);
+    let mut c = TalkConfig::new(USER, PASSWORD);
     c.max_length = 1000;
-    let mut s = Session::new(c);
+    let mut s = TalkSession::new(c);
     assert!(matches!(
         s.send_text(at(0), ROOM, &"y".repeat(1001), None),
         Err(Error::MessageTooLong {

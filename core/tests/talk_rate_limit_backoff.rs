@@ -3,19 +3,19 @@
 
 mod talk_support;
 
-use chatwire::talk::Session;
+use chatwire::talk::TalkSession;
 use chatwire::{HttpResponse, Session as _, Timestamp};
 use talk_support::*;
 
 /// Answers the poll with `response` at `now` and returns when the next poll is due.
-fn fail_at(s: &mut Session, now: Timestamp, id: chatwire::RequestId, r: HttpResponse) -> u64 {
+fn fail_at(s: &mut TalkSession, now: Timestamp, id: chatwire::RequestId, r: HttpResponse) -> u64 {
     s.handle_http_response(now, id, r);
     assert!(requests(s).is_empty(), "no retry at once");
     s.poll_timeout().unwrap().as_millis() - now.as_millis()
 }
 
 /// Moves the clock to the deadline and returns the retried poll.
-fn retry(s: &mut Session) -> (Timestamp, chatwire::HttpRequest) {
+fn retry(s: &mut TalkSession) -> (Timestamp, chatwire::HttpRequest) {
     let due = s.poll_timeout().unwrap();
     s.handle_timeout(Timestamp(due.as_millis() - 1));
     assert!(requests(s).is_empty(), "nothing before the deadline");

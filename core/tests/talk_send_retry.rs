@@ -4,7 +4,7 @@
 mod talk_support;
 
 use chatwire::error::Delivery;
-use chatwire::talk::Session;
+use chatwire::talk::TalkSession;
 use chatwire::{Error, Event, Reply, Session as _, Timestamp};
 use serde_json::json;
 use talk_support::*;
@@ -61,7 +61,7 @@ fn a_timed_out_send_is_resent_and_its_late_answer_ignored() {
 fn failure_is_reported_after_the_last_attempt() {
     let mut c = config();
     c.max_attempts = 3;
-    let mut s = Session::new(c);
+    let mut s = TalkSession::new(c);
     let req = s.send_message(at(0), ROOM, "hello", None, false).unwrap();
     let mut now = at(0);
     let mut refs = vec![];

@@ -3,13 +3,13 @@
 
 mod talk_support;
 
-use chatwire::talk::{Session, Snapshot};
+use chatwire::talk::{TalkSession, TalkSnapshot};
 use chatwire::{Event, Session as _};
 use serde_json::json;
 use talk_support::*;
 
 /// A session live in ROOM at cursor 12 with common read 11 and a send in flight.
-fn busy() -> (Session, String) {
+fn busy() -> (TalkSession, String) {
     let mut s = talk();
     s.join_room_from(at(0), ROOM, 10).unwrap();
     let history = one_request(&mut s);
@@ -46,11 +46,11 @@ fn busy() -> (Session, String) {
     (s, form(&post)["referenceId"].clone())
 }
 
-fn restored(s: &Session) -> Session {
+fn restored(s: &TalkSession) -> TalkSession {
     let json = serde_json::to_string(&s.snapshot()).unwrap();
-    let snapshot: Snapshot = serde_json::from_str(&json).unwrap();
+    let snapshot: TalkSnapshot = serde_json::from_str(&json).unwrap();
     assert_eq!(snapshot, s.snapshot());
-    Session::restore(config(), snapshot)
+    TalkSession::restore(config(), snapshot)
 }
 
 #[test]
@@ -139,7 +139,7 @@ fn a_room_restored_before_its_history_reads_it_from_the_marker() {
 
 #[test]
 fn an_empty_snapshot_restores_an_idle_session() {
-    let mut r = Session::restore(config(), Snapshot::default());
+    let mut r = TalkSession::restore(config(), TalkSnapshot::default());
     assert_eq!(r.poll_timeout(), None);
     r.handle_timeout(at(0));
     assert!(requests(&mut r).is_empty());

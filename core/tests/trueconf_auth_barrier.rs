@@ -91,10 +91,10 @@ fn token_in_debug_output_is_redacted() {
 
 #[test]
 fn a_full_pending_table_still_lets_auth_through() {
-    let mut config = chatwire::trueconf::Config::new("jwt-secret");
+    let mut config = chatwire::trueconf::TrueConfConfig::new("jwt-secret");
     config.limits.max_pending_requests = 4;
     let mut h = Harness {
-        s: chatwire::trueconf::Session::new(config),
+        s: chatwire::trueconf::TrueConfSession::new(config),
         now: chatwire::Timestamp(0),
     };
     for _ in 0..4 {

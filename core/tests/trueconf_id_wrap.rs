@@ -1,6 +1,6 @@
 //! Request ids count from 1, wrap past u32::MAX to 1 (never 0) and skip ids still in flight.
 mod trueconf_support;
-use chatwire::trueconf::{Config, Session};
+use chatwire::trueconf::{TrueConfConfig, TrueConfSession};
 use chatwire::{IdCounter, PendingTable, Session as _, Timestamp};
 use serde_json::json;
 
@@ -14,7 +14,7 @@ fn ids_start_at_one() {
 
 #[test]
 fn ids_wrap_to_one_never_zero() {
-    let mut s = Session::with_first_request_id(Config::new("t"), u32::MAX - 1);
+    let mut s = TrueConfSession::with_first_request_id(TrueConfConfig::new("t"), u32::MAX - 1);
     s.handle_connected(Timestamp(0)); // auth = MAX-1
     let a = s.get_chats(Timestamp(0), 1, 1).unwrap();
     let b = s.get_chats(Timestamp(0), 1, 1).unwrap();
@@ -46,7 +46,7 @@ fn pending_limit_is_a_typed_error() {
 
 #[test]
 fn wrapped_id_still_matches_its_response() {
-    let mut s = Session::with_first_request_id(Config::new("t"), u32::MAX);
+    let mut s = TrueConfSession::with_first_request_id(TrueConfConfig::new("t"), u32::MAX);
     s.handle_connected(Timestamp(0)); // auth = MAX
     assert!(s.poll_transmit().is_some(), "auth goes out");
     s.handle_frame(

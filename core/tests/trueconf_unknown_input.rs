@@ -1,6 +1,6 @@
 //! Bad or unknown input becomes an event with the raw text; it never panics or corrupts state.
 mod trueconf_support;
-use chatwire::trueconf::{Config, Session};
+use chatwire::trueconf::{TrueConfConfig, TrueConfSession};
 use chatwire::{Content, Event, Limits, Session as _, Timestamp};
 use serde_json::json;
 use trueconf_support::Harness;
@@ -37,12 +37,12 @@ fn garbage_is_a_protocol_error_with_the_raw_text() {
 
 #[test]
 fn oversized_frames_are_refused_before_parsing() {
-    let mut config = Config::new("t");
+    let mut config = TrueConfConfig::new("t");
     config.limits = Limits {
         max_frame_bytes: 64,
         ..Limits::default()
     };
-    let mut s = Session::new(config);
+    let mut s = TrueConfSession::new(config);
     let big = format!(
         "{{\"type\":1,\"id\":1,\"method\":\"x\",\"payload\":\"{}\"}}",
         "a".repeat(100)

@@ -92,8 +92,10 @@ fn snapshot_restores_read_state_and_dedupe() {
     let snap = h.s.snapshot();
     let text = serde_json::to_string(&snap).unwrap();
     let restored = serde_json::from_str(&text).unwrap();
-    let mut s =
-        chatwire::trueconf::Session::restore(chatwire::trueconf::Config::new("t"), restored);
+    let mut s = chatwire::trueconf::TrueConfSession::restore(
+        chatwire::trueconf::TrueConfConfig::new("t"),
+        restored,
+    );
     s.handle_frame(h.now, &msg(4, "m3", "alice@x").to_string());
     let mut delivered = 0;
     while let Some(e) = s.poll_event() {

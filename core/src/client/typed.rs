@@ -23,7 +23,7 @@ fn sent_id(reply: Reply) -> Result<String, Error> {
     }
 }
 
-impl<T: Transport> Client<trueconf::Session, T> {
+impl<T: Transport> Client<trueconf::TrueConfSession, T> {
     /// `createGroupChat`; resolves to the new chat's id.
     pub async fn create_group_chat(&self, title: &str) -> Result<String, Error> {
         let title = title.to_string();
@@ -132,7 +132,7 @@ fn chat_id(reply: Reply) -> Result<String, Error> {
     }
 }
 
-impl<T: Transport> Client<tada::Session, T> {
+impl<T: Transport> Client<tada::TadaSession, T> {
     /// Sends a text message to `jid`; resolves to its message id once the server confirmed it.
     pub async fn send_message(&self, jid: &str, text: &str) -> Result<String, Error> {
         sent_id(self.send_text(jid, text, None).await?)
@@ -147,7 +147,7 @@ impl<T: Transport> Client<tada::Session, T> {
     }
 }
 
-impl<T: Transport> Client<talk::Session, T> {
+impl<T: Transport> Client<talk::TalkSession, T> {
     /// Starts receiving `room`: history first, then long-polls; messages arrive as events.
     pub fn join_room(&self, room: &str) -> Result<(), Error> {
         self.with_session(|s, now| s.join_room(now, room))

@@ -8,7 +8,7 @@ use std::time::Duration;
 ///
 /// The token is a [`Secret`]: `Debug` prints `<redacted>`, so logging a config never leaks it.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Config {
+pub struct TadaConfig {
     /// The team's uid: the WebSocket path is `/messaging/{team}`.
     pub team: String,
     /// The user's API token, sent as the `token` header of the WebSocket upgrade.
@@ -29,11 +29,11 @@ pub struct Config {
     pub ping_deadline: Duration,
 }
 
-impl Config {
+impl TadaConfig {
     /// A config for `team` with `token` and the defaults: seed 0, resend after 5 s up to 3
     /// times, ping every 30 s, dead after 10 s without an answer.
     pub fn new(team: impl Into<String>, token: impl Into<Secret>) -> Self {
-        Config {
+        TadaConfig {
             team: team.into(),
             token: token.into(),
             limits: Limits::default(),

@@ -1,13 +1,13 @@
 //! tada.team messenger over WebSocket (`/messaging/{team}`).
 //!
-//! [`Session`] is the sans-IO state machine; [`ClientEvent`] and [`ServerEvent`] are every event
+//! [`TadaSession`] is the sans-IO state machine; [`ClientEvent`] and [`ServerEvent`] are every event
 //! of the spec, typed; [`inspect`] looks at one frame in isolation.
 //!
 //! ```
-//! use chatwire::tada::{Config, Session, SendMessage};
+//! use chatwire::tada::{TadaConfig, TadaSession, SendMessage};
 //! use chatwire::{Session as _, Timestamp, Transmit};
 //!
-//! let mut session = Session::new(Config::new("team-uid", "api-token"));
+//! let mut session = TadaSession::new(TadaConfig::new("team-uid", "api-token"));
 //! session.connect(Timestamp(0)).unwrap();
 //! assert!(matches!(session.poll_transmit(), Some(Transmit::Connect(_))));
 //! session.handle_connected(Timestamp(10));
@@ -35,7 +35,7 @@ pub use client_event::{
     ChatComposing, ChatLastread, ClientEvent, ClientFrame, Confirm, Jsep, MessageDeleted,
     SendMessage,
 };
-pub use config::Config;
+pub use config::TadaConfig;
 pub use content::MessageContent;
 pub use inspect::inspect;
 pub use server_event::{
@@ -47,5 +47,5 @@ pub use server_event::{
     Tag, Tags, Team, TeamCounter, TeamCounters, TeamUnread, Teams, UiSettings, UnreadCount, Upload,
     Uploads, Warning, SERVER_EVENT_NAMES,
 };
-pub use session::Session;
-pub use snapshot::{OutgoingEvent, Snapshot};
+pub use session::TadaSession;
+pub use snapshot::{OutgoingEvent, TadaSnapshot};

@@ -14,12 +14,12 @@ use crate::tada::client_event::{
     confirm_frame, Activity, CallJid, CallOffer, CallReason, CallSdp, CallSound, CallTrickle,
     ChatComposing, ChatLastread, ClientEvent, MessageDeleted, SendMessage,
 };
-use crate::tada::config::Config;
+use crate::tada::config::TadaConfig;
 use crate::tada::content::MessageContent;
 use crate::tada::normalize;
 use crate::tada::recent::Recent;
 use crate::tada::server_event::{ChatsChanged, MessagesUpdated, ServerEvent, TeamUnread, Warning};
-use crate::tada::snapshot::{ChatMark, OutgoingEvent, Snapshot};
+use crate::tada::snapshot::{ChatMark, OutgoingEvent, TadaSnapshot};
 use crate::time::Timestamp;
 use crate::transmit::{ConnectInfo, HttpResponse, Transmit};
 use serde_json::Value;
@@ -73,7 +73,7 @@ struct Rollback {
     after: ReadState,
 }
 
-/// A sans-IO tada.team session: implements [`crate::Session`] and adds typed commands for every
+/// A sans-IO tada.team session: implements [`crate::TadaSession`] and adds typed commands for every
 /// client event.
 ///
 /// - **Confirmation.** `client.message.updated`, `client.message.deleted`, `client.chat.lastread`
@@ -98,8 +98,8 @@ struct Rollback {
 ///   older than what is held is dropped, and a message redelivered with the same
 ///   `message_id` + `gentime` reaches the app once.
 #[derive(Debug)]
-pub struct Session {
-    config: Config,
+pub struct TadaSession {
+    config: TadaConfig,
     rng: Rng,
     outbox: Outbox,
     link: Link,
@@ -120,11 +120,11 @@ pub struct Session {
     me: Option<String>,
 }
 
-impl Session {
-    /// A disconnected session with nothing known yet; call `connect` ([`crate::Session::connect`])
+impl TadaSession {
+    /// A disconnected session with nothing known yet; call `connect` ([`crate::TadaSession::connect`])
     /// next.
-    pub fn new(config: Config) -> Self {
-        Self::restore(config, Snapshot::default())
+    pub fn new(config: TadaConfig) -> Self {
+        Self::restore(config, TadaSnapshot::default())
     }
 
     /// A disconnected session resuming from `snapshot`: its unconfirmed events go out again on
@@ -132,14 +132,14 @@ impl Session {
     ///
     /// An event that cannot be taken back (over the pending limit, or one that is never
     /// confirmed) is resolved at once with an [`Event::Response`] error rather than dropped.
-    pub fn restore(config: Config, snapshot: Snapshot) -> Self {
+    pub fn restore(config: TadaConfig, snapshot: TadaSnapshot) -> Self {
         let limits = config.limits.clone();
         let window = limits.dedupe_window;
         let mut message_versions = snapshot.message_versions;
         message_versions.set_capacity(window);
         let mut chats = snapshot.chats;
         chats.set_capacity(window);
-        let mut session = Session {
+        let mut session = TadaSession {
             rng: Rng::new(config.seed),
             outbox: Outbox::new(limits.max_queued),
             link: Link::Down,
@@ -222,8 +222,8 @@ impl Session {
         self.by_confirm.insert(confirm_id, id);
     }
 
-    /// Everything that must survive a restart; see [`Snapshot`].
-    pub fn snapshot(&self) -> Snapshot {
+    /// Everything that must survive a restart; see [`TadaSnapshot`].
+    pub fn snapshot(&self) -> TadaSnapshot {
         let mut outgoing: Vec<(u64, OutgoingEvent)> = self
             .pending
             .iter()
@@ -242,7 +242,7 @@ impl Session {
             })
             .collect();
         outgoing.sort_by_key(|(seq, _)| *seq);
-        Snapshot {
+        TadaSnapshot {
             read_states: self.reads.clone(),
             badge: self.badge,
             team_unread: self.team_unread.clone(),
@@ -918,7 +918,7 @@ impl Session {
     }
 }
 
-impl SessionTrait for Session {
+impl SessionTrait for TadaSession {
     fn handle_connected(&mut self, now: Timestamp) {
         if matches!(self.link, Link::Up | Link::Closing) {
             // The host opened a new socket without reporting the old one closed.
@@ -1087,7 +1087,7 @@ impl SessionTrait for Session {
             .min()
     }
 
-    /// Asks the host to open the WebSocket ([`Transmit::Connect`] with [`Session::connect_info`]);
+    /// Asks the host to open the WebSocket ([`Transmit::Connect`] with [`TadaSession::connect_info`]);
     /// the host then calls `handle_connected`, or `handle_closed` if it could not. Does nothing
     /// while a connection is open, being opened, or being closed.
     fn connect(&mut self, _now: Timestamp) -> Result<(), Error> {

@@ -11,14 +11,14 @@ use std::collections::BTreeMap;
 
 /// What a tada session must remember across a process restart, serializable.
 ///
-/// Taken with [`crate::tada::Session::snapshot`] and handed to
-/// [`crate::tada::Session::restore`]: read states keep their gentimes (so a stale update after
+/// Taken with [`crate::tada::TadaSession::snapshot`] and handed to
+/// [`crate::tada::TadaSession::restore`]: read states keep their gentimes (so a stale update after
 /// the restart still loses), unconfirmed outgoing events are sent again on the next connection
 /// under their old request ids, confirm ids and message ids (so the server's upsert by
 /// `message_id` makes the resend harmless), and redelivered messages are still recognised.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
-pub struct Snapshot {
+pub struct TadaSnapshot {
     /// Read state per chat, each with the gentime it was last set from.
     pub read_states: ReadStates,
     /// Total unread count, as last received.

@@ -14,11 +14,11 @@ pub const MAX_HISTORY_LIMIT: u32 = 200;
 /// Default message length limit (`spreed.config.chat.max-length`).
 pub const DEFAULT_MAX_LENGTH: usize = 32_000;
 
-/// Settings of a [`crate::talk::Session`].
+/// Settings of a [`crate::talk::TalkSession`].
 ///
 /// `Debug` never prints the app password.
 #[derive(Clone, PartialEq, Eq)]
-pub struct Config {
+pub struct TalkConfig {
     /// Login name for HTTP Basic auth; also the `actorId` that marks a message as our own.
     pub user: String,
     /// App password (or password) for HTTP Basic auth. Never printed.
@@ -42,10 +42,10 @@ pub struct Config {
     pub max_attempts: u32,
 }
 
-impl Config {
+impl TalkConfig {
     /// Defaults for `user` authenticating with `app_password`.
     pub fn new(user: impl Into<String>, app_password: impl Into<String>) -> Self {
-        Config {
+        TalkConfig {
             user: user.into(),
             app_password: app_password.into(),
             limits: Limits::default(),
@@ -70,9 +70,9 @@ impl Config {
     }
 }
 
-impl fmt::Debug for Config {
+impl fmt::Debug for TalkConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Config")
+        f.debug_struct("TalkConfig")
             .field("user", &self.user)
             .field("app_password", &"<redacted>")
             .field("limits", &self.limits)

@@ -1,6 +1,6 @@
 //! Nextcloud Talk chat over HTTPS (OCS REST API).
 //!
-//! The transport is plain HTTP: [`Session`] emits [`crate::Transmit::Http`] requests (paths below
+//! The transport is plain HTTP: [`TalkSession`] emits [`crate::Transmit::Http`] requests (paths below
 //! the server's base URL, under [`API_BASE`]) and takes their answers through
 //! `handle_http_response`; it never performs I/O. Each joined room runs a receive loop: one
 //! history page, then long-polls (`lookIntoFuture=1`) whose cursor is the last
@@ -8,10 +8,10 @@
 //! once (as the official mobile apps do) turns a struggling server's 429s and 503s into storms.
 //!
 //! ```
-//! use chatwire::talk::{Config, Session};
+//! use chatwire::talk::{TalkConfig, TalkSession};
 //! use chatwire::{Session as _, Timestamp, Transmit};
 //!
-//! let mut talk = Session::new(Config::new("alice", "app-password"));
+//! let mut talk = TalkSession::new(TalkConfig::new("alice", "app-password"));
 //! talk.join_room(Timestamp(0), "room-ab").unwrap();
 //! let Some(Transmit::Http(req)) = talk.poll_transmit() else { panic!() };
 //! assert!(req.path.starts_with("/ocs/v2.php/apps/spreed/api/v1/chat/room-ab?lookIntoFuture=0"));
@@ -26,11 +26,11 @@ mod room;
 mod session;
 mod snapshot;
 
-pub use config::{Config, DEFAULT_MAX_LENGTH, MAX_HISTORY_LIMIT, MAX_POLL_TIMEOUT_SECS};
+pub use config::{TalkConfig, DEFAULT_MAX_LENGTH, MAX_HISTORY_LIMIT, MAX_POLL_TIMEOUT_SECS};
 pub use mention::Mention;
 pub use message::{MessageType, Parent, RichParameter, SystemMessage, TalkMessage};
 pub use ocs::{Envelope, HttpError, Meta};
 pub use request::{basic_authorization, chat_path, encode_component, API_BASE};
 pub use room::Unread;
-pub use session::{PendingSend, Session};
-pub use snapshot::{OutgoingMessage, RoomSnapshot, Snapshot};
+pub use session::{PendingSend, TalkSession};
+pub use snapshot::{OutgoingMessage, RoomSnapshot, TalkSnapshot};

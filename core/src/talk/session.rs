@@ -1,12 +1,12 @@
 //! The Talk session: per-room receive loops, commands with retries, read state.
 
-use super::config::{Config, MAX_HISTORY_LIMIT};
+use super::config::{TalkConfig, MAX_HISTORY_LIMIT};
 use super::mention::Mention;
 use super::message::TalkMessage;
 use super::ocs::{self, classify, int_header, Envelope, HttpError, Status};
 use super::request::{chat_path, Builder, Planned, Receive};
 use super::room::{Phase, Room};
-use super::snapshot::{OutgoingMessage, RoomSnapshot, Snapshot};
+use super::snapshot::{OutgoingMessage, RoomSnapshot, TalkSnapshot};
 use crate::backoff::Backoff;
 use crate::dedupe::SeenSet;
 use crate::error::Error;
@@ -100,13 +100,13 @@ pub struct PendingSend {
 
 /// A Nextcloud Talk chat session (sans-IO over HTTP).
 ///
-/// Rooms are received with [`Session::join_room`]; messages sent with
-/// [`Session::send_message`]. Command ids come from one table and HTTP exchange ids from another:
+/// Rooms are received with [`TalkSession::join_room`]; messages sent with
+/// [`TalkSession::send_message`]. Command ids come from one table and HTTP exchange ids from another:
 /// a command keeps its id across retries while each attempt is a fresh exchange, so the host
 /// never sees two requests in flight with the same id.
 #[derive(Debug)]
-pub struct Session {
-    config: Config,
+pub struct TalkSession {
+    config: TalkConfig,
     requests: Builder,
     rng: Rng,
     outbox: Outbox,
@@ -120,11 +120,11 @@ pub struct Session {
     own_refs: SeenSet,
 }
 
-impl Session {
+impl TalkSession {
     /// A session with no rooms joined.
-    pub fn new(config: Config) -> Self {
+    pub fn new(config: TalkConfig) -> Self {
         let limits = &config.limits;
-        Session {
+        TalkSession {
             requests: Builder::new(&config.user, &config.app_password),
             rng: Rng::new(config.seed),
             outbox: Outbox::new(limits.max_queued),
@@ -143,9 +143,9 @@ impl Session {
     /// drives it (`poll_timeout` is due at once). A message that may already be on the server
     /// first waits for its room's next poll, which shows its echo if it arrived.
     ///
-    /// The resent messages get new request ids: see [`Session::pending_sends`].
-    pub fn restore(config: Config, snapshot: Snapshot) -> Self {
-        let mut s = Session::new(config);
+    /// The resent messages get new request ids: see [`TalkSession::pending_sends`].
+    pub fn restore(config: TalkConfig, snapshot: TalkSnapshot) -> Self {
+        let mut s = TalkSession::new(config);
         let limit = s
             .config
             .limits
@@ -192,8 +192,8 @@ impl Session {
 
     /// The state to keep when the process may die: joined rooms with cursors and read state,
     /// and every message not yet confirmed.
-    pub fn snapshot(&self) -> Snapshot {
-        Snapshot {
+    pub fn snapshot(&self) -> TalkSnapshot {
+        TalkSnapshot {
             version: 1,
             rooms: self
                 .rooms
@@ -230,12 +230,12 @@ impl Session {
 
     /// Starts receiving `token`: its newest history page, then long-polls. Joining a room that
     /// is already joined does nothing. With no read marker known, only messages that arrive
-    /// after the history count as unread (use [`Session::join_room_from`] when the app knows it).
+    /// after the history count as unread (use [`TalkSession::join_room_from`] when the app knows it).
     pub fn join_room(&mut self, now: Timestamp, token: &str) -> Result<(), Error> {
         self.join(now, token, None)
     }
 
-    /// Like [`Session::join_room`] for an app that knows the room's `lastReadMessage` (from the
+    /// Like [`TalkSession::join_room`] for an app that knows the room's `lastReadMessage` (from the
     /// room list): the history ends at that message and every later one comes through the
     /// long-poll and counts as unread.
     pub fn join_room_from(
@@ -1205,7 +1205,7 @@ fn parse_id(what: &str, value: &str) -> Result<i64, Error> {
     })
 }
 
-impl crate::session::Session for Session {
+impl crate::session::Session for TalkSession {
     /// Talk has no WebSocket: nothing to do.
     fn handle_connected(&mut self, now: Timestamp) {
         self.drive(now);

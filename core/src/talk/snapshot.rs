@@ -5,10 +5,10 @@ use serde::{Deserialize, Serialize};
 
 /// Everything a restarted app needs to resume without replaying or losing history.
 ///
-/// Taken with [`super::Session::snapshot`], given back to [`super::Session::restore`].
+/// Taken with [`super::TalkSession::snapshot`], given back to [`super::TalkSession::restore`].
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
-pub struct Snapshot {
+pub struct TalkSnapshot {
     /// Format version, for future migrations.
     pub version: u32,
     /// The rooms being received.

@@ -17,7 +17,7 @@ pub const TOKEN_PATH: &str = "/bridge/api/client/v1/oauth/token";
 
 /// How a TrueConf session authenticates and how much it holds.
 #[derive(Clone, Debug)]
-pub struct Config {
+pub struct TrueConfConfig {
     /// JWT from the OAuth endpoint (see [`TOKEN_PATH`]); redacted in `Debug`.
     pub token: Secret,
     /// Ask the server to deliver messages that arrived while this bot was offline.
@@ -26,10 +26,10 @@ pub struct Config {
     pub limits: Limits,
 }
 
-impl Config {
+impl TrueConfConfig {
     /// A configuration authenticating with `token`, with default limits.
     pub fn new(token: impl Into<Secret>) -> Self {
-        Config {
+        TrueConfConfig {
             token: token.into(),
             receive_unread: None,
             limits: Limits::default(),

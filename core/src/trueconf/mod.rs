@@ -1,7 +1,7 @@
 //! TrueConf Chatbot API over WebSocket (`json.v1`).
 //!
 //! Open the WebSocket at [`WEBSOCKET_PATH`] with subprotocol [`SUBPROTOCOL`], then call
-//! `handle_connected`: the session authenticates with the JWT from [`Config`] (obtained from
+//! `handle_connected`: the session authenticates with the JWT from [`TrueConfConfig`] (obtained from
 //! [`TOKEN_PATH`]) before anything else goes out.
 
 mod config;
@@ -13,10 +13,10 @@ mod request;
 mod session;
 pub mod wire;
 
-pub use config::{Config, MAX_TEXT_CHARS, SUBPROTOCOL, TOKEN_PATH, WEBSOCKET_PATH};
+pub use config::{TrueConfConfig, MAX_TEXT_CHARS, SUBPROTOCOL, TOKEN_PATH, WEBSOCKET_PATH};
 pub use envelope::{chat_kind, decode_chat, decode_envelope, decode_participant, envelope_type};
 pub use error_code::ErrorCode;
 pub use inspect::inspect;
 pub use notification::Notification;
 pub use request::Request;
-pub use session::{Session, Snapshot};
+pub use session::{TrueConfSession, TrueConfSnapshot};

@@ -1,6 +1,6 @@
 //! The TrueConf session state machine.
 
-use super::config::{Config, SUBPROTOCOL, WEBSOCKET_PATH};
+use super::config::{TrueConfConfig, SUBPROTOCOL, WEBSOCKET_PATH};
 use super::notification::{self, Notification};
 use super::request::Request;
 use super::wire::{self, Frame};
@@ -42,7 +42,7 @@ enum Phase {
 
 /// State that outlives the process: restore it to resume without replays or lost read markers.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct Snapshot {
+pub struct TrueConfSnapshot {
     /// Read state per chat.
     pub reads: ReadStates,
     /// Keys of recently delivered incoming events, so redeliveries after a restart are dropped.
@@ -56,8 +56,8 @@ pub struct Snapshot {
 /// Requests made before authentication completes wait and go out, in order, right after it.
 /// Every server notification is acknowledged before the app hears of it.
 #[derive(Debug)]
-pub struct Session {
-    config: Config,
+pub struct TrueConfSession {
+    config: TrueConfConfig,
     phase: Phase,
     pending: PendingTable<Request>,
     waiting: VecDeque<RequestId>,
@@ -68,18 +68,18 @@ pub struct Session {
     user_id: Option<String>,
 }
 
-impl Session {
-    /// A disconnected session; call [`Session::connect`] (or open the socket and call
+impl TrueConfSession {
+    /// A disconnected session; call [`TrueConfSession::connect`] (or open the socket and call
     /// `handle_connected`).
-    pub fn new(config: Config) -> Self {
-        Self::restore(config, Snapshot::default())
+    pub fn new(config: TrueConfConfig) -> Self {
+        Self::restore(config, TrueConfSnapshot::default())
     }
 
     /// A disconnected session resuming from `snapshot`.
-    pub fn restore(config: Config, snapshot: Snapshot) -> Self {
+    pub fn restore(config: TrueConfConfig, snapshot: TrueConfSnapshot) -> Self {
         let limits = &config.limits;
         let seen = snapshot.seen.or_new(limits.dedupe_window);
-        Session {
+        TrueConfSession {
             phase: Phase::Disconnected,
             // One slot more than requests may take: `auth` must always fit, or a full table would
             // keep the connection from ever authenticating.
@@ -94,8 +94,8 @@ impl Session {
         }
     }
 
-    /// Like [`Session::new`] with request ids starting at `first` (tests exercise the wrap).
-    pub fn with_first_request_id(config: Config, first: u32) -> Self {
+    /// Like [`TrueConfSession::new`] with request ids starting at `first` (tests exercise the wrap).
+    pub fn with_first_request_id(config: TrueConfConfig, first: u32) -> Self {
         let mut s = Self::new(config);
         s.pending = PendingTable::with_counter(
             s.config.limits.max_pending_requests + 1,
@@ -105,8 +105,8 @@ impl Session {
     }
 
     /// The state to persist.
-    pub fn snapshot(&self) -> Snapshot {
-        Snapshot {
+    pub fn snapshot(&self) -> TrueConfSnapshot {
+        TrueConfSnapshot {
             reads: self.reads.clone(),
             seen: self.seen.clone(),
             user_id: self.user_id.clone(),
@@ -581,9 +581,9 @@ impl Session {
     }
 }
 
-impl SessionTrait for Session {
+impl SessionTrait for TrueConfSession {
     fn connect(&mut self, now: Timestamp) -> Result<(), Error> {
-        Session::connect(self, now)
+        TrueConfSession::connect(self, now)
     }
 
     fn replay_safe(&self, id: RequestId) -> bool {

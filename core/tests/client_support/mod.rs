@@ -1,7 +1,7 @@
 //! A scripted host for client tests: a virtual clock and a transport that records what it is asked.
 #![allow(dead_code)]
 
-use chatwire::trueconf::{Config, Session};
+use chatwire::trueconf::{TrueConfConfig, TrueConfSession};
 use chatwire::{Client, ClientConfig, ConnectInfo, HttpRequest, Timestamp, Transport};
 use serde_json::Value;
 use std::future::Future;
@@ -79,13 +79,17 @@ impl Host {
     }
 }
 
-pub type TcClient = Client<Session, Host>;
+pub type TcClient = Client<TrueConfSession, Host>;
 
 /// A TrueConf client, connected and authenticated; the host's record is cleared.
 pub fn ready_client(config: ClientConfig) -> (TcClient, Host) {
     let host = Host::default();
     host.clock.store(1_000, Ordering::SeqCst);
-    let client = Client::new(Session::new(Config::new("jwt")), host.clone(), config);
+    let client = Client::new(
+        TrueConfSession::new(TrueConfConfig::new("jwt")),
+        host.clone(),
+        config,
+    );
     client.connect().unwrap();
     client.handle_connected();
     let auth = host

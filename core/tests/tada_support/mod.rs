@@ -2,14 +2,14 @@
 //! draining, server frame builders, and the examples of the published spec.
 #![allow(dead_code)]
 
-use chatwire::tada::{Config, Session};
+use chatwire::tada::{TadaConfig, TadaSession};
 use chatwire::{Event, Session as _, Timestamp, Transmit};
 use serde_json::{json, Value};
 use std::time::Duration;
 
 /// A config with a fixed seed and round timers, so frames and deadlines are predictable.
-pub fn config() -> Config {
-    let mut c = Config::new("team-1", "secret-token");
+pub fn config() -> TadaConfig {
+    let mut c = TadaConfig::new("team-1", "secret-token");
     c.seed = 7;
     c.resend_timeout = Duration::from_secs(5);
     c.max_resends = 2;
@@ -19,13 +19,13 @@ pub fn config() -> Config {
 }
 
 /// A session that has connected at `t = 0`, with the `Connect` and `Connected` drained.
-pub fn connected() -> Session {
+pub fn connected() -> TadaSession {
     connected_with(config())
 }
 
 /// [`connected`] with a given config.
-pub fn connected_with(config: Config) -> Session {
-    let mut s = Session::new(config);
+pub fn connected_with(config: TadaConfig) -> TadaSession {
+    let mut s = TadaSession::new(config);
     s.connect(Timestamp(0)).unwrap();
     assert!(matches!(s.poll_transmit(), Some(Transmit::Connect(_))));
     s.handle_connected(Timestamp(0));
@@ -36,7 +36,7 @@ pub fn connected_with(config: Config) -> Session {
 }
 
 /// Every queued text frame, parsed.
-pub fn drain_frames(s: &mut Session) -> Vec<Value> {
+pub fn drain_frames(s: &mut TadaSession) -> Vec<Value> {
     let mut out = Vec::new();
     while let Some(t) = s.poll_transmit() {
         match t {
@@ -48,12 +48,12 @@ pub fn drain_frames(s: &mut Session) -> Vec<Value> {
 }
 
 /// Every queued transmit, raw.
-pub fn drain_transmits(s: &mut Session) -> Vec<Transmit> {
+pub fn drain_transmits(s: &mut TadaSession) -> Vec<Transmit> {
     std::iter::from_fn(|| s.poll_transmit()).collect()
 }
 
 /// Every queued event.
-pub fn drain_events(s: &mut Session) -> Vec<Event> {
+pub fn drain_events(s: &mut TadaSession) -> Vec<Event> {
     std::iter::from_fn(|| s.poll_event()).collect()
 }
 

@@ -1,7 +1,7 @@
 //! Scripted-server helpers shared by the `talk_*` tests: build answers, read requests.
 #![allow(dead_code)]
 
-use chatwire::talk::{Config, Session};
+use chatwire::talk::{TalkConfig, TalkSession};
 use chatwire::{Event, HttpRequest, HttpResponse, Session as _, Timestamp, Transmit};
 use percent_encoding::percent_decode_str;
 use serde_json::{json, Value};
@@ -15,15 +15,15 @@ pub const USER: &str = "alice";
 pub const PASSWORD: &str = "Zq9-app-password-SECRET";
 
 /// A config with a fixed seed.
-pub fn config() -> Config {
-    let mut c = Config::new(USER, PASSWORD);
+pub fn config() -> TalkConfig {
+    let mut c = TalkConfig::new(USER, PASSWORD);
     c.seed = 42;
     c
 }
 
 /// A fresh session with [`config`].
-pub fn talk() -> Session {
-    Session::new(config())
+pub fn talk() -> TalkSession {
+    TalkSession::new(config())
 }
 
 /// Milliseconds on the virtual clock.
@@ -32,7 +32,7 @@ pub fn at(ms: u64) -> Timestamp {
 }
 
 /// Every request queued so far.
-pub fn requests(s: &mut Session) -> Vec<HttpRequest> {
+pub fn requests(s: &mut TalkSession) -> Vec<HttpRequest> {
     let mut out = Vec::new();
     while let Some(t) = s.poll_transmit() {
         match t {
@@ -44,14 +44,14 @@ pub fn requests(s: &mut Session) -> Vec<HttpRequest> {
 }
 
 /// The one request queued; panics if there are none or several.
-pub fn one_request(s: &mut Session) -> HttpRequest {
+pub fn one_request(s: &mut TalkSession) -> HttpRequest {
     let mut r = requests(s);
     assert_eq!(r.len(), 1, "expected exactly one request, got {r:?}");
     r.remove(0)
 }
 
 /// Every event queued so far.
-pub fn events(s: &mut Session) -> Vec<Event> {
+pub fn events(s: &mut TalkSession) -> Vec<Event> {
     std::iter::from_fn(|| s.poll_event()).collect()
 }
 
@@ -142,7 +142,7 @@ pub fn header<'a>(req: &'a HttpRequest, name: &str) -> Option<&'a str> {
 
 /// Joins [`ROOM`], answers its history with nothing but a cursor at `cursor`, and returns the
 /// first long-poll request.
-pub fn join_live(s: &mut Session, now: Timestamp, cursor: i64) -> HttpRequest {
+pub fn join_live(s: &mut TalkSession, now: Timestamp, cursor: i64) -> HttpRequest {
     s.join_room(now, ROOM).unwrap();
     let history = one_request(s);
     assert_eq!(query(&history)["lookIntoFuture"], "0");

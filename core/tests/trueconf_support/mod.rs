@@ -1,13 +1,13 @@
 //! A virtual-clock harness for TrueConf session tests: no sockets, no real time.
 #![allow(dead_code)]
 
-use chatwire::trueconf::{Config, Session};
+use chatwire::trueconf::{TrueConfConfig, TrueConfSession};
 use chatwire::{Event, Session as _, Timestamp, Transmit};
 use serde_json::{json, Value};
 
 /// A session plus the virtual clock driving it.
 pub struct Harness {
-    pub s: Session,
+    pub s: TrueConfSession,
     pub now: Timestamp,
 }
 
@@ -15,7 +15,7 @@ impl Harness {
     /// A fresh, disconnected session.
     pub fn new() -> Self {
         Harness {
-            s: Session::new(Config::new("jwt-secret")),
+            s: TrueConfSession::new(TrueConfConfig::new("jwt-secret")),
             now: Timestamp(1_000),
         }
     }
