@@ -9,14 +9,17 @@ die() {
     exit 1
 }
 
-# die_log LOG MESSAGE: fail, showing the end of a tool's log (the cause is nearly
-# always in its last lines) and keeping the log for a closer look.
+# die_log LOG MESSAGE: fail, showing the log's first error lines (npm puts the cause
+# first and its usage text after) and its last lines (cargo, apt and pip put it last),
+# and keeping the log for a closer look.
 die_log() {
     local log=$1
     shift
     {
-        echo "$SETUP_NAME: $*; last lines of $log:"
-        tail -n 30 "$log"
+        echo "$SETUP_NAME: $*; first errors and last lines of $log:"
+        grep -m 5 -iE 'error|fail' "$log" || true
+        echo "..."
+        tail -n 20 "$log"
     } >&2
     exit 1
 }
