@@ -19,7 +19,7 @@
 set -euo pipefail
 SETUP_NAME=setup-node-tools
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
-# shellcheck source=lib/setup-common.sh
+# shellcheck source-path=SCRIPTDIR source=lib/setup-common.sh
 . "$REPO/scripts/lib/setup-common.sh"
 
 TOOLS=$REPO/tools
@@ -28,8 +28,9 @@ MODULES=$TOOLS/node_modules
 # cut short leaves no stamp and the next run installs again.
 STAMP=$MODULES/.chatwire-setup-stamp
 
-[ -f "$TOOLS/package.json" ] && [ -f "$TOOLS/package-lock.json" ] ||
+if [ ! -f "$TOOLS/package.json" ] || [ ! -f "$TOOLS/package-lock.json" ]; then
     die "missing $TOOLS/package.json or package-lock.json (both are committed)"
+fi
 
 BINS=(
     "wasm-opt=$MODULES/.bin/wasm-opt"

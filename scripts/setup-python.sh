@@ -14,7 +14,7 @@
 set -euo pipefail
 SETUP_NAME=setup-python
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
-# shellcheck source=lib/setup-common.sh
+# shellcheck source-path=SCRIPTDIR source=lib/setup-common.sh
 . "$REPO/scripts/lib/setup-common.sh"
 
 VENV=$REPO/target/venv

@@ -18,7 +18,7 @@
 set -euo pipefail
 SETUP_NAME=setup-wasm-bindgen
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
-# shellcheck source=lib/setup-common.sh
+# shellcheck source-path=SCRIPTDIR source=lib/setup-common.sh
 . "$REPO/scripts/lib/setup-common.sh"
 
 DEFAULT_VERSION=0.2.130

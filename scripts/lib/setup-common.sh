@@ -68,8 +68,8 @@ apt_have_candidates() {
 # apt-get update, retried: another apt user (a person, unattended-upgrades) may hold
 # the lists lock for a while, and DPkg::Lock::Timeout does not cover it on every apt.
 apt_update() {
-    local i
-    for i in 1 2 3 4 5 6; do
+    local _
+    for _ in 1 2 3 4 5 6; do
         apt-get update -o DPkg::Lock::Timeout=600 && return 0
         sleep 10
     done
@@ -82,7 +82,7 @@ apt_update() {
 # All chatwire scripts take one apt lock, so two of them never race on dpkg.
 apt_install() {
     [ "$(id -u)" = 0 ] || die "must run as root to apt-get install: $*"
-    local log updated= opts=()
+    local log updated="" opts=()
     [ "${1:-}" != --reinstall ] || { opts=(--reinstall); shift; }
     log=$(mktemp "/tmp/$SETUP_NAME.XXXXXX.log")
     export DEBIAN_FRONTEND=noninteractive
