@@ -173,7 +173,11 @@ async fn common_read_changes_answer_empty_200() {
         .expect("poll");
         assert_eq!(resp.status(), 200);
         assert_eq!(header_u64(&resp, "X-Chat-Last-Common-Read"), Some(common));
-        assert_eq!(header_u64(&resp, "X-Chat-Last-Given"), Some(id), "cursor unchanged");
+        assert_eq!(
+            header_u64(&resp, "X-Chat-Last-Given"),
+            None,
+            "as the real server: no new cursor on 200 [] (keep the one sent)"
+        );
         assert_eq!(data(resp).await, serde_json::json!([]));
 
         // Waiting with the current value: bob reading it wakes the poll with 200 [].
@@ -360,7 +364,7 @@ async fn mentions_include_all() {
 }
 
 #[tokio::test]
-async fn deleted_parent_is_reported_as_deleted() {
+async fn deleted_parent_is_the_deleted_message() {
     bounded(10, async {
         let sim = sim().await;
         let addr = sim.addr();
@@ -385,7 +389,12 @@ async fn deleted_parent_is_reported_as_deleted() {
         .expect("get");
         let list = data(r).await;
         assert_eq!(list[0]["id"], reply_id);
-        assert_eq!(list[0]["parent"], serde_json::json!({"id": id, "deleted": true}));
+        // As the real server: the parent is the deleted message itself, rendered as deleted.
+        let parent = &list[0]["parent"];
+        assert_eq!(parent["id"], id);
+        assert_eq!(parent["deleted"], true);
+        assert_eq!(parent["messageType"], "comment_deleted");
+        assert_eq!(parent["message"], "Message deleted by author");
         sim.shutdown().await;
     })
     .await;
