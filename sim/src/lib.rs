@@ -251,6 +251,9 @@ fn router(sim: Arc<state::Sim>) -> axum::Router {
         router = router.fallback(statics::serve);
     }
     router
-        .layer(axum::middleware::from_fn_with_state(sim.clone(), talk::cors))
+        .layer(axum::middleware::from_fn_with_state(
+            sim.clone(),
+            talk::cors,
+        ))
         .with_state(sim)
 }

@@ -162,12 +162,44 @@ impl State {
                 .collect(),
         };
         // (token, name, members, owner, one-to-one, lobby, read-only)
-        type Spec = (&'static str, &'static str, &'static [usize], usize, bool, bool, bool);
+        type Spec = (
+            &'static str,
+            &'static str,
+            &'static [usize],
+            usize,
+            bool,
+            bool,
+            bool,
+        );
         let specs: [Spec; 4] = [
-            (TALK_ROOM_ALL, "All of us", &[0, 1, 2], 0, false, false, false),
+            (
+                TALK_ROOM_ALL,
+                "All of us",
+                &[0, 1, 2],
+                0,
+                false,
+                false,
+                false,
+            ),
             (TALK_ROOM_AB, "", &[0, 1], 0, true, false, false),
-            (TALK_ROOM_LOBBY, "Waiting room", &[1, 0], 1, false, true, false),
-            (TALK_ROOM_RO, "Announcements", &[0, 1, 2], 0, false, false, true),
+            (
+                TALK_ROOM_LOBBY,
+                "Waiting room",
+                &[1, 0],
+                1,
+                false,
+                true,
+                false,
+            ),
+            (
+                TALK_ROOM_RO,
+                "Announcements",
+                &[0, 1, 2],
+                0,
+                false,
+                false,
+                true,
+            ),
         ];
         let ts = Clock::START_MS / 1000;
         for (n, (token, name, members, owner, one_to_one, lobby, read_only)) in
@@ -403,14 +435,18 @@ impl Room {
             Verb::System(subject) => {
                 params.insert("actor".into(), rich_user(m.actor));
                 match subject {
-                    "conversation_created" => {
-                        pick("You created the conversation", "{actor} created the conversation")
-                    }
+                    "conversation_created" => pick(
+                        "You created the conversation",
+                        "{actor} created the conversation",
+                    ),
                     "user_added" => {
                         let user = m.subject_user.unwrap_or(m.actor);
                         params.insert("user".into(), rich_user(user));
                         if user == m.actor {
-                            pick("You joined the conversation", "{actor} joined the conversation")
+                            pick(
+                                "You joined the conversation",
+                                "{actor} joined the conversation",
+                            )
                         } else if you {
                             "You added {user}".into()
                         } else if user == viewer {
@@ -423,9 +459,10 @@ impl Room {
                         "You restricted the conversation to moderators",
                         "{actor} restricted the conversation to moderators",
                     ),
-                    "read_only" => {
-                        pick("You locked the conversation", "{actor} locked the conversation")
-                    }
+                    "read_only" => pick(
+                        "You locked the conversation",
+                        "{actor} locked the conversation",
+                    ),
                     "message_deleted" => pick("You deleted a message", "{actor} deleted a message"),
                     "message_edited" => pick("You edited a message", "{actor} edited a message"),
                     "reaction_revoked" => {
@@ -614,7 +651,9 @@ pub(crate) fn routes() -> Router<Arc<Sim>> {
         )
         .route(
             &format!("{BASE}/reaction/{{token}}/{{message_id}}"),
-            get(list_reactions).post(add_reaction).delete(remove_reaction),
+            get(list_reactions)
+                .post(add_reaction)
+                .delete(remove_reaction),
         )
         .route("/ocs/v2.php/cloud/capabilities", get(capabilities))
         .route("/login", post(login))
@@ -801,8 +840,8 @@ fn find_room(st: &State, token: &str, user: usize) -> Option<usize> {
 }
 
 fn room_index(st: &State, token: &str, user: usize) -> Result<usize, Box<Response>> {
-    let idx =
-        find_room(st, token, user).ok_or_else(|| Box::new(ocs(StatusCode::NOT_FOUND, json!([]))))?;
+    let idx = find_room(st, token, user)
+        .ok_or_else(|| Box::new(ocs(StatusCode::NOT_FOUND, json!([]))))?;
     if st.rooms[idx].in_lobby(user) {
         return Err(Box::new(ocs(
             StatusCode::PRECONDITION_FAILED,
@@ -1163,7 +1202,12 @@ async fn edit_message(
         m.text = message.to_string();
         m.edited = Some((user, timestamp));
     }
-    let mut sys = TalkMsg::new(user, timestamp, Verb::System("message_edited"), String::new());
+    let mut sys = TalkMsg::new(
+        user,
+        timestamp,
+        Verb::System("message_edited"),
+        String::new(),
+    );
     sys.parent = Some(message_id);
     push(next_id, room, sys);
     let data = room.message_json(room.messages.last().expect("just pushed"), user, true);
@@ -1195,7 +1239,12 @@ async fn delete_message(
         m.verb = Verb::CommentDeleted;
         m.deleted_by = Some(user);
     }
-    let mut sys = TalkMsg::new(user, timestamp, Verb::System("message_deleted"), String::new());
+    let mut sys = TalkMsg::new(
+        user,
+        timestamp,
+        Verb::System("message_deleted"),
+        String::new(),
+    );
     sys.parent = Some(message_id);
     push(next_id, room, sys);
     let data = room.message_json(room.messages.last().expect("just pushed"), user, true);
@@ -1275,7 +1324,8 @@ async fn mentions(
 fn is_emoji(s: &str) -> bool {
     let n = s.chars().count();
     (1..=8).contains(&n)
-        && s.chars().all(|c| !c.is_ascii() && !c.is_alphanumeric() && !c.is_whitespace())
+        && s.chars()
+            .all(|c| !c.is_ascii() && !c.is_alphanumeric() && !c.is_whitespace())
 }
 
 /// `{emoji: [{actorType, actorId, actorDisplayName, timestamp}]}` of a message (`{}` if none).
@@ -1309,7 +1359,15 @@ fn reaction_target<'a>(
     query: HashMap<String, String>,
     body: &[u8],
     write: bool,
-) -> Result<(usize, std::sync::MutexGuard<'a, World>, usize, Option<String>), Response> {
+) -> Result<
+    (
+        usize,
+        std::sync::MutexGuard<'a, World>,
+        usize,
+        Option<String>,
+    ),
+    Response,
+> {
     let (user, w, idx) = member_room(sim, headers, token).map_err(|r| *r)?;
     let room = &w.talk.rooms[idx];
     if write && room.read_only {
@@ -1364,7 +1422,7 @@ async fn add_reaction(
         let mut m = TalkMsg::new(user, timestamp, Verb::Reaction, reaction);
         m.parent = Some(message_id);
         let State { next_id, rooms, .. } = &mut w.talk;
-    let room = &mut rooms[idx];
+        let room = &mut rooms[idx];
         push(next_id, room, m);
         StatusCode::CREATED
     };
@@ -1401,7 +1459,12 @@ async fn remove_reaction(
         return ocs(StatusCode::NOT_FOUND, json!([]));
     };
     r.verb = Verb::ReactionDeleted;
-    let mut sys = TalkMsg::new(user, timestamp, Verb::System("reaction_revoked"), String::new());
+    let mut sys = TalkMsg::new(
+        user,
+        timestamp,
+        Verb::System("reaction_revoked"),
+        String::new(),
+    );
     sys.parent = Some(message_id);
     push(next_id, room, sys);
     let data = reaction_list(room, message_id, None);
@@ -1427,26 +1490,85 @@ async fn list_reactions(
 
 /// `spreed.features` of Talk 18 (Nextcloud 28); Talk 19 adds [`FEATURES_19`].
 const FEATURES_18: &[&str] = &[
-    "audio", "video", "chat-v2", "conversation-v4", "guest-signaling", "empty-group-room",
-    "guest-display-names", "multi-room-users", "favorites", "last-room-activity", "no-ping",
-    "system-messages", "delete-messages", "mention-flag", "in-call-flags", "conversation-call-flags",
-    "notification-levels", "invite-groups-and-mails", "locked-one-to-one-rooms", "read-only-rooms",
-    "listable-rooms", "chat-read-marker", "chat-unread", "webinary-lobby", "start-call-flag",
-    "chat-replies", "circles-support", "force-mute", "sip-support", "sip-support-nopin",
-    "chat-read-status", "phonebook-search", "raise-hand", "room-description", "rich-object-sharing",
-    "temp-user-avatar-api", "geo-location-sharing", "voice-message-sharing", "signaling-v3",
-    "publishing-permissions", "clear-history", "direct-mention-flag", "notification-calls",
-    "conversation-permissions", "rich-object-list-media", "rich-object-delete", "unified-search",
-    "chat-permission", "silent-send", "silent-call", "send-call-notification", "talk-polls",
-    "breakout-rooms-v1", "recording-v1", "avatar", "chat-get-context", "single-conversation-status",
-    "chat-keep-notifications", "typing-privacy", "remind-me-later", "bots-v1", "markdown-messages",
-    "media-caption", "session-state", "note-to-self", "recording-consent", "sip-support-dialout",
-    "message-expiration", "reactions", "chat-reference-id",
+    "audio",
+    "video",
+    "chat-v2",
+    "conversation-v4",
+    "guest-signaling",
+    "empty-group-room",
+    "guest-display-names",
+    "multi-room-users",
+    "favorites",
+    "last-room-activity",
+    "no-ping",
+    "system-messages",
+    "delete-messages",
+    "mention-flag",
+    "in-call-flags",
+    "conversation-call-flags",
+    "notification-levels",
+    "invite-groups-and-mails",
+    "locked-one-to-one-rooms",
+    "read-only-rooms",
+    "listable-rooms",
+    "chat-read-marker",
+    "chat-unread",
+    "webinary-lobby",
+    "start-call-flag",
+    "chat-replies",
+    "circles-support",
+    "force-mute",
+    "sip-support",
+    "sip-support-nopin",
+    "chat-read-status",
+    "phonebook-search",
+    "raise-hand",
+    "room-description",
+    "rich-object-sharing",
+    "temp-user-avatar-api",
+    "geo-location-sharing",
+    "voice-message-sharing",
+    "signaling-v3",
+    "publishing-permissions",
+    "clear-history",
+    "direct-mention-flag",
+    "notification-calls",
+    "conversation-permissions",
+    "rich-object-list-media",
+    "rich-object-delete",
+    "unified-search",
+    "chat-permission",
+    "silent-send",
+    "silent-call",
+    "send-call-notification",
+    "talk-polls",
+    "breakout-rooms-v1",
+    "recording-v1",
+    "avatar",
+    "chat-get-context",
+    "single-conversation-status",
+    "chat-keep-notifications",
+    "typing-privacy",
+    "remind-me-later",
+    "bots-v1",
+    "markdown-messages",
+    "media-caption",
+    "session-state",
+    "note-to-self",
+    "recording-consent",
+    "sip-support-dialout",
+    "message-expiration",
+    "reactions",
+    "chat-reference-id",
 ];
 
 /// What Talk 19 (Nextcloud 29) adds to [`FEATURES_18`].
 const FEATURES_19: &[&str] = &[
-    "edit-messages", "silent-send-state", "chat-read-last", "federation-v1", "ban-v1",
+    "edit-messages",
+    "silent-send-state",
+    "chat-read-last",
+    "federation-v1",
+    "ban-v1",
 ];
 
 async fn capabilities(AxState(sim): AxState<Arc<Sim>>, headers: HeaderMap) -> Response {
