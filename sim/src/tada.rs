@@ -356,18 +356,18 @@ async fn history(
     let Some(user) = auth_user(&headers) else {
         return api_error(StatusCode::UNAUTHORIZED, "AccessDenied");
     };
-    let number = |key: &str| -> Result<Option<i64>, Response> {
+    let number = |key: &str| -> Result<Option<i64>, Box<Response>> {
         match query.get(key).filter(|v| !v.is_empty()) {
             None => Ok(None),
             Some(v) => v
                 .parse()
                 .map(Some)
-                .map_err(|_| api_error(StatusCode::BAD_REQUEST, "InvalidData")),
+                .map_err(|_| Box::new(api_error(StatusCode::BAD_REQUEST, "InvalidData"))),
         }
     };
     let (gentime_from, limit) = match (number("gentime_from"), number("limit")) {
         (Ok(g), Ok(l)) => (g, l.unwrap_or(200).clamp(1, 200) as usize),
-        (Err(e), _) | (_, Err(e)) => return e,
+        (Err(e), _) | (_, Err(e)) => return *e,
     };
     let include_deleted = query.get("include_deleted").is_some_and(|v| v == "true");
     let w = sim.world();
@@ -375,7 +375,7 @@ async fn history(
         return api_error(StatusCode::NOT_FOUND, "NotFound");
     };
     let conv = &w.tada.convs[ci];
-    let position = |key: &str| -> Result<Option<usize>, Response> {
+    let position = |key: &str| -> Result<Option<usize>, Box<Response>> {
         match query.get(key).filter(|v| !v.is_empty()) {
             None => Ok(None),
             Some(id) => conv
@@ -383,12 +383,12 @@ async fn history(
                 .iter()
                 .position(|m| &m.message_id == id)
                 .map(Some)
-                .ok_or_else(|| api_error(StatusCode::NOT_FOUND, "NotFound")),
+                .ok_or_else(|| Box::new(api_error(StatusCode::NOT_FOUND, "NotFound"))),
         }
     };
     let (new_from, old_from) = match (position("new_from"), position("old_from")) {
         (Ok(n), Ok(o)) => (n, o),
-        (Err(e), _) | (_, Err(e)) => return e,
+        (Err(e), _) | (_, Err(e)) => return *e,
     };
     let mut picked: Vec<usize> = (0..conv.msgs.len())
         .filter(|&i| include_deleted || !conv.msgs[i].deleted)

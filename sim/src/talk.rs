@@ -1153,15 +1153,16 @@ async fn send(
 }
 
 /// Why a message cannot be edited or deleted by `user`, as the real server answers.
-fn check_own_comment(room: &Room, id: u64, user: usize) -> Result<(), Response> {
+fn check_own_comment(room: &Room, id: u64, user: usize) -> Result<(), Box<Response>> {
     let Some(m) = room.get(id) else {
-        return Err(ocs(StatusCode::NOT_FOUND, json!([])));
+        return Err(Box::new(ocs(StatusCode::NOT_FOUND, json!([]))));
     };
-    if m.actor != user && !(room.is_moderator(user) && !room.one_to_one) {
-        return Err(ocs(StatusCode::FORBIDDEN, json!([])));
+    // Moderators may edit and delete others' messages, except in one-to-one rooms.
+    if m.actor != user && (room.one_to_one || !room.is_moderator(user)) {
+        return Err(Box::new(ocs(StatusCode::FORBIDDEN, json!([]))));
     }
     if m.verb != Verb::Comment {
-        return Err(ocs(StatusCode::METHOD_NOT_ALLOWED, json!([])));
+        return Err(Box::new(ocs(StatusCode::METHOD_NOT_ALLOWED, json!([]))));
     }
     Ok(())
 }
@@ -1185,7 +1186,7 @@ async fn edit_message(
         return ocs(StatusCode::FORBIDDEN, json!([]));
     }
     if let Err(resp) = check_own_comment(&w.talk.rooms[idx], message_id, user) {
-        return resp;
+        return *resp;
     }
     let p = params(query, &headers, &body);
     let message = p.get("message").and_then(Value::as_str).unwrap_or("");
@@ -1230,7 +1231,7 @@ async fn delete_message(
         return ocs(StatusCode::FORBIDDEN, json!([]));
     }
     if let Err(resp) = check_own_comment(&w.talk.rooms[idx], message_id, user) {
-        return resp;
+        return *resp;
     }
     let timestamp = w.clock.tick() / 1000;
     let State { next_id, rooms, .. } = &mut w.talk;
@@ -1366,22 +1367,22 @@ fn reaction_target<'a>(
         usize,
         Option<String>,
     ),
-    Response,
+    Box<Response>,
 > {
-    let (user, w, idx) = member_room(sim, headers, token).map_err(|r| *r)?;
+    let (user, w, idx) = member_room(sim, headers, token)?;
     let room = &w.talk.rooms[idx];
     if write && room.read_only {
-        return Err(ocs(StatusCode::FORBIDDEN, json!([])));
+        return Err(Box::new(ocs(StatusCode::FORBIDDEN, json!([]))));
     }
     match room.get(message_id) {
-        None => return Err(ocs(StatusCode::NOT_FOUND, json!([]))),
+        None => return Err(Box::new(ocs(StatusCode::NOT_FOUND, json!([])))),
         Some(m) if m.verb != Verb::Comment => {
             let status = if write {
                 StatusCode::BAD_REQUEST
             } else {
                 StatusCode::NOT_FOUND
             };
-            return Err(ocs(status, json!([])));
+            return Err(Box::new(ocs(status, json!([]))));
         }
         Some(_) => {}
     }
@@ -1391,7 +1392,10 @@ fn reaction_target<'a>(
         .and_then(Value::as_str)
         .map(str::to_string);
     if write && !reaction.as_deref().is_some_and(is_emoji) {
-        return Err(ocs(StatusCode::BAD_REQUEST, json!({"error": "reaction"})));
+        return Err(Box::new(ocs(
+            StatusCode::BAD_REQUEST,
+            json!({"error": "reaction"}),
+        )));
     }
     Ok((user, w, idx, reaction))
 }
@@ -1406,7 +1410,7 @@ async fn add_reaction(
     let (user, mut w, idx, reaction) =
         match reaction_target(&sim, &headers, &token, message_id, query, &body, true) {
             Ok(found) => found,
-            Err(resp) => return resp,
+            Err(resp) => return *resp,
         };
     let reaction = reaction.unwrap_or_default();
     let exists = w.talk.rooms[idx].messages.iter().any(|r| {
@@ -1444,7 +1448,7 @@ async fn remove_reaction(
     let (user, mut w, idx, reaction) =
         match reaction_target(&sim, &headers, &token, message_id, query, &body, true) {
             Ok(found) => found,
-            Err(resp) => return resp,
+            Err(resp) => return *resp,
         };
     let reaction = reaction.unwrap_or_default();
     let timestamp = w.clock.tick() / 1000;
@@ -1482,7 +1486,7 @@ async fn list_reactions(
     let (_, w, idx, reaction) =
         match reaction_target(&sim, &headers, &token, message_id, query, &[], false) {
             Ok(found) => found,
-            Err(resp) => return resp,
+            Err(resp) => return *resp,
         };
     let data = reaction_list(&w.talk.rooms[idx], message_id, reaction.as_deref());
     ocs(StatusCode::OK, data)
