@@ -67,6 +67,9 @@ pub struct Args {
     /// Nextcloud Talk release to play: 19 edits messages, 18 answers edits 405.
     #[arg(long, default_value_t = 19, value_parser = clap::value_parser!(u8).range(18..=19))]
     talk_version: u8,
+    /// Extra Talk group rooms `bulk-1` ... `bulk-N` (alice, bob, carol), for many-room clients.
+    #[arg(long, default_value_t = 0)]
+    talk_bulk_rooms: usize,
     /// Cross-origin policy: `strict` behaves like Nextcloud (Talk readable same-origin only).
     #[arg(long, value_enum, default_value = "permissive")]
     cors: SimCors,
@@ -123,6 +126,7 @@ async fn serve(args: Args) -> ExitCode {
             SimCors::Permissive => CorsMode::Permissive,
             SimCors::Strict => CorsMode::Strict,
         },
+        talk_bulk_rooms: args.talk_bulk_rooms,
         static_dir: args.static_dir,
         ..SimConfig::default()
     };

@@ -123,6 +123,9 @@ pub struct SimConfig {
     pub talk_version: TalkVersion,
     /// Cross-origin policy (default [`CorsMode::Permissive`]).
     pub cors: CorsMode,
+    /// Extra Talk group rooms `bulk-1` ... `bulk-N` ("Bulk room N", alice owner, bob and carol
+    /// members), seeded after the standard rooms, for clients that join thousands (default 0).
+    pub talk_bulk_rooms: usize,
     /// Directory whose files are served at `/` for paths no protocol claims (`index.html` for
     /// a directory); `None` (default) serves nothing.
     pub static_dir: Option<std::path::PathBuf>,
@@ -139,6 +142,7 @@ impl Default for SimConfig {
             ack_timeout_ms: 5000,
             talk_version: TalkVersion::V19,
             cors: CorsMode::Permissive,
+            talk_bulk_rooms: 0,
             static_dir: None,
         }
     }

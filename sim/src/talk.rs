@@ -122,9 +122,9 @@ struct TalkMsg {
 
 struct Room {
     id: u64,
-    token: &'static str,
+    token: String,
     one_to_one: bool,
-    name: &'static str,
+    name: String,
     owner: usize,
     members: Vec<usize>,
     lobby: bool,
@@ -150,8 +150,9 @@ fn params_value(params: Map<String, Value>) -> Value {
 
 impl State {
     /// The seeded rooms, each starting with `conversation_created`, then (group rooms) one
-    /// `user_added` per member, plus `lobby_non_moderators` / `read_only` where those apply.
-    pub fn seeded() -> State {
+    /// `user_added` per member, plus `lobby_non_moderators` / `read_only` where those apply;
+    /// then `bulk` rooms `bulk-1` ... (see [`crate::SimConfig::talk_bulk_rooms`]).
+    pub fn seeded(bulk: usize) -> State {
         let mut st = State {
             next_id: 0,
             rooms: Vec::new(),
@@ -162,29 +163,40 @@ impl State {
                 .collect(),
         };
         // (token, name, members, owner, one-to-one, lobby, read-only)
-        type Spec = (
-            &'static str,
-            &'static str,
-            &'static [usize],
-            usize,
-            bool,
-            bool,
-            bool,
-        );
+        type Spec = (String, String, &'static [usize], usize, bool, bool, bool);
+        let bulk_specs = (1..=bulk).map(|n| -> Spec {
+            (
+                format!("bulk-{n}"),
+                format!("Bulk room {n}"),
+                &[0, 1, 2],
+                0,
+                false,
+                false,
+                false,
+            )
+        });
         let specs: [Spec; 4] = [
             (
-                TALK_ROOM_ALL,
-                "All of us",
+                TALK_ROOM_ALL.into(),
+                "All of us".into(),
                 &[0, 1, 2],
                 0,
                 false,
                 false,
                 false,
             ),
-            (TALK_ROOM_AB, "", &[0, 1], 0, true, false, false),
             (
-                TALK_ROOM_LOBBY,
-                "Waiting room",
+                TALK_ROOM_AB.into(),
+                String::new(),
+                &[0, 1],
+                0,
+                true,
+                false,
+                false,
+            ),
+            (
+                TALK_ROOM_LOBBY.into(),
+                "Waiting room".into(),
                 &[1, 0],
                 1,
                 false,
@@ -192,8 +204,8 @@ impl State {
                 false,
             ),
             (
-                TALK_ROOM_RO,
-                "Announcements",
+                TALK_ROOM_RO.into(),
+                "Announcements".into(),
                 &[0, 1, 2],
                 0,
                 false,
@@ -201,10 +213,9 @@ impl State {
                 true,
             ),
         ];
+        let specs = specs.into_iter().chain(bulk_specs);
         let ts = Clock::START_MS / 1000;
-        for (n, (token, name, members, owner, one_to_one, lobby, read_only)) in
-            specs.into_iter().enumerate()
-        {
+        for (n, (token, name, members, owner, one_to_one, lobby, read_only)) in specs.enumerate() {
             let mut room = Room {
                 id: n as u64 + 1,
                 token,
@@ -561,7 +572,7 @@ impl Room {
             "id": self.id,
             "token": self.token,
             "type": if self.one_to_one { 1 } else { 2 },
-            "name": if self.one_to_one { seed::user(self.other(viewer)).name } else { self.name },
+            "name": if self.one_to_one { seed::user(self.other(viewer)).name } else { &self.name },
             "displayName": self.display_name(viewer),
             "description": "",
             "objectType": "",

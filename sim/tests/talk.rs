@@ -1167,3 +1167,26 @@ async fn static_files_are_served_beside_the_protocols() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn bulk_rooms_for_many_room_clients() {
+    bounded(20, async {
+        let sim = sim_with(|c| c.talk_bulk_rooms = 2000).await;
+        let addr = sim.addr();
+        let r = ocs_req(Method::GET, addr, "bob", ROOMS)
+            .send()
+            .await
+            .expect("rooms");
+        let list = data(r).await;
+        let list = list.as_array().expect("array");
+        assert_eq!(list.len(), 2004);
+        assert_eq!(list[2003]["token"], "bulk-2000");
+        assert_eq!(list[2003]["displayName"], "Bulk room 2000");
+        let m = talk_post(addr, "alice", "bulk-2000", "hi @bob").await;
+        let room = room_of(addr, "bob", "bulk-2000").await;
+        assert_eq!(room["unreadMessages"], 1);
+        assert_eq!(room["lastMessage"]["id"], m["id"]);
+        sim.shutdown().await;
+    })
+    .await;
+}
