@@ -16,6 +16,7 @@
 //! | `PUT /api/v1/chat/{token}/{messageId}` | Talk 19: `message` → 200 with the `message_edited` system message whose `parent` is the edited message (new text, `lastEditActorType/Id/DisplayName`, `lastEditTimestamp`); 400 empty, 403 not yours (moderators of group rooms may), 404, 405 not a comment, 413. **Talk 18: 405.** |
 //! | `DELETE /api/v1/chat/{token}/{messageId}` | → 200 with the `message_deleted` system message whose `parent` is the deleted message (`messageType: comment_deleted`, `deleted: true`, text "Message deleted by you" / "Message deleted by author" / "Message deleted by {actor}"); 403 not yours, 404, 405 not a comment |
 //! | `POST /api/v1/chat/{token}/read` | `lastReadMessage` (default: newest) → 200 with `X-Chat-Last-Common-Read` |
+//! | `DELETE /api/v1/chat/{token}/read` | mark unread: the marker goes to the comment before the room's last message → 200 |
 //! | `GET /api/v1/chat/{token}/mentions` | `search`, `limit` (20) → `[{id,label,source}]` with `{id:"all",label:<room name>,source:"calls"}` when it matches |
 //! | `POST/DELETE/GET /api/v1/reaction/{token}/{messageId}` | `reaction` (one emoji) → `{emoji: [{actorType,actorId,actorDisplayName,timestamp}]}`; POST 201 (200 when it already existed), DELETE 200 (404 when you had not reacted), GET 200 (optional `reaction` filter); 400 bad emoji or not a comment (GET: 404) |
 //! | `GET /ocs/v2.php/cloud/capabilities` | `spreed.features` (Talk 19 adds `edit-messages`), `spreed.config.chat.max-length` 32000, `spreed.version` |
@@ -654,7 +655,10 @@ pub(crate) fn routes() -> Router<Arc<Sim>> {
         .route(&format!("{ROOM_BASE}/room"), get(rooms))
         .route(&format!("{ROOM_BASE}/room/{{token}}"), get(one_room))
         .route(&format!("{BASE}/chat/{{token}}"), get(receive).post(send))
-        .route(&format!("{BASE}/chat/{{token}}/read"), post(mark_read))
+        .route(
+            &format!("{BASE}/chat/{{token}}/read"),
+            post(mark_read).delete(mark_unread),
+        )
         .route(&format!("{BASE}/chat/{{token}}/mentions"), get(mentions))
         .route(
             &format!("{BASE}/chat/{{token}}/{{message_id}}"),
@@ -1281,6 +1285,38 @@ async fn mark_read(
     let room = &mut w.talk.rooms[idx];
     let newest = room.messages.last().map_or(0, |m| m.id);
     let target = int(p.get("lastReadMessage")).map_or(newest, |v| v.max(0) as u64);
+    room.read.insert(user, target);
+    let common = room.common_read();
+    drop(w);
+    bump(&sim);
+    with_header(
+        ocs(StatusCode::OK, json!([])),
+        "X-Chat-Last-Common-Read",
+        common,
+    )
+}
+
+/// `DELETE /chat/{token}/read` (capability `chat-unread`): the marker goes back to the comment
+/// before the room's last message, so that last comment counts as unread again.
+async fn mark_unread(
+    AxState(sim): AxState<Arc<Sim>>,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let (user, mut w, idx) = match member_room(&sim, &headers, &token) {
+        Ok(found) => found,
+        Err(resp) => return *resp,
+    };
+    let room = &mut w.talk.rooms[idx];
+    let last = room.last_message.unwrap_or(0);
+    let target = room
+        .messages
+        .iter()
+        .rev()
+        .filter(|m| m.verb == Verb::Comment && m.id < last)
+        .map(|m| m.id)
+        .next()
+        .unwrap_or(0);
     room.read.insert(user, target);
     let common = room.common_read();
     drop(w);

@@ -601,6 +601,16 @@ async fn room_list_with_unread_mentions_and_modified_since() {
         assert_eq!(room["unreadMessages"], 1);
         assert_eq!(room["unreadMention"], false, "the mention is read now");
 
+        // Mark unread: the last comment counts again.
+        let r = talk(Method::DELETE, addr, "alice", "/chat/room-ab/read")
+            .send()
+            .await
+            .expect("unread");
+        assert_eq!(r.status(), 200);
+        let room = room_of(addr, "alice", "room-ab").await;
+        assert_eq!(room["unreadMessages"], 1);
+        assert_eq!(room["lastReadMessage"], second);
+
         let r = ocs_req(Method::GET, addr, "carol", &format!("{ROOMS}/room-ab"))
             .send()
             .await
