@@ -38,7 +38,7 @@
 //! `parent`. A reply whose parent was deleted carries the deleted message as its parent.
 //!
 //! **Rooms** carry `id, token, type (1 one-to-one, 2 group), name, displayName,
-//! participantType (1 owner, 3 user), readOnly, lobbyState, lastActivity, lastReadMessage,
+//! participantType (1 owner — both sides of a one-to-one room —, 3 user), readOnly, lobbyState, lastActivity, lastReadMessage,
 //! lastCommonReadMessage, unreadMessages` (comments above the reader's marker),
 //! `unreadMention` / `unreadMentionDirect` (one of them mentions the reader / `@all`),
 //! `lastMessage` (the newest comment or system message, rendered for the reader, no parent;
@@ -568,7 +568,8 @@ impl Room {
 
     fn room_json(&self, viewer: usize) -> Value {
         let me = seed::user(viewer);
-        let moderator = self.is_moderator(viewer);
+        // Both sides of a one-to-one room are its owners, as in Talk.
+        let moderator = self.is_moderator(viewer) || self.one_to_one;
         let mut v = json!({
             "id": self.id,
             "token": self.token,
