@@ -1,8 +1,9 @@
 //! `chatwire sim`: the protocol simulator as a command.
 
-use chatwire_sim::{Faults, Protocols, SimConfig};
+use chatwire_sim::{CorsMode, Faults, Protocols, SimConfig, TalkVersion};
 use clap::ValueEnum;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 /// Which protocols to serve.
@@ -16,6 +17,15 @@ pub enum SimProtocol {
     Talk,
     /// All three on one listener.
     All,
+}
+
+/// Cross-origin policy of the simulator.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum SimCors {
+    /// Any origin may read every answer (`X-Chat-*` exposed).
+    Permissive,
+    /// As Nextcloud: Talk (`/ocs/...`) answers are readable same-origin only.
+    Strict,
 }
 
 /// Arguments of `chatwire sim`.
@@ -54,6 +64,18 @@ pub struct Args {
     /// Cap for Talk long-poll waits, in seconds (the real server caps at 30).
     #[arg(long, default_value_t = 30)]
     talk_poll_cap_secs: u64,
+    /// Nextcloud Talk release to play: 19 edits messages, 18 answers edits 405.
+    #[arg(long, default_value_t = 19, value_parser = clap::value_parser!(u8).range(18..=19))]
+    talk_version: u8,
+    /// Extra Talk group rooms `bulk-1` ... `bulk-N` (alice, bob, carol), for many-room clients.
+    #[arg(long, default_value_t = 0)]
+    talk_bulk_rooms: usize,
+    /// Cross-origin policy: `strict` behaves like Nextcloud (Talk readable same-origin only).
+    #[arg(long, value_enum, default_value = "permissive")]
+    cors: SimCors,
+    /// Serve the files of this directory at `/` (a web page on the simulator's own origin).
+    #[arg(long = "static", value_name = "DIR")]
+    static_dir: Option<PathBuf>,
 }
 
 /// Serves until Ctrl-C or SIGTERM, printing the bound address first.
@@ -69,6 +91,10 @@ pub fn run(args: Args) -> ExitCode {
 }
 
 async fn serve(args: Args) -> ExitCode {
+    if let Some(dir) = args.static_dir.as_ref().filter(|d| !d.is_dir()) {
+        eprintln!("chatwire sim: --static {}: not a directory", dir.display());
+        return ExitCode::from(2);
+    }
     let protocols = match args.protocol {
         SimProtocol::All => Protocols::ALL,
         one => Protocols {
@@ -91,6 +117,17 @@ async fn serve(args: Args) -> ExitCode {
             http_503_burst: args.http_503_burst,
         },
         talk_poll_timeout_cap_secs: args.talk_poll_cap_secs,
+        talk_version: if args.talk_version == 18 {
+            TalkVersion::V18
+        } else {
+            TalkVersion::V19
+        },
+        cors: match args.cors {
+            SimCors::Permissive => CorsMode::Permissive,
+            SimCors::Strict => CorsMode::Strict,
+        },
+        talk_bulk_rooms: args.talk_bulk_rooms,
+        static_dir: args.static_dir,
         ..SimConfig::default()
     };
     let handle = match chatwire_sim::start(config).await {

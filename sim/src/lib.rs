@@ -7,8 +7,9 @@
 //! | protocol | entry points |
 //! |---|---|
 //! | TrueConf Chatbot API ([`trueconf`]) | `POST /bridge/api/client/v1/oauth/token`, WebSocket `/websocket/chat_bot/` (subprotocol `json.v1`) |
-//! | tada.team ([`tada`]) | WebSocket `/messaging/{team}` with header `token` (or query `?token=` for browsers) |
-//! | Nextcloud Talk chat ([`talk`]) | `/ocs/v2.php/apps/spreed/api/v1/chat/{token}` (+ `/read`, `/mentions`), `/ocs/v2.php/cloud/capabilities` |
+//! | tada.team ([`tada`]) | WebSocket `/messaging/{team}` with header `token`, or cookie `token` (browsers); REST history `GET /api/v4/teams/{team}/messages/{jid}` (also `/api/v4/teams/{team}/chats/{jid}/messages`) |
+//! | Nextcloud Talk ([`talk`]) | rooms `/ocs/v2.php/apps/spreed/api/v4/room[/{token}]`; chat `/ocs/v2.php/apps/spreed/api/v1/chat/{token}` (+ `/read`, `/mentions`, `/{messageId}` PUT edit / DELETE); reactions `/ocs/v2.php/apps/spreed/api/v1/reaction/{token}/{messageId}`; `/ocs/v2.php/cloud/capabilities`; browser session `POST /login`, `GET /logout` (cookie `nc_session_id`) |
+//! | static files | `GET /{path}` from [`SimConfig::static_dir`] (`chatwire sim --static DIR`), for a web page served same-origin |
 //! | admin ([`admin`]) | `GET /admin/faults`, `POST /admin/inject`, `POST /admin/reset`, `GET /admin/users` |
 //!
 //! Everything is deterministic from [`SimConfig::seed`]: chat and message ids, `confirm_id`s,
@@ -30,11 +31,14 @@
 //! ```
 
 #![warn(missing_docs)]
+// The Talk room object is one large `json!` literal.
+#![recursion_limit = "256"]
 
 pub mod admin;
 pub mod faults;
 mod seed;
 mod state;
+mod statics;
 pub mod tada;
 pub mod talk;
 pub mod trueconf;
@@ -76,6 +80,27 @@ impl Default for Protocols {
     }
 }
 
+/// Which Nextcloud Talk release the simulator plays (`chatwire sim --talk-version 18|19`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum TalkVersion {
+    /// Talk 18 on Nextcloud 28: no `edit-messages` capability; `PUT /chat/{token}/{id}` answers 405.
+    V18,
+    /// Talk 19 on Nextcloud 29 (default): messages can be edited.
+    #[default]
+    V19,
+}
+
+/// How the simulator answers cross-origin browser requests (`chatwire sim --cors strict|permissive`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum CorsMode {
+    /// Default: every route answers preflights and allows any origin, exposing `X-Chat-*`.
+    #[default]
+    Permissive,
+    /// As Nextcloud: `/ocs/...` and `/login` give a foreign origin no `Access-Control-*` headers
+    /// and refuse its preflights (405), so only a same-origin page can read Talk answers.
+    Strict,
+}
+
 /// How to run the simulator. `SimConfig::default()` is what tests and the demo normally use.
 #[derive(Clone, Debug)]
 pub struct SimConfig {
@@ -94,6 +119,16 @@ pub struct SimConfig {
     /// How long a client has to ack a TrueConf server request or `client.confirm` a tada event
     /// before it is logged as a client fault (and, for tada, redelivered). Default 5000 ms.
     pub ack_timeout_ms: u64,
+    /// Nextcloud Talk release to play (default [`TalkVersion::V19`]).
+    pub talk_version: TalkVersion,
+    /// Cross-origin policy (default [`CorsMode::Permissive`]).
+    pub cors: CorsMode,
+    /// Extra Talk group rooms `bulk-1` ... `bulk-N` ("Bulk room N", alice owner, bob and carol
+    /// members), seeded after the standard rooms, for clients that join thousands (default 0).
+    pub talk_bulk_rooms: usize,
+    /// Directory whose files are served at `/` for paths no protocol claims (`index.html` for
+    /// a directory); `None` (default) serves nothing.
+    pub static_dir: Option<std::path::PathBuf>,
 }
 
 impl Default for SimConfig {
@@ -105,6 +140,10 @@ impl Default for SimConfig {
             faults: Faults::default(),
             talk_poll_timeout_cap_secs: 30,
             ack_timeout_ms: 5000,
+            talk_version: TalkVersion::V19,
+            cors: CorsMode::Permissive,
+            talk_bulk_rooms: 0,
+            static_dir: None,
         }
     }
 }
@@ -212,7 +251,13 @@ fn router(sim: Arc<state::Sim>) -> axum::Router {
     if protocols.talk {
         router = router.merge(talk::routes());
     }
+    if sim.config.static_dir.is_some() {
+        router = router.fallback(statics::serve);
+    }
     router
-        .layer(axum::middleware::from_fn(talk::cors))
+        .layer(axum::middleware::from_fn_with_state(
+            sim.clone(),
+            talk::cors,
+        ))
         .with_state(sim)
 }

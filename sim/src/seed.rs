@@ -15,7 +15,8 @@ pub struct SimUser {
     pub app_password: &'static str,
     /// TrueConf user id: name + `@sim.local`.
     pub trueconf_id: &'static str,
-    /// tada `token` header value: name + `-token`.
+    /// tada `token` header value (or `token` cookie, for browsers): name + `-token`. The
+    /// Nextcloud browser session cookie `nc_session_id` is seeded as name + `-session`.
     pub tada_token: &'static str,
     /// tada contact jid (`d-` + a fixed UUID); also the jid of the direct chat with this user.
     pub tada_jid: &'static str,
@@ -30,14 +31,18 @@ pub const TADA_TEAM: &str = "team-sim";
 /// The seeded tada group chat holding alice, bob and carol (display name "Sim team").
 pub const TADA_GROUP_JID: &str = "g-5eed0000-0000-4000-8000-000000000001";
 
-/// Talk room with alice, bob and carol; its history starts with `conversation_created` and
-/// three `user_added` system messages.
+/// Talk group room (type 2) "All of us" with alice (owner), bob and carol; its history starts
+/// with `conversation_created` and three `user_added` system messages.
 pub const TALK_ROOM_ALL: &str = "room-all";
-/// Talk room with alice and bob.
+/// Talk one-to-one room (type 1) of alice (owner) and bob: each sees it named after the other
+/// (`name` = the other's id, `displayName` = the other's display name); its history is
+/// `conversation_created`.
 pub const TALK_ROOM_AB: &str = "room-ab";
-/// Talk room with alice only and the lobby on: every chat request answers 412.
+/// Talk group room "Waiting room" owned by bob with the lobby on: alice is in the lobby (every
+/// chat request of hers answers 412; the room list shows it with its chat data withheld).
 pub const TALK_ROOM_LOBBY: &str = "room-lobby";
-/// Read-only Talk room with all three: reading works, posting answers 403.
+/// Read-only Talk group room "Announcements" (owner alice) with all three: reading works,
+/// posting, editing, deleting and reacting answer 403.
 pub const TALK_ROOM_RO: &str = "room-ro";
 
 static USERS: [SimUser; 3] = [

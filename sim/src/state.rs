@@ -60,14 +60,14 @@ pub(crate) struct World {
 }
 
 impl World {
-    pub fn new(seed: u64) -> World {
+    pub fn new(seed: u64, talk_bulk_rooms: usize) -> World {
         World {
             rng: Rng::new(seed),
             clock: Clock::new(),
             outboxes: HashMap::new(),
             trueconf: trueconf::State::default(),
             tada: tada::State::seeded(),
-            talk: talk::State::seeded(),
+            talk: talk::State::seeded(talk_bulk_rooms),
         }
     }
 
@@ -88,7 +88,7 @@ impl World {
 
 impl Sim {
     pub fn new(config: SimConfig) -> Sim {
-        let world = World::new(config.seed);
+        let world = World::new(config.seed, config.talk_bulk_rooms);
         let faults = ActiveFaults {
             faults: config.faults.clone(),
             generation: 0,
@@ -176,7 +176,7 @@ impl Sim {
             let mut w = self.world();
             w.disconnect_all();
             let outboxes = std::mem::take(&mut w.outboxes);
-            *w = World::new(self.config.seed);
+            *w = World::new(self.config.seed, self.config.talk_bulk_rooms);
             // Keep the (now killed) outboxes so their tasks can still unregister cleanly.
             w.outboxes = outboxes;
         }

@@ -1,8 +1,20 @@
 //! tada.team messaging WebSocket: `/messaging/{team}`.
 //!
-//! - Connect with header `token: alice-token` (browsers, which cannot set headers on a
-//!   WebSocket, may pass `?token=alice-token` instead). Unknown team → 404, unknown or missing
-//!   token → 401, both before the upgrade.
+//! - Connect with header `token: alice-token`, or — a browser, which cannot set headers on a
+//!   WebSocket but sends its cookies on the upgrade — with the cookie `token=alice-token`
+//!   (tdproto lists cookie auth, `AuthBySecureCookie`, without naming the cookie; this simulator
+//!   calls it `token`, like the header). The header wins when both are sent. Unknown team →
+//!   404, unknown or missing token → 401, both real HTTP answers before any upgrade.
+//! - REST history, as tdclient's `GetMessages`: `GET /api/v4/teams/{team}/messages/{jid}` (the
+//!   same at `GET /api/v4/teams/{team}/chats/{jid}/messages`), same auth, answers
+//!   `{"ok":true,"result":{"messages":[...]}}` with the messages as `server.message.updated`
+//!   carries them (`gentime` included), oldest first. Query (tdapi `MessageFilter`):
+//!   `gentime_from=G` only messages whose `gentime` > G (what changed since, edits and deletions
+//!   too: they bump the message's gentime); `new_from=ID` / `old_from=ID` after / before that
+//!   message (exclusive); `include_deleted=true` keeps deleted messages (default: left out);
+//!   `limit` (default 200, at most 200: the newest of the selection for `old_from` and no
+//!   cursor, the oldest for `gentime_from` / `new_from`). Errors `{"ok":false,"error":...}`:
+//!   401 no/unknown token, 404 unknown team or chat, 400 bad parameter.
 //! - On connect the server sends `server.time`, then `server.chat.updated` with the user's
 //!   chats (`gentime`, `num_unread`, `last_read_message_id` per chat, plus `badge` and
 //!   `team_unread`), then `server.contact.updated` (the three seeded contacts).
@@ -34,7 +46,7 @@ use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::{Path, Query, State as AxState};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::any;
+use axum::routing::{any, get};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
@@ -313,13 +325,97 @@ fn team_unread(st: &State, user: usize) -> (usize, Value) {
 
 /// The tada routes.
 pub(crate) fn routes() -> Router<Arc<Sim>> {
-    Router::new().route("/messaging/{team}", any(upgrade))
+    Router::new()
+        .route("/messaging/{team}", any(upgrade))
+        .route("/api/v4/teams/{team}/messages/{jid}", get(history))
+        .route("/api/v4/teams/{team}/chats/{jid}/messages", get(history))
+}
+
+/// The user of a request: header `token`, else cookie `token`.
+fn auth_user(headers: &HeaderMap) -> Option<usize> {
+    let token = headers
+        .get("token")
+        .and_then(|v| v.to_str().ok())
+        .or_else(|| crate::talk::cookie(headers, "token"))?;
+    seed::find(|u| u.tada_token == token)
+}
+
+fn api_error(status: StatusCode, error: &str) -> Response {
+    (status, Json(json!({"ok": false, "error": error}))).into_response()
+}
+
+async fn history(
+    AxState(sim): AxState<Arc<Sim>>,
+    Path((team, jid)): Path<(String, String)>,
+    Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    if team != TADA_TEAM {
+        return api_error(StatusCode::NOT_FOUND, "NotFound");
+    }
+    let Some(user) = auth_user(&headers) else {
+        return api_error(StatusCode::UNAUTHORIZED, "AccessDenied");
+    };
+    let number = |key: &str| -> Result<Option<i64>, Box<Response>> {
+        match query.get(key).filter(|v| !v.is_empty()) {
+            None => Ok(None),
+            Some(v) => v
+                .parse()
+                .map(Some)
+                .map_err(|_| Box::new(api_error(StatusCode::BAD_REQUEST, "InvalidData"))),
+        }
+    };
+    let (gentime_from, limit) = match (number("gentime_from"), number("limit")) {
+        (Ok(g), Ok(l)) => (g, l.unwrap_or(200).clamp(1, 200) as usize),
+        (Err(e), _) | (_, Err(e)) => return *e,
+    };
+    let include_deleted = query.get("include_deleted").is_some_and(|v| v == "true");
+    let w = sim.world();
+    let Some(ci) = w.tada.resolve(user, &jid) else {
+        return api_error(StatusCode::NOT_FOUND, "NotFound");
+    };
+    let conv = &w.tada.convs[ci];
+    let position = |key: &str| -> Result<Option<usize>, Box<Response>> {
+        match query.get(key).filter(|v| !v.is_empty()) {
+            None => Ok(None),
+            Some(id) => conv
+                .msgs
+                .iter()
+                .position(|m| &m.message_id == id)
+                .map(Some)
+                .ok_or_else(|| Box::new(api_error(StatusCode::NOT_FOUND, "NotFound"))),
+        }
+    };
+    let (new_from, old_from) = match (position("new_from"), position("old_from")) {
+        (Ok(n), Ok(o)) => (n, o),
+        (Err(e), _) | (_, Err(e)) => return *e,
+    };
+    let mut picked: Vec<usize> = (0..conv.msgs.len())
+        .filter(|&i| include_deleted || !conv.msgs[i].deleted)
+        .filter(|&i| gentime_from.is_none_or(|g| conv.msgs[i].gentime > g))
+        .filter(|&i| new_from.is_none_or(|n| i > n))
+        .filter(|&i| old_from.is_none_or(|o| i < o))
+        .collect();
+    if gentime_from.is_some() {
+        // What changed since G, in the order it changed.
+        picked.sort_by_key(|&i| conv.msgs[i].gentime);
+        picked.truncate(limit);
+    } else if new_from.is_some() {
+        picked.truncate(limit);
+    } else {
+        let skip = picked.len().saturating_sub(limit);
+        picked.drain(..skip);
+    }
+    let messages: Vec<Value> = picked
+        .into_iter()
+        .map(|i| conv.message_json(i, user))
+        .collect();
+    Json(json!({"ok": true, "result": {"messages": messages}})).into_response()
 }
 
 async fn upgrade(
     AxState(sim): AxState<Arc<Sim>>,
     Path(team): Path<String>,
-    Query(query): Query<HashMap<String, String>>,
     headers: HeaderMap,
     ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Response {
@@ -330,11 +426,7 @@ async fn upgrade(
         )
             .into_response();
     }
-    let token = headers
-        .get("token")
-        .and_then(|v| v.to_str().ok())
-        .or_else(|| query.get("token").map(String::as_str));
-    let Some(user) = token.and_then(|t| seed::find(|u| u.tada_token == t)) else {
+    let Some(user) = auth_user(&headers) else {
         return (
             StatusCode::UNAUTHORIZED,
             Json(json!({"error": "invalid token"})),

@@ -260,3 +260,136 @@ async fn unconfirmed_events_are_redelivered_and_logged() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_browser_authenticates_the_upgrade_with_its_cookie_and_bad_credentials_get_a_real_401() {
+    bounded(10, async {
+        let sim = sim().await;
+        let addr = sim.addr();
+        let url = format!("ws://{addr}/messaging/team-sim");
+        let (mut ws, resp) = ws_connect(&url, &[("Cookie", "theme=dark; token=bob-token")]).await;
+        assert_eq!(resp.status(), 101);
+        tada_until(&mut ws, "server.time", false).await;
+        let chats = tada_until(&mut ws, "server.chat.updated", false).await;
+        let jids: Vec<&str> = chats["params"]["chats"]
+            .as_array()
+            .expect("chats")
+            .iter()
+            .map(|c| c["jid"].as_str().expect("jid"))
+            .collect();
+        assert!(jids.contains(&users()[0].tada_jid), "bob's view: {jids:?}");
+
+        // The invented query variant is gone, and a wrong cookie is refused: each with an HTTP
+        // 401 instead of the 101 upgrade (the WebSocket never opens).
+        for (path, headers) in [
+            (format!("{url}?token=alice-token"), vec![]),
+            (url.clone(), vec![("Cookie", "token=forged")]),
+            (url.clone(), vec![]),
+        ] {
+            let mut req =
+                tokio_tungstenite::tungstenite::client::IntoClientRequest::into_client_request(
+                    path.as_str(),
+                )
+                .expect("request");
+            for (k, v) in headers {
+                req.headers_mut().insert(k, v.parse().expect("header"));
+            }
+            match tokio_tungstenite::connect_async(req).await {
+                Err(tokio_tungstenite::tungstenite::Error::Http(resp)) => {
+                    assert_eq!(resp.status(), 401, "{path}");
+                }
+                other => panic!(
+                    "{path}: expected an HTTP 401, got {:?}",
+                    other.map(|(_, r)| r.status())
+                ),
+            }
+        }
+        sim.shutdown().await;
+    })
+    .await;
+}
+
+async fn history(addr: std::net::SocketAddr, path: &str, auth: (&str, &str)) -> reqwest::Response {
+    reqwest::Client::new()
+        .get(format!("http://{addr}{path}"))
+        .header(auth.0, auth.1)
+        .send()
+        .await
+        .expect("history")
+}
+
+#[tokio::test]
+async fn rest_history_gives_what_was_missed_in_order_with_gentimes() {
+    bounded(20, async {
+        let sim = sim_with(|c| c.ack_timeout_ms = 5000).await;
+        let addr = sim.addr();
+        let mut alice = tada_connect(addr, "alice").await;
+        tada_until(&mut alice, "server.contact.updated", true).await;
+        for (n, text) in ["one", "two", "three"].iter().enumerate() {
+            tada_send(
+                &mut alice,
+                json!({"event": "client.message.updated", "confirm_id": format!("send00000000{n}"),
+                       "params": {"to": TADA_GROUP_JID, "content": {"text": text, "type": "plain"}, "message_id": format!("h-{n}")}}),
+            )
+            .await;
+            tada_until(&mut alice, "server.confirm", true).await;
+        }
+        tada_drain(&mut alice, Duration::from_millis(200)).await;
+
+        let base = format!("/api/v4/teams/team-sim/messages/{TADA_GROUP_JID}");
+        let r = history(addr, &base, ("token", "bob-token")).await;
+        assert_eq!(r.status(), 200);
+        let body: Value = r.json().await.expect("json");
+        assert_eq!(body["ok"], true);
+        let all = body["result"]["messages"].as_array().expect("messages").clone();
+        let ids: Vec<&str> = all.iter().map(|m| m["message_id"].as_str().expect("id")).collect();
+        assert_eq!(ids, ["h-0", "h-1", "h-2"], "oldest first");
+        assert_eq!(all[0]["content"], json!({"text": "one", "type": "plain"}));
+        assert_eq!(all[0]["chat"], TADA_GROUP_JID);
+        assert_eq!(all[0]["from"], users()[0].tada_jid);
+        let g0 = gentime(&all[0]["gentime"]);
+        assert!(gentime(&all[1]["gentime"]) > g0 && gentime(&all[2]["gentime"]) > gentime(&all[1]["gentime"]));
+
+        // Catching up from the first gentime: what came after, in order; a deletion bumps the
+        // message's gentime, so it is "missed" too (with include_deleted=true).
+        tada_send(
+            &mut alice,
+            json!({"event": "client.message.deleted", "confirm_id": "del000000001", "params": {"message_id": "h-1"}}),
+        )
+        .await;
+        tada_until(&mut alice, "server.confirm", true).await;
+        tada_drain(&mut alice, Duration::from_millis(200)).await;
+        let r = history(addr, &format!("{base}?gentime_from={g0}&include_deleted=true"), ("Cookie", "token=bob-token")).await;
+        let body: Value = r.json().await.expect("json");
+        let since: Vec<(&str, &Value)> = body["result"]["messages"]
+            .as_array()
+            .expect("messages")
+            .iter()
+            .map(|m| (m["message_id"].as_str().expect("id"), &m["content"]))
+            .collect();
+        assert_eq!(since.len(), 2);
+        assert_eq!(since[0].0, "h-2");
+        assert_eq!((since[1].0, since[1].1), ("h-1", &json!({"type": "deleted"})));
+        let r = history(addr, &format!("{base}?gentime_from={g0}"), ("token", "bob-token")).await;
+        let body: Value = r.json().await.expect("json");
+        assert_eq!(body["result"]["messages"].as_array().map(Vec::len), Some(1), "deleted left out by default");
+
+        // Paging and the other path; errors.
+        let r = history(addr, &format!("/api/v4/teams/team-sim/chats/{TADA_GROUP_JID}/messages?old_from=h-2&limit=1"), ("token", "carol-token")).await;
+        let body: Value = r.json().await.expect("json");
+        assert_eq!(body["result"]["messages"][0]["message_id"], "h-0", "h-1 is deleted");
+        let r = history(addr, &format!("{base}?new_from=h-0"), ("token", "carol-token")).await;
+        let body: Value = r.json().await.expect("json");
+        assert_eq!(body["result"]["messages"][0]["message_id"], "h-2");
+        assert_eq!(history(addr, &base, ("token", "forged")).await.status(), 401);
+        assert_eq!(history(addr, &base, ("X-Nothing", "1")).await.status(), 401);
+        assert_eq!(history(addr, "/api/v4/teams/other/messages/x", ("token", "bob-token")).await.status(), 404);
+        assert_eq!(history(addr, "/api/v4/teams/team-sim/messages/g-unknown", ("token", "bob-token")).await.status(), 404);
+        assert_eq!(history(addr, &format!("{base}?gentime_from=soon"), ("token", "bob-token")).await.status(), 400);
+        // A direct chat is named by the other side's jid.
+        let r = history(addr, &format!("/api/v4/teams/team-sim/messages/{}", users()[0].tada_jid), ("token", "bob-token")).await;
+        assert_eq!(r.status(), 200);
+        sim.shutdown().await;
+    })
+    .await;
+}
