@@ -78,6 +78,17 @@ pub enum Error {
     /// The session is not connected and cannot queue this.
     #[error("not connected")]
     NotConnected,
+    /// The app closed the client (`close` or `shutdown`): nothing is sent until it connects
+    /// again, and after `shutdown` never.
+    #[error("the client was closed")]
+    Closed,
+    /// The connection cannot be opened and will not be retried (no WebSocket in this runtime,
+    /// a header the host cannot send, a wrong URL scheme, refused before it opened).
+    #[error("cannot connect: {reason}")]
+    ConnectFailed {
+        /// What the host or the session said.
+        reason: String,
+    },
     /// Authentication was refused; the session will not proceed without new credentials.
     #[error("authentication failed: {reason}")]
     AuthFailed {

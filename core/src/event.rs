@@ -3,9 +3,9 @@
 use crate::error::Error;
 use crate::ids::RequestId;
 use crate::model::{Chat, Message, Participant, Role};
+use crate::raw::RawJson;
 use crate::read_state::ReadState;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 /// One thing that happened, normalized across protocols.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -36,12 +36,36 @@ pub enum Event {
         /// The error from the server.
         error: Error,
     },
-    /// The answer to request `request`, or why there will be none.
+    /// The server answered request `request` (one the client façade has no caller waiting for:
+    /// a command issued on the session directly, or a caller that went away).
     Response {
         /// The id the command returned.
         request: RequestId,
-        /// The typed answer or the error.
-        result: Result<Reply, Error>,
+        /// The typed answer.
+        reply: Reply,
+    },
+    /// Request `request` failed: refused by the server, timed out or cut off by a disconnect
+    /// (with its [`crate::Delivery`] verdict). Like [`Event::Response`], only for requests nobody
+    /// awaits through the client façade.
+    RequestFailed {
+        /// The id the command returned.
+        request: RequestId,
+        /// Why.
+        error: Error,
+    },
+    /// A connection attempt failed, or the connection was lost and will be tried again. Every
+    /// failed attempt is reported, with the delay until the next one; a permanent failure
+    /// (no WebSocket in this runtime, a header the host cannot send, a wrong URL scheme,
+    /// refused credentials) has no next attempt: the client stopped and waits for the app.
+    ConnectFailed {
+        /// What went wrong, as the host or the server said.
+        reason: String,
+        /// Whether retrying cannot help; the client will not retry by itself.
+        permanent: bool,
+        /// Milliseconds until the next attempt; `None` when none is scheduled.
+        retry_in_ms: Option<u64>,
+        /// How many attempts in a row have failed (1 for the first).
+        attempt: u32,
     },
     /// A message this client sent was confirmed by the server (tada `server.confirm`, Talk 201).
     Delivered {
@@ -145,7 +169,7 @@ pub enum Event {
         /// The server's message.
         message: String,
         /// What this client sent, as echoed by the server.
-        original: Value,
+        original: RawJson,
     },
     /// Unread totals changed: the badge and the team's counters by kind of chat (tada `badge`,
     /// `team_unread`), reported whole each time either changes.
@@ -154,20 +178,22 @@ pub enum Event {
         badge: Option<i64>,
         /// The team's counters (tada `team_unread`: `{direct|group|task: {chats, messages}}`), as
         /// last received; `null` until the server sends them.
-        team_unread: Value,
+        team_unread: RawJson,
     },
     /// A tada server event with no normalized counterpart (calls, presence, contacts, teams,
     /// reminders, …), typed.
     Tada {
-        /// The event and its params.
-        event: Box<crate::tada::ServerEvent>,
+        /// The event name (`server.call.buzz`, `server.online`, …).
+        name: String,
+        /// Its `params` as received; [`crate::tada::ServerEvent::decode`] types them.
+        params: RawJson,
     },
     /// A well-formed frame this version does not know (method, event or shape), kept whole.
     Unknown {
         /// The method or event name, when there is one.
         name: Option<String>,
         /// The frame as received.
-        raw: Value,
+        raw: RawJson,
     },
     /// A room's receive loop stopped for good (Talk 404 not found, 412 lobby, 401): join again
     /// once the cause is gone.
@@ -252,7 +278,7 @@ pub enum Reply {
     /// A payload kept as received (a raw request, or a shape this version does not know).
     Raw {
         /// The payload.
-        payload: Value,
+        payload: RawJson,
     },
     /// Mention autocomplete suggestions (Talk `GET /chat/{token}/mentions`).
     Mentions {

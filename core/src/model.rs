@@ -3,6 +3,7 @@
 //! Fields a protocol does not have are `None`; what does not fit a normalized field is kept in
 //! `raw` so that nothing the server said is lost.
 
+use crate::raw::RawJson;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -47,7 +48,7 @@ pub struct Chat {
     /// Picture, when the server includes it.
     pub avatar_url: Option<String>,
     /// The object as received.
-    pub raw: Value,
+    pub raw: RawJson,
 }
 
 /// Who wrote a message or did an action.
@@ -83,7 +84,7 @@ pub struct Message {
     /// Whether this client's user wrote it.
     pub own: bool,
     /// The object as received.
-    pub raw: Value,
+    pub raw: RawJson,
 }
 
 /// What a message carries.
@@ -101,29 +102,29 @@ pub enum Content {
     /// A forwarded message.
     Forwarded {
         /// The content object as received.
-        raw: Value,
+        raw: RawJson,
     },
     /// A file.
     Attachment {
         /// File name, when given.
         name: Option<String>,
         /// The content object as received.
-        raw: Value,
+        raw: RawJson,
     },
     /// A geographic location.
     Location {
         /// The content object as received.
-        raw: Value,
+        raw: RawJson,
     },
     /// A survey or poll.
     Survey {
         /// The content object as received.
-        raw: Value,
+        raw: RawJson,
     },
     /// A voice message.
     Voice {
         /// The content object as received.
-        raw: Value,
+        raw: RawJson,
     },
     /// The message was deleted; only its id remains.
     Deleted,
@@ -154,7 +155,7 @@ pub enum Content {
     /// The chat picture changed.
     AvatarChanged {
         /// The content object as received.
-        raw: Value,
+        raw: RawJson,
     },
     /// The chat history was cleared.
     HistoryCleared,
@@ -165,14 +166,14 @@ pub enum Content {
         /// Human-readable text, possibly with `{placeholders}`.
         text: String,
         /// Placeholder values (Talk `messageParameters`), as received.
-        parameters: Value,
+        parameters: RawJson,
     },
     /// A content type this version does not know, kept whole.
     Unknown {
         /// The protocol's type tag, as text.
         kind: String,
         /// The content object as received.
-        raw: Value,
+        raw: RawJson,
     },
 }
 

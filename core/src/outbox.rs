@@ -68,6 +68,14 @@ impl Outbox {
         self.events.push_back(e);
     }
 
+    /// Queues the outcome of request `request` as [`Event::Response`] or [`Event::RequestFailed`].
+    pub fn resolve(&mut self, request: RequestId, result: Result<crate::event::Reply, Error>) {
+        self.events.push_back(match result {
+            Ok(reply) => Event::Response { request, reply },
+            Err(error) => Event::RequestFailed { request, error },
+        });
+    }
+
     /// Queues a close request even at the limit (the session gave up on the connection).
     pub fn control_frame_close(&mut self, reason: String) {
         self.transmits.push_back((Transmit::Close { reason }, None));

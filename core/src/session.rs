@@ -49,6 +49,11 @@ pub trait Session {
     fn connect(&mut self, _now: Timestamp) -> Result<(), Error> {
         Ok(())
     }
+    /// The app lets the connection go for good: resolve what is in flight as a disconnect
+    /// would, and stop every loop (Talk: leave every room). `connect` may follow later.
+    fn close(&mut self, now: Timestamp) {
+        self.handle_closed(now, "closed by the app");
+    }
     /// Whether request `id` (still pending) may be sent again after a disconnect even if it may
     /// have reached the server: true for reads, false for writes without an idempotency key.
     fn replay_safe(&self, _id: RequestId) -> bool {

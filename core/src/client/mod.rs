@@ -1,41 +1,58 @@
-//! The async client façade over any [`Session`].
+//! The pull-mode client over any [`Session`].
 //!
-//! A [`Client`] turns a sans-IO session into async calls that resolve when the matching response
-//! (or confirmation) arrives, plus an event stream. It is runtime-agnostic: only `futures`
-//! channels, no timers of its own — the host's [`Transport`] supplies time and I/O and calls the
-//! client's inputs. It reconnects by itself with exponential backoff and jitter, re-authenticates
-//! (the session does that on `handle_connected`), and replays what is safe to replay: requests
-//! that never left, and reads. A write that may have reached the server is reported to its caller
-//! as [`crate::Error::Disconnected`] with [`crate::Delivery::MaybeDelivered`], never resent blindly.
+//! A [`Client`] adds what every host wants on top of a sans-IO session: commands that return a
+//! future settling with their answer, reconnects with jittered backoff, replay of what is safe
+//! to replay, and reports of every failed attempt. It performs no I/O and holds nothing of the
+//! host's: every input takes the host's `now` and returns one [`Output`] — the transmits in
+//! order, the events, the next deadline — so a binding pays one crossing per frame.
 //!
-//! Shareable: `Client` is a cheap `Clone` over an `Arc`; no lock is held across an `.await` or
-//! while calling the transport, so a transport may call back into the client from inside a call.
+//! ```no_run
+//! # use chatwire::{Client, ClientConfig, Output, Timestamp, trueconf};
+//! # fn now() -> Timestamp { Timestamp(0) } fn perform(_: Output) {}
+//! # async fn run(jwt: String) {
+//! let client = Client::new(trueconf::TrueConfSession::new(trueconf::TrueConfConfig::new(jwt)), ClientConfig::default());
+//! perform(client.connect(now()));                         // opens the WebSocket …
+//! let chat = client.create_group_chat(now(), "Ops");      // … queued now, answered later
+//! perform(client.poll_output());                          // the request goes out with it
+//! // per incoming frame: perform(client.handle_frame(now(), text));
+//! let chat_id = chat.await;
+//! # }
+//! ```
+//!
+//! Commands may be issued from any thread; their output waits in the client until the host
+//! takes it with [`Client::poll_output`] (or with the next input). A host that performs output on
+//! a task of its own awaits [`Client::output_ready`] to learn of it.
+//!
+//! Shareable: `Client` is a cheap `Clone` over an `Arc`, `Send + Sync` when the session is
+//! `Send`. No lock is held while a future is woken, so code resumed inline may call back in.
 
+mod call;
 mod config;
+mod output;
 mod state;
-mod transport;
 mod typed;
 
+pub use call::{Call, OutputReady};
 pub use config::ClientConfig;
-pub use transport::Transport;
+pub use output::Output;
 
 use crate::error::Error;
-use crate::event::{Event, Reply};
+use crate::event::Reply;
 use crate::ids::RequestId;
 use crate::session::Session;
 use crate::time::Timestamp;
 use crate::transmit::{HttpResponse, Transmit};
-use futures::channel::mpsc;
-use futures::StreamExt;
-use state::State;
+use call::ReadySignal;
+use futures::channel::oneshot;
+use state::{Phase, State};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-/// An async client over session `S`, talking through transport `T`.
-pub struct Client<S, T> {
-    inner: Arc<Inner<S, T>>,
+/// A client over session `S`: commands in, [`Output`] out, no I/O of its own.
+pub struct Client<S> {
+    inner: Arc<Inner<S>>,
 }
 
-impl<S, T> Clone for Client<S, T> {
+impl<S> Clone for Client<S> {
     fn clone(&self) -> Self {
         Client {
             inner: self.inner.clone(),
@@ -43,231 +60,273 @@ impl<S, T> Clone for Client<S, T> {
     }
 }
 
-struct Inner<S, T> {
+struct Inner<S> {
     state: Mutex<State<S>>,
-    events: Mutex<mpsc::UnboundedReceiver<Event>>,
-    transport: T,
+    ready: Arc<ReadySignal>,
 }
 
 fn lock<X>(m: &Mutex<X>) -> MutexGuard<'_, X> {
-    // A panic elsewhere must not turn every later call into a panic: the state is still valid
-    // (no method leaves it half-updated across a call that can panic).
+    // A panic elsewhere must not turn every later call into a panic: no method leaves the
+    // state half-updated across a call that can panic.
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-impl<S: Session, T: Transport> Client<S, T> {
-    /// A client over `session`; nothing happens until [`Client::connect`] or an input.
-    pub fn new(session: S, transport: T, config: ClientConfig) -> Self {
-        let (tx, rx) = mpsc::unbounded();
+impl<S: Session> Client<S> {
+    /// A client over `session`; nothing happens until [`Client::connect`], an input or a command.
+    pub fn new(session: S, config: ClientConfig) -> Self {
         Client {
             inner: Arc::new(Inner {
-                state: Mutex::new(State::new(session, config, tx)),
-                events: Mutex::new(rx),
-                transport,
+                state: Mutex::new(State::new(session, config)),
+                ready: Arc::default(),
             }),
         }
     }
 
-    /// The transport, for hosts that keep handles in it.
-    pub fn transport(&self) -> &T {
-        &self.inner.transport
+    /// Runs `f` under the lock, takes the output, then settles answers with the lock released.
+    fn run<R>(&self, now: Timestamp, f: impl FnOnce(&mut State<S>) -> R) -> (R, Output) {
+        let (r, out, settle) = {
+            let mut st = lock(&self.inner.state);
+            let r = f(&mut st);
+            st.pump(now);
+            let out = st.take_output();
+            (r, out, std::mem::take(&mut st.settle))
+        };
+        for (tx, result) in settle {
+            let _ = tx.send(result);
+        }
+        (r, out)
     }
 
-    /// Runs `f` on the session under the lock, then sends what it produced.
-    pub fn with_session<R>(&self, f: impl FnOnce(&mut S, Timestamp) -> R) -> R {
-        let now = self.inner.transport.now();
-        let r = {
+    /// An input: ignored once shut down.
+    fn input(&self, now: Timestamp, f: impl FnOnce(&mut State<S>)) -> Output {
+        self.run(now, |st| {
+            if st.phase != Phase::Shutdown {
+                f(st)
+            }
+        })
+        .1
+    }
+
+    /// A command: runs under the lock, leaves its output for the host and signals it.
+    fn command<R>(&self, now: Timestamp, f: impl FnOnce(&mut State<S>) -> R) -> R {
+        let (r, settle, produced) = {
             let mut st = lock(&self.inner.state);
-            let r = f(&mut st.session, now);
+            let r = f(&mut st);
             st.pump(now);
-            r
+            let produced = !st.out.is_empty();
+            (r, std::mem::take(&mut st.settle), produced)
         };
-        self.flush();
+        for (tx, result) in settle {
+            let _ = tx.send(result);
+        }
+        if produced {
+            self.inner.ready.raise();
+        }
         r
     }
 
-    /// Opens the connection (WebSocket protocols) and clears a previous [`Client::close`].
-    pub fn connect(&self) -> Result<(), Error> {
-        let now = self.inner.transport.now();
-        {
-            let mut st = lock(&self.inner.state);
-            st.stopped = false;
-            st.reconnect_at = None;
-            st.backoff.reset();
-            st.session.connect(now)?;
-            st.pump(now);
-        }
-        self.flush();
-        Ok(())
+    /// Runs `f` on the session (a command the typed methods do not cover); its output waits for
+    /// [`Client::poll_output`]. Refused with [`Error::Closed`] after `close` or `shutdown`.
+    pub fn with_session<R>(
+        &self,
+        now: Timestamp,
+        f: impl FnOnce(&mut S, Timestamp) -> Result<R, Error>,
+    ) -> Result<R, Error> {
+        self.command(now, |st| match st.refusal() {
+            Some(e) => Err(e),
+            None => f(&mut st.session, now),
+        })
     }
 
-    /// Closes the connection for good: no reconnect; replays waiting for one fail.
-    pub fn close(&self) {
-        {
-            let mut st = lock(&self.inner.state);
-            st.stopped = true;
+    /// Reads the session (read markers, cursors, a snapshot) without changing it.
+    pub fn inspect<R>(&self, f: impl FnOnce(&S) -> R) -> R {
+        f(&lock(&self.inner.state).session)
+    }
+
+    /// Opens the connection (WebSocket protocols) and keeps it up, reconnecting after drops;
+    /// clears a previous [`Client::close`]. A refusal is reported as a permanent
+    /// [`crate::Event::ConnectFailed`].
+    pub fn connect(&self, now: Timestamp) -> Output {
+        self.input(now, |st| {
             st.reconnect_at = None;
-            st.fail_parked(Error::NotConnected);
-            st.out.push_back(Transmit::Close {
-                reason: "closed by the app".into(),
-            });
-        }
-        self.flush();
+            st.backoff.reset();
+            st.attempts = 0;
+            st.permanent_failure = None;
+            st.open(now);
+        })
+    }
+
+    /// Lets the connection go and stops reconnecting: requests in flight resolve with
+    /// [`Error::Disconnected`] (with their delivery verdict), and every later command fails at
+    /// once with [`Error::Closed`] until [`Client::connect`].
+    pub fn close(&self, now: Timestamp) -> Output {
+        self.input(now, |st| {
+            st.stop(Error::Closed);
+            let had_socket = st.socket_requested;
+            st.session.close(now);
+            if had_socket {
+                st.socket_requested = false;
+                st.out.transmits.push(Transmit::Close {
+                    reason: "closed by the app".into(),
+                });
+            }
+        })
+    }
+
+    /// Ends the client for good: closes the connection, fails every pending call with
+    /// [`Error::Closed`] at once, and ignores every later input. The host drops its side after
+    /// performing this output; nothing in the client refers to the host, so no cycle remains.
+    pub fn shutdown(&self, now: Timestamp) -> Output {
+        let mut out = self.close(now);
+        let (_, last) = self.run(now, |st| {
+            st.phase = Phase::Shutdown;
+            st.fail_all(Error::Closed);
+        });
+        out.transmits.extend(last.transmits);
+        out.events.extend(last.events);
+        out.timeout = None;
+        out.sequence = last.sequence;
+        out
     }
 
     /// Input: the WebSocket opened.
-    pub fn handle_connected(&self) {
-        self.input(|s, now| s.handle_connected(now));
+    pub fn handle_connected(&self, now: Timestamp) -> Output {
+        self.input(now, |st| st.session.handle_connected(now))
     }
 
     /// Input: a text frame arrived.
-    pub fn handle_frame(&self, text: &str) {
-        self.input(|s, now| s.handle_frame(now, text));
+    pub fn handle_frame(&self, now: Timestamp, frame: &str) -> Output {
+        self.input(now, |st| st.session.handle_frame(now, frame))
+    }
+
+    /// Input: many frames arrived (a backlog); one output for all of them, in order.
+    pub fn handle_frames<F: AsRef<str>>(&self, now: Timestamp, frames: &[F]) -> Output {
+        self.input(now, |st| {
+            for frame in frames {
+                st.session.handle_frame(now, frame.as_ref());
+                // Route as we go, so an answer's waiter settles in frame order.
+                st.pump(now);
+            }
+        })
     }
 
     /// Input: an HTTP exchange completed (status 0 for a transport failure).
-    pub fn handle_http_response(&self, id: RequestId, response: HttpResponse) {
-        self.input(|s, now| s.handle_http_response(now, id, response));
+    pub fn handle_http_response(
+        &self,
+        now: Timestamp,
+        id: RequestId,
+        response: HttpResponse,
+    ) -> Output {
+        self.input(now, |st| st.session.handle_http_response(now, id, response))
     }
 
-    /// Input: the connection closed.
-    pub fn handle_closed(&self, reason: &str) {
-        self.input(|s, now| s.handle_closed(now, reason));
+    /// Input: the connection closed. Ignored when the app closed it (the client already let it
+    /// go) and never a reason to connect for a client that was not asked to.
+    pub fn handle_closed(&self, now: Timestamp, reason: &str) -> Output {
+        self.input(now, |st| {
+            if st.phase == Phase::Stopped && !st.socket_requested {
+                return;
+            }
+            st.session.handle_closed(now, reason);
+        })
     }
 
-    /// Input: the timer set through [`Transport::set_timer`] fired.
-    pub fn handle_timeout(&self) {
-        let now = self.inner.transport.now();
-        lock(&self.inner.state).on_timeout(now);
-        self.flush();
-    }
-
-    /// When [`Client::handle_timeout`] is next due.
-    pub fn poll_timeout(&self) -> Option<Timestamp> {
-        lock(&self.inner.state).deadline()
-    }
-
-    /// Issues `command` and resolves with its answer. The command may be run again after a
-    /// reconnect when that is safe (it never left, or it only reads), so it must be repeatable.
-    pub async fn call<F>(&self, command: F) -> Result<Reply, Error>
-    where
-        F: Fn(&mut S, Timestamp) -> Result<RequestId, Error> + Send + Sync + 'static,
-    {
-        let now = self.inner.transport.now();
-        let rx = {
-            let mut st = lock(&self.inner.state);
-            let replays = st.config.max_replays;
-            let rx = st.issue(now, Arc::new(command), replays);
+    /// Input: opening the connection failed before it was up. `permanent` when retrying
+    /// cannot help (no WebSocket in this runtime, a header the host cannot send, a wrong URL
+    /// scheme): the client then stops instead of retrying, and says so.
+    pub fn handle_connect_failed(&self, now: Timestamp, reason: &str, permanent: bool) -> Output {
+        self.input(now, |st| {
+            if permanent {
+                st.permanent_failure = Some(reason.to_string());
+            }
+            st.session.handle_closed(now, reason);
+            // Routing the session's drop report settles a permanent failure; a session that
+            // was not connecting reports none, so settle it here.
             st.pump(now);
-            rx
-        };
-        self.flush();
-        match rx?.await {
-            Ok(result) => result,
-            // The sender went away with the session: the client was dropped mid-call.
-            Err(_) => Err(Error::NotConnected),
+            if let Some(why) = st.permanent_failure.take() {
+                st.attempts = st.attempts.saturating_add(1);
+                st.emit(crate::event::Event::ConnectFailed {
+                    reason: why.clone(),
+                    permanent: true,
+                    retry_in_ms: None,
+                    attempt: st.attempts,
+                });
+                st.stop(Error::ConnectFailed { reason: why });
+            }
+        })
+    }
+
+    /// Input: the deadline from the last [`Output::timeout`] passed (early is harmless).
+    pub fn handle_timeout(&self, now: Timestamp) -> Output {
+        self.input(now, |st| st.on_timeout(now))
+    }
+
+    /// Takes what commands queued since the last output, with the current deadline.
+    pub fn poll_output(&self) -> Output {
+        let mut st = lock(&self.inner.state);
+        st.take_output()
+    }
+
+    /// Resolves once a command queued output; then take it with [`Client::poll_output`].
+    pub fn output_ready(&self) -> OutputReady {
+        OutputReady {
+            signal: self.inner.ready.clone(),
         }
     }
 
+    /// Issues `command` now and returns its answer's future. The command may run again after a
+    /// reconnect when that is safe (it never left, or it only reads), so it must be repeatable.
+    pub fn call<F>(&self, now: Timestamp, command: F) -> Call
+    where
+        F: Fn(&mut S, Timestamp) -> Result<RequestId, Error> + Send + Sync + 'static,
+    {
+        let (tx, rx) = oneshot::channel();
+        self.command(now, move |st| {
+            if let Some(e) = st.refusal() {
+                return Call::ready(Err(e));
+            }
+            st.issue(now, Arc::new(command), tx);
+            Call::waiting(rx)
+        })
+    }
+
     /// Sends a text message; resolves when the server accepted it.
-    pub async fn send_text(
+    pub fn send_text(
         &self,
+        now: Timestamp,
         chat_id: &str,
         text: &str,
         reply_to: Option<&str>,
-    ) -> Result<Reply, Error> {
+    ) -> Call {
         let (chat_id, text) = (chat_id.to_string(), text.to_string());
         let reply_to = reply_to.map(str::to_string);
-        self.call(move |s, now| s.send_text(now, &chat_id, &text, reply_to.as_deref()))
-            .await
+        self.call(now, move |s, now| {
+            s.send_text(now, &chat_id, &text, reply_to.as_deref())
+        })
     }
 
     /// Marks a chat read up to `message_id`; resolves when the server took it, or at once where
     /// the protocol has no request for it (TrueConf: the ack already read it).
-    pub async fn mark_read(&self, chat_id: &str, message_id: &str) -> Result<Reply, Error> {
+    pub fn mark_read(&self, now: Timestamp, chat_id: &str, message_id: &str) -> Call {
         let (chat_id, message_id) = (chat_id.to_string(), message_id.to_string());
-        let now = self.inner.transport.now();
-        let rx = {
-            let mut st = lock(&self.inner.state);
-            let issued = st.session.mark_read(now, &chat_id, &message_id);
-            let rx = match issued {
+        let (tx, rx) = oneshot::channel();
+        self.command(now, move |st| {
+            if let Some(e) = st.refusal() {
+                return Call::ready(Err(e));
+            }
+            match st.session.mark_read(now, &chat_id, &message_id) {
                 Ok(Some(id)) => {
-                    let replays = st.config.max_replays;
                     let again = move |s: &mut S, now: Timestamp| {
                         s.mark_read(now, &chat_id, &message_id)?
                             .ok_or(Error::NotConnected)
                     };
-                    Ok(Some(st.register(id, Arc::new(again), replays)))
+                    let replays = st.config.max_replays;
+                    st.register(id, Arc::new(again), tx, replays);
+                    Call::waiting(rx)
                 }
-                Ok(None) => Ok(None),
-                Err(e) => Err(e),
-            };
-            st.pump(now);
-            rx
-        };
-        self.flush();
-        match rx? {
-            None => Ok(Reply::Empty),
-            Some(rx) => rx.await.unwrap_or(Err(Error::NotConnected)),
-        }
-    }
-
-    /// The next event, or `None` once the client is gone.
-    pub async fn next_event(&self) -> Option<Event> {
-        futures::future::poll_fn(|cx| lock(&self.inner.events).poll_next_unpin(cx)).await
-    }
-
-    /// An event if one is ready, without waiting.
-    pub fn try_next_event(&self) -> Option<Event> {
-        lock(&self.inner.events).try_recv().ok()
-    }
-
-    fn input(&self, f: impl FnOnce(&mut S, Timestamp)) {
-        let now = self.inner.transport.now();
-        {
-            let mut st = lock(&self.inner.state);
-            f(&mut st.session, now);
-            st.pump(now);
-        }
-        self.flush();
-    }
-
-    /// Hands queued transmits to the transport in order, one at a time, without holding the lock
-    /// during the call. A re-entrant call (the transport calling an input synchronously) only
-    /// queues; the outermost flush sends, so frames never overtake each other.
-    fn flush(&self) {
-        {
-            let mut st = lock(&self.inner.state);
-            if st.flushing {
-                return;
+                Ok(None) => Call::ready(Ok(Reply::Empty)),
+                Err(e) => Call::ready(Err(e)),
             }
-            st.flushing = true;
-        }
-        loop {
-            let next = lock(&self.inner.state).out.pop_front();
-            let Some(t) = next else { break };
-            let tr = &self.inner.transport;
-            match t {
-                Transmit::Connect(info) => tr.connect(info),
-                Transmit::Frame { text } => tr.send_frame(text),
-                Transmit::Http(request) => tr.http(request),
-                Transmit::Close { reason } => tr.close(reason),
-            }
-        }
-        let timer = {
-            let mut st = lock(&self.inner.state);
-            st.flushing = false;
-            let deadline = st.deadline();
-            let changed = st.reported_timer != Some(deadline);
-            st.reported_timer = Some(deadline);
-            changed.then_some(deadline)
-        };
-        if let Some(deadline) = timer {
-            self.inner.transport.set_timer(deadline);
-        }
-        // A re-entrant input may have queued more while the last transport call ran.
-        if !lock(&self.inner.state).out.is_empty() {
-            self.flush();
-        }
+        })
     }
 }

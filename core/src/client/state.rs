@@ -1,6 +1,8 @@
-//! The client's state behind its lock: the session, who waits for which answer, what to replay.
+//! The client's state behind its lock: the session, who waits for which answer, what to replay,
+//! and the output gathered for the host.
 
 use super::config::ClientConfig;
+use super::output::Output;
 use crate::backoff::Backoff;
 use crate::error::{Delivery, Error};
 use crate::event::{Event, Reply};
@@ -9,17 +11,20 @@ use crate::rng::Rng;
 use crate::session::Session;
 use crate::time::Timestamp;
 use crate::transmit::Transmit;
-use futures::channel::{mpsc, oneshot};
-use std::collections::{HashMap, VecDeque};
+use futures::channel::oneshot;
+use std::collections::HashMap;
 use std::sync::Arc;
 
 /// A command that can be issued again after a reconnect.
 pub(crate) type Command<S> =
     Arc<dyn Fn(&mut S, Timestamp) -> Result<RequestId, Error> + Send + Sync>;
 
+/// Where an answer goes.
+pub(crate) type Answer = oneshot::Sender<Result<Reply, Error>>;
+
 /// Someone awaiting the answer to one request.
 pub(crate) struct Waiter<S> {
-    pub tx: oneshot::Sender<Result<Reply, Error>>,
+    pub tx: Answer,
     pub command: Command<S>,
     pub replays_left: u32,
     pub replay_safe: bool,
@@ -34,6 +39,20 @@ pub(crate) struct Parked<S> {
     pub error: Error,
 }
 
+/// What the app asked of the connection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Phase {
+    /// Never asked to connect: a stray `handle_closed` must not make it connect by itself.
+    Idle,
+    /// Asked to connect: keep the connection up, reconnecting after drops.
+    Active,
+    /// Closed by the app, or stopped by a permanent failure: commands fail at once until
+    /// `connect` is called again.
+    Stopped,
+    /// Shut down for good: every input is ignored and every command fails.
+    Shutdown,
+}
+
 /// Everything mutable, guarded by the client's one lock.
 pub(crate) struct State<S> {
     pub session: S,
@@ -41,22 +60,28 @@ pub(crate) struct State<S> {
     pub waiters: HashMap<RequestId, Waiter<S>>,
     /// Requests cut off by a drop that are safe to send again once reconnected.
     pub parked: Vec<Parked<S>>,
-    pub events: mpsc::UnboundedSender<Event>,
-    /// Transmits not yet handed to the transport, in order (see `Client::flush`).
-    pub out: VecDeque<Transmit>,
-    pub flushing: bool,
+    /// Output gathered for the host since it last took it.
+    pub out: Output,
+    /// Answers to hand to their futures once the lock is released: a waker may resume the
+    /// awaiting code inline (Kotlin `Dispatchers.Unconfined`), and that code may call back in.
+    pub settle: Vec<(Answer, Result<Reply, Error>)>,
     pub reconnect_at: Option<Timestamp>,
     pub backoff: Backoff,
     pub rng: Rng,
-    /// The app closed the client, or the server refused our credentials: do not reconnect.
-    pub stopped: bool,
-    pub reported_timer: Option<Option<Timestamp>>,
+    pub phase: Phase,
+    /// Consecutive failed attempts (reset by an authenticated connection).
+    pub attempts: u32,
     /// When the current connection authenticated; backoff resets only once one has lasted.
     pub connected_at: Option<Timestamp>,
+    /// A socket was asked for (a `Connect` went out) and not yet reported closed.
+    pub socket_requested: bool,
+    /// Why the next disconnect is permanent (set by `handle_connect_failed`).
+    pub permanent_failure: Option<String>,
+    pub sequence: u64,
 }
 
 impl<S: Session> State<S> {
-    pub fn new(session: S, config: ClientConfig, events: mpsc::UnboundedSender<Event>) -> Self {
+    pub fn new(session: S, config: ClientConfig) -> Self {
         State {
             session,
             backoff: Backoff::new(config.backoff_base, config.backoff_max),
@@ -64,101 +89,79 @@ impl<S: Session> State<S> {
             config,
             waiters: HashMap::new(),
             parked: Vec::new(),
-            events,
-            out: VecDeque::new(),
-            flushing: false,
+            out: Output::default(),
+            settle: Vec::new(),
             reconnect_at: None,
-            stopped: false,
-            reported_timer: None,
+            phase: Phase::Idle,
+            attempts: 0,
             connected_at: None,
+            socket_requested: false,
+            permanent_failure: None,
+            sequence: 0,
         }
     }
 
-    /// Issues `command` and registers a waiter for its answer.
-    pub fn issue(
-        &mut self,
-        now: Timestamp,
-        command: Command<S>,
-        replays_left: u32,
-    ) -> Result<oneshot::Receiver<Result<Reply, Error>>, Error> {
-        let (tx, rx) = oneshot::channel();
+    /// Why a command cannot be issued now, if it cannot.
+    pub fn refusal(&self) -> Option<Error> {
+        match self.phase {
+            Phase::Stopped | Phase::Shutdown => Some(Error::Closed),
+            Phase::Idle | Phase::Active => None,
+        }
+    }
+
+    /// Issues `command` and registers `tx` for its answer.
+    pub fn issue(&mut self, now: Timestamp, command: Command<S>, tx: Answer) {
+        let replays = self.config.max_replays;
         if !self.parked.is_empty() {
             // Requests cut off by a drop go out first after the reconnect; a newer one must not
-            // overtake them, so it waits in the same line.
-            // Parked entries are replayed with one replay spent; this one was never sent, so it
-            // gets that one back.
+            // overtake them, so it waits in the same line. Parked entries are replayed with one
+            // replay spent; this one was never sent, so it gets that one back.
             let waiter = Waiter {
                 tx,
                 command,
-                replays_left: replays_left.saturating_add(1),
+                replays_left: replays.saturating_add(1),
                 replay_safe: true,
             };
             let never_sent = Error::Disconnected {
                 delivery: Delivery::NotSent,
             };
             self.park(now, waiter, never_sent);
-            return Ok(rx);
+            return;
         }
-        self.issue_waiter(now, command, tx, replays_left)?;
-        Ok(rx)
+        self.issue_waiter(now, command, tx, replays);
     }
 
-    /// Issues `command` for the waiter `tx`; on refusal the error goes to `tx` too, so a
-    /// replayed request's original caller always hears the outcome.
-    fn issue_waiter(
-        &mut self,
-        now: Timestamp,
-        command: Command<S>,
-        tx: oneshot::Sender<Result<Reply, Error>>,
-        replays_left: u32,
-    ) -> Result<(), Error> {
-        let id = match command(&mut self.session, now) {
-            Ok(id) => id,
-            Err(e) => {
-                let _ = tx.send(Err(e.clone()));
-                return Err(e);
-            }
-        };
-        self.insert_waiter(id, command, tx, replays_left);
-        Ok(())
+    /// Issues `command` for the waiter `tx`; a refusal goes to `tx`, so a replayed request's
+    /// original caller always hears the outcome.
+    fn issue_waiter(&mut self, now: Timestamp, command: Command<S>, tx: Answer, replays: u32) {
+        match command(&mut self.session, now) {
+            Ok(id) => self.register(id, command, tx, replays),
+            Err(e) => self.settle.push((tx, Err(e))),
+        }
     }
 
-    /// Registers a waiter for a request the caller already issued as `id`.
-    pub fn register(
-        &mut self,
-        id: RequestId,
-        command: Command<S>,
-        replays_left: u32,
-    ) -> oneshot::Receiver<Result<Reply, Error>> {
-        let (tx, rx) = oneshot::channel();
-        self.insert_waiter(id, command, tx, replays_left);
-        rx
-    }
-
-    fn insert_waiter(
-        &mut self,
-        id: RequestId,
-        command: Command<S>,
-        tx: oneshot::Sender<Result<Reply, Error>>,
-        replays_left: u32,
-    ) {
+    /// Registers a waiter for a request already issued as `id`.
+    pub fn register(&mut self, id: RequestId, command: Command<S>, tx: Answer, replays: u32) {
         let replay_safe = self.session.replay_safe(id);
         self.waiters.insert(
             id,
             Waiter {
                 tx,
                 command,
-                replays_left,
+                replays_left: replays,
                 replay_safe,
             },
         );
     }
 
-    /// Moves everything the session produced to the outgoing queue and routes its events.
+    /// Moves everything the session produced into the output and routes its events.
     pub fn pump(&mut self, now: Timestamp) {
         loop {
             while let Some(t) = self.session.poll_transmit() {
-                self.out.push_back(t);
+                if matches!(t, Transmit::Connect(_)) {
+                    self.socket_requested = true;
+                }
+                self.out.transmits.push(t);
             }
             let mut any = false;
             while let Some(e) = self.session.poll_event() {
@@ -171,23 +174,37 @@ impl<S: Session> State<S> {
         }
     }
 
+    /// Takes the gathered output, with the current deadline.
+    pub fn take_output(&mut self) -> Output {
+        self.sequence += 1;
+        let mut out = std::mem::take(&mut self.out);
+        out.timeout = self.deadline();
+        out.sequence = self.sequence;
+        out
+    }
+
     fn route(&mut self, now: Timestamp, event: Event) {
         match event {
-            Event::Response { request, result } => match self.waiters.remove(&request) {
-                Some(w) => self.resolve(now, w, result),
-                None => self.emit(Event::Response { request, result }),
+            Event::Response { request, reply } => match self.waiters.remove(&request) {
+                Some(w) => self.settle.push((w.tx, Ok(reply))),
+                None => self.emit(Event::Response { request, reply }),
+            },
+            Event::RequestFailed { request, error } => match self.waiters.remove(&request) {
+                Some(w) => self.resolve_failed(now, w, error),
+                None => self.emit(Event::RequestFailed { request, error }),
             },
             Event::Connected { .. } => {
                 self.connected_at = Some(now);
                 self.reconnect_at = None;
+                self.attempts = 0;
                 self.emit(event);
                 for Parked { waiter: w, .. } in std::mem::take(&mut self.parked) {
                     let left = w.replays_left.saturating_sub(1);
-                    // A refusal is reported to the waiter by `issue_waiter` itself.
-                    let _ = self.issue_waiter(now, w.command, w.tx, left);
+                    self.issue_waiter(now, w.command, w.tx, left);
                 }
             }
-            Event::Disconnected { .. } => {
+            Event::Disconnected { reason } => {
+                self.socket_requested = false;
                 // A server that accepts and drops at once must not get a fixed-rate reconnect
                 // storm: only a connection that lasted earns a fresh backoff.
                 let lasted = self
@@ -196,33 +213,74 @@ impl<S: Session> State<S> {
                     .is_some_and(|t| now.since(t) >= self.config.backoff_max);
                 if lasted {
                     self.backoff.reset();
+                    self.attempts = 0;
                 }
-                self.emit(event);
-                self.schedule_reconnect(now);
-            }
-            Event::AuthFailed { .. } => {
-                // Reconnecting with the same credentials would fail the same way.
-                self.stopped = true;
-                self.reconnect_at = None;
-                self.fail_parked(Error::AuthFailed {
-                    reason: "credentials refused".into(),
+                self.emit(Event::Disconnected {
+                    reason: reason.clone(),
                 });
-                self.emit(event);
+                self.after_drop(now, reason);
+            }
+            Event::AuthFailed { error } => {
+                // Reconnecting with the same credentials would fail the same way.
+                self.stop(error.clone());
+                self.emit(Event::AuthFailed { error });
             }
             other => self.emit(other),
         }
     }
 
-    fn resolve(&mut self, now: Timestamp, w: Waiter<S>, result: Result<Reply, Error>) {
-        if let Err(error @ Error::Disconnected { delivery }) = &result {
+    /// Decides what follows a lost connection: a reconnect after a backoff (reported with its
+    /// delay), or a stop when the failure was permanent or nobody wants the connection.
+    fn after_drop(&mut self, now: Timestamp, reason: String) {
+        if let Some(why) = self.permanent_failure.take() {
+            self.attempts = self.attempts.saturating_add(1);
+            self.emit(Event::ConnectFailed {
+                reason: why.clone(),
+                permanent: true,
+                retry_in_ms: None,
+                attempt: self.attempts,
+            });
+            self.stop(Error::ConnectFailed { reason: why });
+            return;
+        }
+        if self.phase != Phase::Active || !self.config.reconnect {
+            self.fail_parked(Error::Disconnected {
+                delivery: Delivery::NotSent,
+            });
+            return;
+        }
+        self.attempts = self.attempts.saturating_add(1);
+        let delay = self.backoff.next_delay(&mut self.rng);
+        self.reconnect_at = Some(now.add(delay));
+        self.emit(Event::ConnectFailed {
+            reason,
+            permanent: false,
+            retry_in_ms: Some(u64::try_from(delay.as_millis()).unwrap_or(u64::MAX)),
+            attempt: self.attempts,
+        });
+    }
+
+    /// Stops trying: no reconnect, and what waits for one fails with `error`.
+    pub fn stop(&mut self, error: Error) {
+        if self.phase != Phase::Shutdown {
+            self.phase = Phase::Stopped;
+        }
+        self.reconnect_at = None;
+        self.fail_parked(error);
+    }
+
+    fn resolve_failed(&mut self, now: Timestamp, w: Waiter<S>, error: Error) {
+        if let Error::Disconnected { delivery } = &error {
             let safe = *delivery == Delivery::NotSent || w.replay_safe;
-            if safe && w.replays_left > 0 && self.config.reconnect && !self.stopped {
-                let error = error.clone();
+            let will_reconnect = self.config.reconnect
+                && self.phase == Phase::Active
+                && self.permanent_failure.is_none();
+            if safe && w.replays_left > 0 && will_reconnect {
                 self.park(now, w, error);
                 return;
             }
         }
-        let _ = w.tx.send(result);
+        self.settle.push((w.tx, Err(error)));
     }
 
     /// Holds `waiter` until the next `Connected`, or until the replay timeout reports `error`.
@@ -237,39 +295,38 @@ impl<S: Session> State<S> {
 
     pub fn fail_parked(&mut self, error: Error) {
         for p in std::mem::take(&mut self.parked) {
-            let _ = p.waiter.tx.send(Err(error.clone()));
+            self.settle.push((p.waiter.tx, Err(error.clone())));
+        }
+    }
+
+    /// Fails every caller still waiting (parked or in flight) with `error`.
+    pub fn fail_all(&mut self, error: Error) {
+        self.fail_parked(error.clone());
+        for (_, w) in std::mem::take(&mut self.waiters) {
+            self.settle.push((w.tx, Err(error.clone())));
         }
     }
 
     /// Resolves parked requests whose wait for a reconnect is over, with their own error.
     fn expire_parked(&mut self, now: Timestamp) {
-        let (expired, kept) = std::mem::take(&mut self.parked)
+        let (expired, kept): (Vec<_>, Vec<_>) = std::mem::take(&mut self.parked)
             .into_iter()
             .partition(|p| p.expires <= now);
         self.parked = kept;
         for p in expired {
-            let _ = p.waiter.tx.send(Err(p.error));
+            self.settle.push((p.waiter.tx, Err(p.error)));
         }
     }
 
-    fn schedule_reconnect(&mut self, now: Timestamp) {
-        if self.config.reconnect && !self.stopped {
-            let delay = self.backoff.next_delay(&mut self.rng);
-            self.reconnect_at = Some(now.add(delay));
-        } else {
-            self.fail_parked(Error::Disconnected {
-                delivery: Delivery::NotSent,
-            });
-        }
-    }
-
-    fn emit(&mut self, event: Event) {
-        // The receiver may be gone (nobody reads events): that is the app's choice, not an error.
-        let _ = self.events.unbounded_send(event);
+    pub fn emit(&mut self, event: Event) {
+        self.out.events.push(event);
     }
 
     /// The earliest time something is due.
     pub fn deadline(&self) -> Option<Timestamp> {
+        if self.phase == Phase::Shutdown {
+            return None;
+        }
         let parked = self.parked.iter().map(|p| p.expires).min();
         [self.session.poll_timeout(), self.reconnect_at, parked]
             .into_iter()
@@ -277,7 +334,24 @@ impl<S: Session> State<S> {
             .min()
     }
 
-    /// Fires what is due at `now`: session deadlines and a scheduled reconnect.
+    /// Asks the session to open its connection, reporting a refusal as a permanent failure.
+    pub fn open(&mut self, now: Timestamp) {
+        self.phase = Phase::Active;
+        if let Err(error) = self.session.connect(now) {
+            let reason = error.to_string();
+            self.attempts = self.attempts.saturating_add(1);
+            self.emit(Event::ConnectFailed {
+                reason: reason.clone(),
+                permanent: true,
+                retry_in_ms: None,
+                attempt: self.attempts,
+            });
+            self.stop(Error::ConnectFailed { reason });
+        }
+    }
+
+    /// Fires what is due at `now`: session deadlines, expired replays and a scheduled
+    /// reconnect. A timer that fired early does nothing, and the next output re-arms it.
     pub fn on_timeout(&mut self, now: Timestamp) {
         self.expire_parked(now);
         if self.session.poll_timeout().is_some_and(|t| t <= now) {
@@ -285,14 +359,9 @@ impl<S: Session> State<S> {
         }
         if self.reconnect_at.is_some_and(|t| t <= now) {
             self.reconnect_at = None;
-            if let Err(error) = self.session.connect(now) {
-                self.emit(Event::ProtocolError {
-                    raw: String::new(),
-                    reason: format!("reconnect failed: {error}"),
-                });
-                self.schedule_reconnect(now);
+            if self.phase == Phase::Active {
+                self.open(now);
             }
         }
-        self.pump(now);
     }
 }

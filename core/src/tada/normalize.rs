@@ -1,6 +1,7 @@
 //! tada objects turned into the normalized model ([`Chat`], [`Message`], [`Content`]).
 
 use crate::model::{Author, Chat, ChatKind, Content, Message};
+use crate::raw::RawJson;
 use crate::read_state::ReadUpdate;
 use crate::tada::content::MessageContent;
 use crate::tada::server_event::{ChatInfo, MessageInfo};
@@ -44,7 +45,7 @@ pub(crate) fn chat(info: &ChatInfo, raw: &Value) -> Chat {
         unread: info.num_unread.map(clamp_u32),
         last_message: None,
         avatar_url,
-        raw: raw.clone(),
+        raw: RawJson::from(raw.clone()),
     }
 }
 
@@ -87,13 +88,13 @@ pub(crate) fn message(info: &MessageInfo, raw: &Value, own: bool, edited: bool) 
             .map(content)
             .unwrap_or(Content::Unknown {
                 kind: String::new(),
-                raw: Value::Null,
+                raw: RawJson::from(Value::Null),
             }),
         edited,
         reply_to,
         version: info.gentime,
         own,
-        raw: raw.clone(),
+        raw: RawJson::from(raw.clone()),
     }
 }
 
@@ -114,16 +115,18 @@ pub(crate) fn content(c: &MessageContent) -> Content {
         "change" => Content::System {
             code: "change".to_string(),
             text: c.text.clone(),
-            parameters: raw(),
+            parameters: RawJson::from(raw()),
         },
         "file" | "image" | "video" | "pdf" => Content::Attachment {
             name: c.get("name").and_then(Value::as_str).map(str::to_string),
-            raw: raw(),
+            raw: RawJson::from(raw()),
         },
-        "audiomsg" => Content::Voice { raw: raw() },
+        "audiomsg" => Content::Voice {
+            raw: RawJson::from(raw()),
+        },
         other => Content::Unknown {
             kind: other.to_string(),
-            raw: raw(),
+            raw: RawJson::from(raw()),
         },
     }
 }

@@ -7,6 +7,7 @@ use crate::ids::RequestId;
 use crate::json::{parse_lenient, str_lenient, truncate};
 use crate::outbox::Outbox;
 use crate::pending::PendingTable;
+use crate::raw::RawJson;
 use crate::read_state::{ReadState, ReadStates, ReadUpdate};
 use crate::rng::Rng;
 use crate::session::Session as SessionTrait;
@@ -169,12 +170,12 @@ impl TadaSession {
     fn restore_outgoing(&mut self, saved: OutgoingEvent) {
         let request = saved.request;
         if !saved.event.expects_confirm() || matches!(saved.event, ClientEvent::Ping) {
-            self.outbox.event(Event::Response {
+            self.outbox.resolve(
                 request,
-                result: Err(Error::InvalidArgument {
+                Err(Error::InvalidArgument {
                     reason: format!("{} is not resent after a restart", saved.event.name()),
                 }),
-            });
+            );
             return;
         }
         let confirm_id =
@@ -201,20 +202,15 @@ impl TadaSession {
         let id = match self.pending.insert_with_id(request, NEVER, value.clone()) {
             Ok(()) => request,
             Err(Error::TooManyPending { limit }) => {
-                self.outbox.event(Event::Response {
-                    request,
-                    result: Err(Error::TooManyPending { limit }),
-                });
+                self.outbox
+                    .resolve(request, Err(Error::TooManyPending { limit }));
                 return;
             }
             // The old id is taken (a snapshot listing it twice): keep the event under a new one.
             Err(_) => match self.pending.insert(NEVER, value) {
                 Ok(id) => id,
                 Err(e) => {
-                    self.outbox.event(Event::Response {
-                        request,
-                        result: Err(e),
-                    });
+                    self.outbox.resolve(request, Err(e));
                     return;
                 }
             },
@@ -629,19 +625,16 @@ impl TadaSession {
                     request: id,
                     message_id: Some(message_id.clone()),
                 });
-                self.outbox.event(Event::Response {
-                    request: id,
-                    result: Ok(Reply::MessageSent {
+                self.outbox.resolve(
+                    id,
+                    Ok(Reply::MessageSent {
                         chat_id: Some(m.to),
                         message_id,
                         timestamp_ms: None,
                     }),
-                });
+                );
             }
-            _ => self.outbox.event(Event::Response {
-                request: id,
-                result: Ok(Reply::Empty),
-            }),
+            _ => self.outbox.resolve(id, Ok(Reply::Empty)),
         }
     }
 
@@ -663,10 +656,7 @@ impl TadaSession {
                 }
             }
         }
-        self.outbox.event(Event::Response {
-            request: id,
-            result: Err(error),
-        });
+        self.outbox.resolve(id, Err(error));
     }
 
     fn take_pending(&mut self, id: RequestId) -> Option<Outgoing> {
@@ -698,15 +688,14 @@ impl TadaSession {
     }
 
     fn dispatch(&mut self, event: ServerEvent, params: &Value) {
+        let event_name = event.name();
         match event {
             ServerEvent::Confirm(c) => match self.by_confirm.get(&c.confirm_id).copied() {
                 Some(id) => self.succeed(id),
                 // A second confirm for an event already resolved (after a resend, or after its
                 // echo confirmed it) carries no news.
                 None if self.resolved.contains(&c.confirm_id) => {}
-                None => self.outbox.event(Event::Tada {
-                    event: Box::new(ServerEvent::Confirm(c)),
-                }),
+                None => self.pass_through(&event_name, params),
             },
             ServerEvent::Warning(w) => self.on_warning(w),
             ServerEvent::MessageUpdated(m) => self.on_messages(m, params),
@@ -725,14 +714,18 @@ impl TadaSession {
                 if me.is_some() {
                     self.me = me;
                 }
-                self.outbox.event(Event::Tada {
-                    event: Box::new(ServerEvent::TeamUpdated(t)),
-                });
+                self.pass_through(&event_name, params);
             }
-            other => self.outbox.event(Event::Tada {
-                event: Box::new(other),
-            }),
+            _ => self.pass_through(&event_name, params),
         }
+    }
+
+    /// Hands a server event with no normalized counterpart to the app, as received.
+    fn pass_through(&mut self, name: &str, params: &Value) {
+        self.outbox.event(Event::Tada {
+            name: name.to_string(),
+            params: RawJson::from(params),
+        });
     }
 
     fn on_warning(&mut self, w: Warning) {
@@ -742,7 +735,7 @@ impl TadaSession {
         let message = w.message.clone();
         self.outbox.event(Event::Warning {
             message: w.message,
-            original: w.orig,
+            original: RawJson::from(w.orig),
         });
         if let Some(id) = ours {
             self.fail(id, Error::Rejected { message });
@@ -912,7 +905,7 @@ impl TadaSession {
         if changed {
             self.outbox.event(Event::Counters {
                 badge: self.badge,
-                team_unread: self.team_unread.clone(),
+                team_unread: RawJson::from(self.team_unread.clone()),
             });
         }
     }
@@ -970,7 +963,7 @@ impl SessionTrait for TadaSession {
         else {
             self.outbox.event(Event::Unknown {
                 name: None,
-                raw: value,
+                raw: RawJson::from(value),
             });
             return;
         };
@@ -982,7 +975,7 @@ impl SessionTrait for TadaSession {
             }
             Ok(None) => self.outbox.event(Event::Unknown {
                 name: Some(name),
-                raw: value,
+                raw: RawJson::from(value),
             }),
             Err(reason) => self.protocol_error(frame, reason),
         }

@@ -2,6 +2,7 @@
 
 use crate::json::{field_bool, field_int, field_str};
 use crate::model::{Author, Content, Message};
+use crate::raw::RawJson;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -161,7 +162,7 @@ pub struct RichParameter {
     /// What to show in place of the placeholder.
     pub name: String,
     /// The object as received (links, mime types, previews…).
-    pub raw: Value,
+    pub raw: RawJson,
 }
 
 impl RichParameter {
@@ -170,7 +171,7 @@ impl RichParameter {
             kind: field_str(value, "type").unwrap_or_default(),
             id: field_str(value, "id").unwrap_or_default(),
             name: field_str(value, "name").unwrap_or_default(),
-            raw: value.clone(),
+            raw: RawJson::from(value.clone()),
         }
     }
 }
@@ -289,7 +290,8 @@ impl TalkMessage {
 
     /// The typed form of a normalized message this session produced (from its `raw`).
     pub fn from_message(message: &Message) -> Result<TalkMessage, String> {
-        TalkMessage::from_json(&message.raw)
+        let value: Value = message.raw.parse().map_err(|e| e.to_string())?;
+        TalkMessage::from_json(&value)
     }
 
     /// The text with each `{placeholder}` replaced by its parameter's name; unknown
@@ -339,12 +341,12 @@ impl TalkMessage {
                     .map(|s| s.as_str().to_string())
                     .unwrap_or_default(),
                 text: self.message.clone(),
-                parameters: Value::Object(
+                parameters: RawJson::from(Value::Object(
                     self.message_parameters
                         .iter()
-                        .map(|(k, p)| (k.clone(), p.raw.clone()))
+                        .map(|(k, p)| (k.clone(), p.raw.parse().unwrap_or(Value::Null)))
                         .collect(),
-                ),
+                )),
             },
             MessageType::Other(t) if t == "comment_deleted" => Content::Deleted,
             MessageType::Comment | MessageType::Command => {
@@ -367,7 +369,7 @@ impl TalkMessage {
             }
             MessageType::Other(t) => Content::Unknown {
                 kind: t.clone(),
-                raw: Value::String(self.message.clone()),
+                raw: RawJson::from(Value::String(self.message.clone())),
             },
         }
     }
@@ -388,7 +390,7 @@ impl TalkMessage {
             reply_to: self.parent.as_ref().map(|p| p.id().to_string()),
             version: None,
             own,
-            raw,
+            raw: RawJson::from(raw),
         }
     }
 }

@@ -588,10 +588,7 @@ impl TalkSession {
                 room.loading_older = None;
             }
         }
-        self.outbox.event(Event::Response {
-            request: id,
-            result,
-        });
+        self.outbox.resolve(id, result);
     }
 
     /// Lets held commands of `token` that `ready` accepts go out at the next drive.
@@ -1232,6 +1229,15 @@ impl crate::session::Session for TalkSession {
         }
         // An unknown id is the late answer of an exchange that timed out or whose room was
         // left; what it carried is fetched again from the cursor.
+        self.drive(now);
+    }
+
+    /// Stops every room's receive loop; commands in flight still resolve by their answers.
+    fn close(&mut self, now: Timestamp) {
+        let rooms: Vec<String> = self.rooms.keys().cloned().collect();
+        for room in rooms {
+            self.leave_room(&room);
+        }
         self.drive(now);
     }
 

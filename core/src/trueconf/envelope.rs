@@ -2,6 +2,7 @@
 
 use crate::json::{field_bool, field_int, field_str, unix_millis};
 use crate::model::{Author, Chat, ChatKind, Content, Message, Participant, Role};
+use crate::raw::RawJson;
 use serde_json::Value;
 
 /// Envelope `type` codes (EnvelopeContentType).
@@ -53,7 +54,7 @@ pub fn decode_envelope(v: &Value, chat_hint: Option<&str>, me: Option<&str>) -> 
         reply_to: field_str(v, "replyMessageId"),
         version: None,
         own,
-        raw: v.clone(),
+        raw: RawJson::from(v.clone()),
     })
 }
 
@@ -69,17 +70,25 @@ fn decode_content(kind: Option<i64>, c: Value) -> Content {
             },
             None => Content::Unknown {
                 kind: TEXT.to_string(),
-                raw: c,
+                raw: RawJson::from(c),
             },
         },
-        Some(FORWARDED) => Content::Forwarded { raw: c },
+        Some(FORWARDED) => Content::Forwarded {
+            raw: RawJson::from(c),
+        },
         Some(ATTACHMENT) => Content::Attachment {
             name: field_str(&c, "name").or_else(|| field_str(&c, "fileName")),
-            raw: c,
+            raw: RawJson::from(c),
         },
-        Some(LOCATION) => Content::Location { raw: c },
-        Some(SURVEY) => Content::Survey { raw: c },
-        Some(VOICE) => Content::Voice { raw: c },
+        Some(LOCATION) => Content::Location {
+            raw: RawJson::from(c),
+        },
+        Some(SURVEY) => Content::Survey {
+            raw: RawJson::from(c),
+        },
+        Some(VOICE) => Content::Voice {
+            raw: RawJson::from(c),
+        },
         Some(PARTICIPANT_ADDED) => Content::ParticipantAdded {
             user_id: user,
             role,
@@ -88,7 +97,9 @@ fn decode_content(kind: Option<i64>, c: Value) -> Content {
         Some(TITLE_CHANGED) => Content::TitleChanged {
             title: field_str(&c, "title"),
         },
-        Some(AVATAR_CHANGED) => Content::AvatarChanged { raw: c },
+        Some(AVATAR_CHANGED) => Content::AvatarChanged {
+            raw: RawJson::from(c),
+        },
         Some(HISTORY_CLEARED) => Content::HistoryCleared,
         Some(ROLE_CHANGED) => Content::RoleChanged {
             user_id: user,
@@ -96,7 +107,7 @@ fn decode_content(kind: Option<i64>, c: Value) -> Content {
         },
         other => Content::Unknown {
             kind: other.map(|k| k.to_string()).unwrap_or_default(),
-            raw: c,
+            raw: RawJson::from(c),
         },
     }
 }
@@ -128,7 +139,7 @@ pub fn decode_chat(v: &Value, me: Option<&str>) -> Option<Chat> {
         unread: field_int(v, "unreadMessages").and_then(|n| u32::try_from(n).ok()),
         last_message,
         avatar_url: field_str(v, "avatarUrl"),
-        raw: v.clone(),
+        raw: RawJson::from(v.clone()),
         id,
     })
 }

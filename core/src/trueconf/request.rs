@@ -5,6 +5,7 @@ use crate::error::Error;
 use crate::event::Reply;
 use crate::json::{field_int, field_str, unix_millis};
 use crate::model::Role;
+use crate::raw::RawJson;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
@@ -590,7 +591,7 @@ impl Request {
                 message: decode_envelope(payload, None, me).ok_or_else(|| missing("messageId"))?,
             },
             Request::Raw { .. } => Reply::Raw {
-                payload: payload.clone(),
+                payload: RawJson::from(payload.clone()),
             },
         })
     }

@@ -13,6 +13,7 @@ use crate::json::truncate;
 use crate::model::{Chat, ChatKind, Message, Role};
 use crate::outbox::Outbox;
 use crate::pending::PendingTable;
+use crate::raw::RawJson;
 use crate::read_state::{ReadState, ReadStates, ReadUpdate};
 use crate::secret::Secret;
 use crate::session::Session as SessionTrait;
@@ -366,7 +367,7 @@ impl TrueConfSession {
     }
 
     fn respond(&mut self, request: RequestId, result: Result<Reply, Error>) {
-        self.outbox.event(Event::Response { request, result });
+        self.outbox.resolve(request, result);
     }
 
     fn protocol_error(&mut self, raw: &str, reason: String) {
@@ -528,7 +529,7 @@ impl TrueConfSession {
             }
             Notification::Unknown => self.outbox.event(Event::Unknown {
                 name: Some(method.to_string()),
-                raw: raw.clone(),
+                raw: RawJson::from(raw.clone()),
             }),
         }
     }
@@ -572,11 +573,11 @@ impl TrueConfSession {
                 unread: None,
                 last_message: None,
                 avatar_url: None,
-                raw: Value::Null,
+                raw: RawJson::from(Value::Null),
             });
         change(chat);
         let mut out = chat.clone();
-        out.raw = payload.clone();
+        out.raw = RawJson::from(payload.clone());
         out
     }
 }
