@@ -1,5 +1,5 @@
 //! Every JSON example in the published TrueConf spec decodes — trailing commas and all.
-//! The examples are extracted from `shared/spec/trueconf-chats.md` at test time.
+//! The examples are copied verbatim from the spec into `tests/fixtures/trueconf/`.
 mod trueconf_support;
 use chatwire::json::parse_lenient;
 use chatwire::trueconf::{inspect, wire, Request};
@@ -98,7 +98,7 @@ fn every_server_notification_example_is_acked_and_becomes_a_typed_event() {
         if v["type"] == 2 {
             // "Response from client": exactly the ack we send.
             let id = v["id"].as_u64().unwrap() as u32;
-            assert_eq!(parse_lenient(&wire::ack(id)).unwrap(), v, "{}", ex.label);
+            assert_eq!(parse_lenient(&wire::ack(id)).unwrap(), v, "{}", ex.heading);
             continue;
         }
         let mut h = Harness::ready();

@@ -1,5 +1,5 @@
 //! Helpers shared by the `tada_*` tests: a connected session on a virtual clock, frame and event
-//! draining, server frame builders, and the examples of the published spec.
+//! draining, server frame builders, and the examples of the published spec (kept as fixtures).
 #![allow(dead_code)]
 
 use chatwire::tada::{Config, Session};
@@ -89,89 +89,42 @@ pub fn messages_updated(messages: Vec<Value>, confirm_id: Option<&str>) -> Strin
     )
 }
 
-/// The published tada spec.
-pub fn spec_text() -> String {
-    let path =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/spec/tada-events.md");
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+/// The fixtures copied from the published tada spec (`tada-events.md`).
+fn fixtures() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tada")
 }
 
-/// Every `(event name, JSON example)` of the spec, in order, extracted from its text: an example
-/// is the balanced `{…}` block following the event's name line.
+/// Every `(event name, JSON example)` of the spec, in spec order (client events, then server
+/// events, each alphabetical): the files `tests/fixtures/tada/{client,server}/<event>.json`,
+/// verbatim but for the newline ending each file.
 pub fn spec_examples() -> Vec<(String, String)> {
-    let text = spec_text();
     let mut out = Vec::new();
-    let mut current: Option<String> = None;
-    let mut offset = 0;
-    let lines: Vec<&str> = text.split_inclusive('\n').collect();
-    let mut i = 0;
-    while i < lines.len() {
-        let line = lines[i].trim();
-        if is_event_name(line) {
-            current = Some(line.to_string());
-        } else if line == "{" {
-            let end = balanced_end(&text, offset).expect("unbalanced example");
-            let example = text[offset..end].to_string();
-            let name = current.clone().expect("example before any event name");
-            out.push((name, example));
-            // Skip the lines the example spans.
-            let mut consumed = offset;
-            while consumed < end && i < lines.len() {
-                consumed += lines[i].len();
-                i += 1;
-            }
-            offset = consumed;
-            continue;
-        }
-        offset += lines[i].len();
-        i += 1;
+    for side in ["client", "server"] {
+        let dir = fixtures().join(side);
+        let entries = std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+        let mut side_examples: Vec<(String, String)> = entries
+            .map(|entry| {
+                let path = entry.unwrap().path();
+                let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+                let text = std::fs::read_to_string(&path)
+                    .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+                let text = text.strip_suffix('\n').unwrap_or(&text).to_string();
+                (name, text)
+            })
+            .collect();
+        side_examples.sort();
+        out.extend(side_examples);
     }
     out
 }
 
-/// Every event name heading of the spec, in order.
+/// Every event name the spec documents, in order, with or without an example
+/// (`tests/fixtures/tada/events.txt`, one a line).
 pub fn spec_event_names() -> Vec<String> {
-    spec_text()
+    let path = fixtures().join("events.txt");
+    std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
         .lines()
-        .map(str::trim)
-        .filter(|l| is_event_name(l))
         .map(str::to_string)
         .collect()
-}
-
-fn is_event_name(line: &str) -> bool {
-    (line.starts_with("client.") || line.starts_with("server."))
-        && line.len() > 7
-        && line
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b == b'.' || b == b'_')
-}
-
-/// The end (exclusive) of the JSON object starting at `start`, skipping braces inside strings.
-fn balanced_end(text: &str, start: usize) -> Option<usize> {
-    let bytes = text.as_bytes();
-    let (mut depth, mut in_str, mut esc) = (0i32, false, false);
-    for (i, &b) in bytes.iter().enumerate().skip(start) {
-        if in_str {
-            match (esc, b) {
-                (true, _) => esc = false,
-                (false, b'\\') => esc = true,
-                (false, b'"') => in_str = false,
-                _ => {}
-            }
-            continue;
-        }
-        match b {
-            b'"' => in_str = true,
-            b'{' => depth += 1,
-            b'}' => {
-                depth -= 1;
-                if depth == 0 {
-                    return Some(i + 1);
-                }
-            }
-            _ => {}
-        }
-    }
-    None
 }

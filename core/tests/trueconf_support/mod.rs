@@ -89,68 +89,48 @@ pub fn responses(events: &[Event]) -> Vec<(u32, Result<chatwire::Reply, chatwire
         .collect()
 }
 
-/// One example of the published TrueConf spec: the heading it sits under, the label line before it, whether it is in the
-/// server-notifications part, and its text.
+/// One JSON example of the published TrueConf spec (`trueconf-chats.md`), kept verbatim as a
+/// fixture file in `tests/fixtures/trueconf/{requests,responses,notifications,acks}/`.
 pub struct Example {
+    /// The fixture's name, `NN-<spec heading>`: a response or ack shares it with its request or
+    /// notification.
     pub heading: String,
-    pub label: String,
+    /// Whether it is in the spec's server-notifications part (notifications and their acks).
     pub server_part: bool,
+    /// The example exactly as the spec prints it, trailing commas and all.
     pub text: String,
 }
 
+/// Every example, in spec order: each request followed by its response, then the generic ack,
+/// then each notification followed by its ack.
 pub fn examples() -> Vec<Example> {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../shared/spec/trueconf-chats.md"
-    );
-    let spec = std::fs::read_to_string(path).expect("spec file beside the project");
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/trueconf");
+    // Rank within one heading: the frame the spec shows first comes first.
+    let folders = [
+        ("requests", false, 0),
+        ("responses", false, 1),
+        ("notifications", true, 0),
+        ("acks", true, 1),
+    ];
     let mut out = Vec::new();
-    let (mut heading, mut label, mut server_part) = (String::new(), String::new(), false);
-    let mut block: Option<(String, i32)> = None;
-    for line in spec.lines() {
-        if let Some((text, depth)) = block.as_mut() {
-            text.push_str(line);
-            text.push('\n');
-            *depth += brace_delta(line);
-            if *depth == 0 {
-                let (text, _) = block.take().unwrap();
-                out.push(Example {
-                    heading: heading.clone(),
-                    label: label.clone(),
+    for (folder, server_part, rank) in folders {
+        let dir = root.join(folder);
+        let entries = std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+        for entry in entries {
+            let path = entry.unwrap().path();
+            let heading = path.file_stem().unwrap().to_string_lossy().into_owned();
+            let text = std::fs::read_to_string(&path)
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            out.push((
+                (server_part, heading.clone(), rank),
+                Example {
+                    heading,
                     server_part,
                     text,
-                });
-            }
-            continue;
-        }
-        if line == "{" {
-            block = Some((String::from("{\n"), 1));
-        } else if let Some(h) = line.strip_prefix("# ") {
-            heading = h.to_string();
-            if h == "Server notifications" {
-                server_part = true;
-            }
-        } else if !line.trim().is_empty() && !line.starts_with('|') {
-            label = line.trim().to_string();
+                },
+            ));
         }
     }
-    out
-}
-
-fn brace_delta(line: &str) -> i32 {
-    let mut d = 0;
-    let mut in_str = false;
-    let mut esc = false;
-    for c in line.chars() {
-        match (in_str, esc, c) {
-            (true, true, _) => esc = false,
-            (true, false, '\\') => esc = true,
-            (true, false, '"') => in_str = false,
-            (false, _, '"') => in_str = true,
-            (false, _, '{') | (false, _, '[') => d += 1,
-            (false, _, '}') | (false, _, ']') => d -= 1,
-            _ => {}
-        }
-    }
-    d
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out.into_iter().map(|(_, e)| e).collect()
 }
