@@ -1,10 +1,8 @@
 //! `chatwire connect --protocol trueconf` against `chatwire sim`: alice creates a group chat,
 //! adds bob, and they exchange messages over real loopback WebSockets.
 
-mod support;
-
+use crate::support::{is_type, text, Peer, Sim};
 use serde_json::json;
-use support::{is_type, text, Peer, Sim};
 
 #[test]
 fn alice_and_bob_exchange_messages_in_a_new_group_chat() {

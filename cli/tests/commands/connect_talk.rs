@@ -2,10 +2,8 @@
 //! bob (joined with the `join` command) exchange messages in a seeded room over real loopback
 //! HTTP long-polls.
 
-mod support;
-
+use crate::support::{text, Peer, Sim, TALK_ROOM};
 use serde_json::json;
-use support::{text, Peer, Sim, TALK_ROOM};
 
 #[test]
 fn alice_and_bob_exchange_messages_in_a_seeded_room() {

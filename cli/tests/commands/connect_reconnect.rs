@@ -12,12 +12,10 @@
 //!   a message twice.
 //! - Talk has no socket to drop: its equivalent is a burst of 503s from the server.
 
-mod support;
-
+use crate::support::{is_type, Peer, Sim, TADA_GROUP, TALK_ROOM};
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::time::Duration;
-use support::{is_type, Peer, Sim, TADA_GROUP, TALK_ROOM};
 
 /// How long to keep listening for duplicates once everything expected has arrived.
 const SETTLE: Duration = Duration::from_millis(500);
@@ -83,7 +81,7 @@ fn assert_exactly_once(receiver: &Peer, expected: &[String], unsure: &[String]) 
     for e in receiver.events() {
         if e["type"] == "message_received" {
             *by_text
-                .entry(support::text(&e["message"]).to_string())
+                .entry(crate::support::text(&e["message"]).to_string())
                 .or_default() += 1;
         }
     }

@@ -4,9 +4,6 @@
 //! Nothing here can hang a test: every wait is bounded by [`WAIT`] and panics with what was
 //! seen so far, and every child is killed when its handle drops (also when a test panics).
 
-// Each test file compiles this module on its own and uses a different part of it.
-#![allow(dead_code)]
-
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};

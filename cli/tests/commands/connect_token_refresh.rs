@@ -1,10 +1,8 @@
 //! `chatwire connect --protocol trueconf` with a user and password gets a new token by itself when
 //! the server says the old one expired (errorCode 203), reconnects and carries on.
 
-mod support;
-
+use crate::support::{is_type, Peer, Sim};
 use serde_json::json;
-use support::{is_type, Peer, Sim};
 
 #[test]
 fn an_expired_token_is_refreshed_and_the_session_goes_on() {

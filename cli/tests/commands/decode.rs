@@ -1,14 +1,12 @@
 //! `chatwire decode --protocol trueconf`: one verdict per frame, bad frames reported in line,
 //! exit 0; a usage error exits 2.
 
-mod support;
-
 use serde_json::Value;
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
 fn decode(args: &[&str], input: &str) -> Output {
-    let mut child = Command::new(support::bin())
+    let mut child = Command::new(crate::support::bin())
         .arg("decode")
         .args(args)
         .stdin(Stdio::piped())

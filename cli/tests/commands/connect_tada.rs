@@ -1,9 +1,7 @@
 //! `chatwire connect --protocol tada` against `chatwire sim`: alice and bob exchange messages
 //! in the seeded group chat over real loopback WebSockets.
 
-mod support;
-
-use support::{is_type, text, Peer, Sim, TADA_GROUP};
+use crate::support::{is_type, text, Peer, Sim, TADA_GROUP};
 
 #[test]
 fn alice_and_bob_exchange_messages_in_the_seeded_group() {
