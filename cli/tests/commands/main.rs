@@ -1,0 +1,11 @@
+//! Integration tests of the `chatwire` command: `decode` on captures, `connect` against
+//! `chatwire sim` on loopback.
+//! One binary, one behaviour per module: linking a binary per file made the suite slow to build.
+
+mod connect_reconnect;
+mod connect_tada;
+mod connect_talk;
+mod connect_token_refresh;
+mod connect_trueconf;
+mod decode;
+mod support;

@@ -1,0 +1,4 @@
+//! Tests of what every protocol shares (errors, events), one behaviour per module.
+//! One binary per area, not per file: linking a binary per file made the suite slow to build.
+
+mod error_serialization;

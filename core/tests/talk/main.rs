@@ -1,0 +1,26 @@
+//! Nextcloud Talk session tests, one behaviour per module, against a scripted server on a
+//! virtual clock.
+//! One binary per area, not per file: linking a binary per file made the suite slow to build.
+
+mod bad_input;
+mod common_read;
+mod decoder_robustness;
+mod empty_page;
+mod history_then_poll;
+mod leave_room;
+mod load_older;
+mod mentions;
+mod message_too_long;
+mod message_types;
+mod not_modified;
+mod overlap_dedupe;
+mod own_echo;
+mod poll_deadline;
+mod rate_limit_backoff;
+mod read_state;
+mod request_headers;
+mod room_stop;
+mod send_retry;
+mod snapshot;
+mod status_codes;
+mod support;

@@ -1,0 +1,116 @@
+//! Bad or unknown input becomes an event with the raw text; it never panics or corrupts state.
+use crate::support::Harness;
+use chatwire::trueconf::{TrueConfConfig, TrueConfSession};
+use chatwire::{Content, Event, Limits, Session as _, Timestamp};
+use serde_json::json;
+
+#[test]
+fn garbage_is_a_protocol_error_with_the_raw_text() {
+    let mut h = Harness::ready();
+    for bad in [
+        "",
+        "not json",
+        "[1,2",
+        "{\"type\":\"x\"}",
+        "{\"type\":3,\"id\":1}",
+        "null",
+        "42",
+        "{\"type\":2}",
+    ] {
+        let (frames, events) = h.feed_text(bad);
+        assert!(frames.is_empty(), "{bad:?} acked nothing");
+        match &events[..] {
+            [Event::ProtocolError { raw, reason }] => {
+                assert_eq!(raw, bad);
+                assert!(!reason.is_empty());
+            }
+            other => panic!("{bad:?}: {other:?}"),
+        }
+    }
+    // The session still works.
+    let id = h.s.get_chats(h.now, 1, 1).unwrap();
+    h.drain();
+    let (_, events) = h.feed(json!({"type":2,"id":id.0,"payload":[]}));
+    assert!(matches!(&events[0], Event::Response { result: Ok(_), .. }));
+}
+
+#[test]
+fn oversized_frames_are_refused_before_parsing() {
+    let mut config = TrueConfConfig::new("t");
+    config.limits = Limits {
+        max_frame_bytes: 64,
+        ..Limits::default()
+    };
+    let mut s = TrueConfSession::new(config);
+    let big = format!(
+        "{{\"type\":1,\"id\":1,\"method\":\"x\",\"payload\":\"{}\"}}",
+        "a".repeat(100)
+    );
+    s.handle_frame(Timestamp(0), &big);
+    assert!(
+        s.poll_transmit().is_none(),
+        "not even acked: it was never read"
+    );
+    assert!(
+        matches!(s.poll_event(), Some(Event::ProtocolError { reason, .. }) if reason.contains("exceeds"))
+    );
+}
+
+#[test]
+fn unknown_envelope_type_is_kept_raw() {
+    let mut h = Harness::ready();
+    let (_, events) = h.feed(json!({"type":1,"id":3,"method":"sendMessage","payload":{
+        "messageId":"m9","chatId":"c","timestamp":"1746028006345","type":999,
+        "author":{"id":"a@x","type":1},"content":{"hologram":true},"isEdited":false}}));
+    let message = events
+        .iter()
+        .find_map(|e| match e {
+            Event::MessageReceived { message } => Some(message.clone()),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(
+        message.content,
+        Content::Unknown {
+            kind: "999".into(),
+            raw: json!({"hologram":true})
+        }
+    );
+    assert_eq!(
+        message.timestamp_ms,
+        Some(1746028006345),
+        "string timestamp accepted"
+    );
+}
+
+#[test]
+fn http_responses_are_not_for_trueconf() {
+    let mut h = Harness::ready();
+    h.s.handle_http_response(
+        h.now,
+        chatwire::RequestId(1),
+        chatwire::HttpResponse::default(),
+    );
+    let (_, events) = h.drain();
+    assert!(matches!(&events[0], Event::ProtocolError { .. }));
+}
+
+#[test]
+fn extreme_timestamps_do_not_overflow() {
+    let mut h = Harness::ready();
+    for ts in [
+        json!(i64::MIN),
+        json!("-9223372036854775808"),
+        json!(-1e30),
+        json!(i64::MAX),
+    ] {
+        let (_, events) = h.feed(
+            json!({"type":1,"id":4,"method":"addChatParticipant","payload":{
+            "chatId":"c","userId":"u","timestamp":ts}}),
+        );
+        assert!(
+            matches!(&events[0], Event::ParticipantAdded { .. }),
+            "{ts}: {events:?}"
+        );
+    }
+}
