@@ -10,15 +10,15 @@ use std::time::Duration;
 #[serde(default)]
 pub struct Limits {
     /// Largest incoming frame or HTTP body accepted, in bytes.
-    pub max_frame_bytes: usize,
+    pub max_frame_bytes: u32,
     /// Most requests in flight at once; one more is refused with [`crate::Error::TooManyPending`].
-    pub max_pending_requests: usize,
+    pub max_pending_requests: u32,
     /// Most transmits or events queued and not yet polled by the host.
-    pub max_queued: usize,
+    pub max_queued: u32,
     /// How long a request waits for its response before it resolves with [`crate::Error::Timeout`].
     pub request_timeout: Duration,
     /// How many incoming message keys are remembered to drop redeliveries.
-    pub dedupe_window: usize,
+    pub dedupe_window: u32,
 }
 
 impl Default for Limits {

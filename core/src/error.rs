@@ -33,29 +33,29 @@ pub enum Error {
     #[error("too many requests in flight (limit {limit})")]
     TooManyPending {
         /// The configured limit.
-        limit: usize,
+        limit: u64,
     },
     /// The host has not drained the session's output and the queue is full.
     #[error("outgoing queue full (limit {limit})")]
     QueueFull {
         /// The configured limit.
-        limit: usize,
+        limit: u64,
     },
     /// An incoming frame or body is larger than the configured limit.
     #[error("frame of {size} bytes exceeds the limit of {limit}")]
     FrameTooLarge {
         /// Its size in bytes.
-        size: usize,
+        size: u64,
         /// The configured limit.
-        limit: usize,
+        limit: u64,
     },
     /// A message is longer than the protocol or server allows; refused before sending.
     #[error("message of {length} characters exceeds the limit of {limit}")]
     MessageTooLong {
         /// Its length in characters.
-        length: usize,
+        length: u64,
         /// The limit in characters.
-        limit: usize,
+        limit: u64,
     },
     /// An argument from the caller cannot be sent as given.
     #[error("invalid argument: {reason}")]

@@ -85,4 +85,4 @@ pub use rng::Rng;
 pub use secret::Secret;
 pub use session::Session;
 pub use time::Timestamp;
-pub use transmit::{ConnectInfo, HttpRequest, HttpResponse, Transmit};
+pub use transmit::{ConnectAuth, ConnectInfo, Header, HttpRequest, HttpResponse, Transmit};

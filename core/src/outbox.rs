@@ -33,7 +33,9 @@ impl Outbox {
     /// Queues a transmit, or refuses at the limit.
     pub fn transmit(&mut self, t: Transmit) -> Result<(), Error> {
         if !self.has_room() {
-            return Err(Error::QueueFull { limit: self.limit });
+            return Err(Error::QueueFull {
+                limit: self.limit as u64,
+            });
         }
         self.transmits.push_back((t, None));
         Ok(())
@@ -44,7 +46,9 @@ impl Outbox {
     /// whether a disconnect means "maybe delivered" or "not sent".
     pub fn request_frame(&mut self, text: String, id: RequestId) -> Result<(), Error> {
         if !self.has_room() {
-            return Err(Error::QueueFull { limit: self.limit });
+            return Err(Error::QueueFull {
+                limit: self.limit as u64,
+            });
         }
         self.transmits
             .push_back((Transmit::Frame { text }, Some(id)));

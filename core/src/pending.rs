@@ -47,7 +47,9 @@ impl<T> PendingTable<T> {
         let id = self
             .ids
             .next(|candidate| entries.contains_key(&candidate))
-            .ok_or(Error::TooManyPending { limit: self.limit })?;
+            .ok_or(Error::TooManyPending {
+                limit: self.limit as u64,
+            })?;
         self.insert_with_id(id, deadline, value)?;
         Ok(id)
     }
@@ -61,7 +63,9 @@ impl<T> PendingTable<T> {
         value: T,
     ) -> Result<(), Error> {
         if self.entries.len() >= self.limit {
-            return Err(Error::TooManyPending { limit: self.limit });
+            return Err(Error::TooManyPending {
+                limit: self.limit as u64,
+            });
         }
         if id.0 == 0 || self.entries.contains_key(&id.0) {
             return Err(Error::InvalidArgument {

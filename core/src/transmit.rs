@@ -27,24 +27,78 @@ pub enum Transmit {
     },
 }
 
-/// How to open a protocol's WebSocket: the path below the server's base URL, headers and
-/// subprotocols.
+/// One HTTP header; names compare case-insensitively.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Header {
+    /// The header's name, as the protocol spells it.
+    pub name: String,
+    /// Its value (may be a credential: `Debug` hides those).
+    pub value: String,
+}
+
+impl Header {
+    /// A header `name: value`.
+    pub fn new(name: impl Into<String>, value: impl Into<String>) -> Self {
+        Header {
+            name: name.into(),
+            value: value.into(),
+        }
+    }
+
+    fn is_secret(&self) -> bool {
+        ["authorization", "token", "cookie"]
+            .iter()
+            .any(|s| self.name.eq_ignore_ascii_case(s))
+    }
+}
+
+impl fmt::Debug for Header {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let value = if self.is_secret() {
+            "<redacted>"
+        } else {
+            &self.value
+        };
+        write!(f, "{}: {}", self.name, value)
+    }
+}
+
+/// How the connection proves who it is, so a host that cannot do it says so at once.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ConnectAuth {
+    /// In the first frame, after the socket opened (TrueConf `auth`): any host can.
+    FirstFrame,
+    /// By the header in [`ConnectInfo::headers`] (tada `token`). A browser cannot send headers
+    /// on a WebSocket: it reports a permanent `handle_connect_failed` instead of trying.
+    Header,
+    /// By the cookie the host already holds for the server's origin (tada in a browser page on
+    /// the tada origin): the host sends its cookies and nothing else.
+    Cookie,
+}
+
+/// How to open a protocol's WebSocket: the path below the server's base URL, headers,
+/// subprotocols and how it authenticates.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConnectInfo {
     /// Path and query below the base URL (`/websocket/chat_bot/`, `/messaging/{team}`).
     pub path: String,
     /// Headers to send with the upgrade request (may carry credentials).
-    pub headers: Vec<(String, String)>,
+    pub headers: Vec<Header>,
     /// WebSocket subprotocols to offer (`json.v1`).
     pub subprotocols: Vec<String>,
+    /// How this connection authenticates.
+    pub auth: ConnectAuth,
 }
 
 impl fmt::Debug for ConnectInfo {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ConnectInfo")
             .field("path", &self.path)
-            .field("headers", &RedactedHeaders(&self.headers))
+            .field("headers", &self.headers)
             .field("subprotocols", &self.subprotocols)
+            .field("auth", &self.auth)
             .finish()
     }
 }
@@ -59,7 +113,7 @@ pub struct HttpRequest {
     /// Path and query below the server's base URL.
     pub path: String,
     /// Request headers (may carry credentials).
-    pub headers: Vec<(String, String)>,
+    pub headers: Vec<Header>,
     /// Request body, if any.
     pub body: Option<String>,
 }
@@ -70,7 +124,7 @@ impl fmt::Debug for HttpRequest {
             .field("id", &self.id)
             .field("method", &self.method)
             .field("path", &self.path)
-            .field("headers", &RedactedHeaders(&self.headers))
+            .field("headers", &self.headers)
             .field("body", &self.body)
             .finish()
     }
@@ -82,7 +136,7 @@ pub struct HttpResponse {
     /// Status code (a transport failure that got no response is reported with status 0).
     pub status: u16,
     /// Response headers; names compare case-insensitively.
-    pub headers: Vec<(String, String)>,
+    pub headers: Vec<Header>,
     /// Response body (empty for 304).
     pub body: String,
 }
@@ -92,27 +146,7 @@ impl HttpResponse {
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-}
-
-/// Headers whose credential values are hidden in `Debug` output.
-struct RedactedHeaders<'a>(&'a [(String, String)]);
-
-impl fmt::Debug for RedactedHeaders<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut list = f.debug_list();
-        for (name, value) in self.0 {
-            let secret = ["authorization", "token", "cookie"]
-                .iter()
-                .any(|s| name.eq_ignore_ascii_case(s));
-            if secret {
-                list.entry(&(name, "<redacted>"));
-            } else {
-                list.entry(&(name, value));
-            }
-        }
-        list.finish()
+            .find(|h| h.name.eq_ignore_ascii_case(name))
+            .map(|h| h.value.as_str())
     }
 }

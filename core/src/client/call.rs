@@ -22,7 +22,7 @@ pub struct Call {
 
 enum CallState {
     Waiting(oneshot::Receiver<Result<Reply, Error>>),
-    Ready(Option<Result<Reply, Error>>),
+    Ready(Option<Box<Result<Reply, Error>>>),
 }
 
 impl Call {
@@ -34,7 +34,7 @@ impl Call {
 
     pub(crate) fn ready(result: Result<Reply, Error>) -> Self {
         Call {
-            state: CallState::Ready(Some(result)),
+            state: CallState::Ready(Some(Box::new(result))),
         }
     }
 }
@@ -44,7 +44,9 @@ impl Future for Call {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         match &mut self.state {
-            CallState::Ready(result) => Poll::Ready(result.take().unwrap_or(Err(Error::Closed))),
+            CallState::Ready(result) => {
+                Poll::Ready(result.take().map_or(Err(Error::Closed), |r| *r))
+            }
             CallState::Waiting(rx) => match Pin::new(rx).poll(cx) {
                 Poll::Ready(Ok(result)) => Poll::Ready(result),
                 // The sender went away with the client's state: dropped before answering.

@@ -11,8 +11,10 @@ use std::time::Duration;
 pub struct TadaConfig {
     /// The team's uid: the WebSocket path is `/messaging/{team}`.
     pub team: String,
-    /// The user's API token, sent as the `token` header of the WebSocket upgrade.
-    pub token: Secret,
+    /// The user's API token, sent as the `token` header of the WebSocket upgrade; `None`: the
+    /// host's session cookie for the tada origin authenticates (a browser page cannot send
+    /// headers on a WebSocket).
+    pub token: Option<Secret>,
     /// Frame, queue and pending-request bounds.
     pub limits: Limits,
     /// Seed of the session's random source (`confirm_id`s, client-made `message_id`s): the host
@@ -30,12 +32,21 @@ pub struct TadaConfig {
 }
 
 impl TadaConfig {
+    /// A config for `team` authenticated by the session cookie the host (a browser page on the
+    /// tada origin) already holds; otherwise as [`TadaConfig::new`].
+    pub fn with_session_cookie(team: impl Into<String>) -> Self {
+        TadaConfig {
+            token: None,
+            ..TadaConfig::new(team, String::new())
+        }
+    }
+
     /// A config for `team` with `token` and the defaults: seed 0, resend after 5 s up to 3
     /// times, ping every 30 s, dead after 10 s without an answer.
     pub fn new(team: impl Into<String>, token: impl Into<Secret>) -> Self {
         TadaConfig {
             team: team.into(),
-            token: token.into(),
+            token: Some(token.into()),
             limits: Limits::default(),
             seed: 0,
             resend_timeout: Duration::from_secs(5),

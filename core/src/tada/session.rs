@@ -22,6 +22,7 @@ use crate::tada::recent::Recent;
 use crate::tada::server_event::{ChatsChanged, MessagesUpdated, ServerEvent, TeamUnread, Warning};
 use crate::tada::snapshot::{ChatMark, OutgoingEvent, TadaSnapshot};
 use crate::time::Timestamp;
+use crate::transmit::{ConnectAuth, Header};
 use crate::transmit::{ConnectInfo, HttpResponse, Transmit};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -137,14 +138,14 @@ impl TadaSession {
         let limits = config.limits.clone();
         let window = limits.dedupe_window;
         let mut message_versions = snapshot.message_versions;
-        message_versions.set_capacity(window);
+        message_versions.set_capacity(window as usize);
         let mut chats = snapshot.chats;
-        chats.set_capacity(window);
+        chats.set_capacity(window as usize);
         let mut session = TadaSession {
             rng: Rng::new(config.seed),
-            outbox: Outbox::new(limits.max_queued),
+            outbox: Outbox::new(limits.max_queued as usize),
             link: Link::Down,
-            pending: PendingTable::new(limits.max_pending_requests),
+            pending: PendingTable::new(limits.max_pending_requests as usize),
             by_confirm: BTreeMap::new(),
             resolved: SeenSet::new(RESOLVED_WINDOW),
             seq: 0,
@@ -153,10 +154,10 @@ impl TadaSession {
             reads: snapshot.read_states,
             badge: snapshot.badge,
             team_unread: snapshot.team_unread,
-            seen: snapshot.seen.or_new(window),
+            seen: snapshot.seen.or_new(window as usize),
             message_versions,
             chats,
-            sent_ids: snapshot.sent_ids.or_new(window),
+            sent_ids: snapshot.sent_ids.or_new(window as usize),
             last_messages: snapshot.last_messages,
             me: snapshot.me,
             config,
@@ -257,8 +258,16 @@ impl TadaSession {
     pub fn connect_info(&self) -> ConnectInfo {
         ConnectInfo {
             path: format!("/messaging/{}", path_segment(&self.config.team)),
-            headers: vec![("token".to_string(), self.config.token.expose().to_string())],
+            headers: match &self.config.token {
+                Some(token) => vec![Header::new("token", token.expose())],
+                None => Vec::new(),
+            },
             subprotocols: Vec::new(),
+            auth: if self.config.token.is_some() {
+                ConnectAuth::Header
+            } else {
+                ConnectAuth::Cookie
+            },
         }
     }
 
@@ -542,7 +551,7 @@ impl TadaSession {
         }
         if self.link == Link::Up && !self.outbox.has_room() {
             return Err(Error::QueueFull {
-                limit: self.config.limits.max_queued,
+                limit: self.config.limits.max_queued as u64,
             });
         }
         let confirm_id = self.fresh_confirm_id();
@@ -695,7 +704,7 @@ impl TadaSession {
                 // A second confirm for an event already resolved (after a resend, or after its
                 // echo confirmed it) carries no news.
                 None if self.resolved.contains(&c.confirm_id) => {}
-                None => self.pass_through(&event_name, params),
+                None => self.pass_through(event_name, params),
             },
             ServerEvent::Warning(w) => self.on_warning(w),
             ServerEvent::MessageUpdated(m) => self.on_messages(m, params),
@@ -714,9 +723,9 @@ impl TadaSession {
                 if me.is_some() {
                     self.me = me;
                 }
-                self.pass_through(&event_name, params);
+                self.pass_through(event_name, params);
             }
-            _ => self.pass_through(&event_name, params),
+            _ => self.pass_through(event_name, params),
         }
     }
 
@@ -931,10 +940,10 @@ impl SessionTrait for TadaSession {
 
     fn handle_frame(&mut self, _now: Timestamp, frame: &str) {
         let limit = self.config.limits.max_frame_bytes;
-        if frame.len() > limit {
+        if frame.len() > limit as usize {
             let reason = Error::FrameTooLarge {
-                size: frame.len(),
-                limit,
+                size: frame.len() as u64,
+                limit: limit as u64,
             }
             .to_string();
             self.protocol_error(frame, reason);

@@ -12,7 +12,7 @@ pub const MAX_POLL_TIMEOUT_SECS: u32 = 30;
 pub const MAX_HISTORY_LIMIT: u32 = 200;
 
 /// Default message length limit (`spreed.config.chat.max-length`).
-pub const DEFAULT_MAX_LENGTH: usize = 32_000;
+pub const DEFAULT_MAX_LENGTH: u32 = 32_000;
 
 /// Settings of a [`crate::talk::TalkSession`].
 ///
@@ -28,7 +28,7 @@ pub struct TalkConfig {
     /// Seed of the session's RNG (referenceIds, backoff jitter): give a fresh one per process.
     pub seed: u64,
     /// Longest message accepted for sending, in characters (the server's `max-length`).
-    pub max_length: usize,
+    pub max_length: u32,
     /// How long each long-poll asks the server to wait, in seconds (capped at 30).
     pub poll_timeout_secs: u32,
     /// Page size of a room's first history request and of each long-poll (1..=200).
@@ -43,6 +43,12 @@ pub struct TalkConfig {
 }
 
 impl TalkConfig {
+    /// Defaults for `user` authenticated by the session cookie the host already holds (a browser
+    /// page served by the same Nextcloud): requests carry no `Authorization` header.
+    pub fn with_session_cookie(user: impl Into<String>) -> Self {
+        TalkConfig::new(user, String::new())
+    }
+
     /// Defaults for `user` authenticating with `app_password`.
     pub fn new(user: impl Into<String>, app_password: impl Into<String>) -> Self {
         TalkConfig {

@@ -7,6 +7,7 @@
 
 use crate::ids::RequestId;
 use crate::secret::Secret;
+use crate::transmit::Header;
 use crate::transmit::HttpRequest;
 use base64::Engine as _;
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
@@ -96,33 +97,37 @@ impl Receive {
     }
 }
 
+/// Who is asking: servers log it, and admins tell chatwire's traffic from a browser's.
+const USER_AGENT: &str = concat!("chatwire/", env!("CARGO_PKG_VERSION"));
+
 /// Builds requests carrying the OCS headers and the credentials.
 #[derive(Clone, Debug)]
 pub(crate) struct Builder {
-    authorization: Secret,
+    /// `None`: the host's session cookie authenticates (a same-origin browser page).
+    authorization: Option<Secret>,
 }
 
 impl Builder {
     /// A builder authenticating as `user` with `password`.
     pub fn new(user: &str, password: &str) -> Self {
         Builder {
-            authorization: basic_authorization(user, password),
+            authorization: (!password.is_empty()).then(|| basic_authorization(user, password)),
         }
     }
 
-    fn headers(&self, form: bool) -> Vec<(String, String)> {
+    fn headers(&self, form: bool) -> Vec<Header> {
         let mut h = vec![
-            ("OCS-APIRequest".to_string(), "true".to_string()),
-            ("Accept".to_string(), "application/json".to_string()),
-            (
-                "Authorization".to_string(),
-                self.authorization.expose().to_string(),
-            ),
+            Header::new("OCS-APIRequest", "true"),
+            Header::new("Accept", "application/json"),
+            Header::new("User-Agent", USER_AGENT),
         ];
+        if let Some(authorization) = &self.authorization {
+            h.push(Header::new("Authorization", authorization.expose()));
+        }
         if form {
-            h.push((
-                "Content-Type".to_string(),
-                "application/x-www-form-urlencoded".to_string(),
+            h.push(Header::new(
+                "Content-Type",
+                "application/x-www-form-urlencoded",
             ));
         }
         h

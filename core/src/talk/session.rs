@@ -127,13 +127,13 @@ impl TalkSession {
         TalkSession {
             requests: Builder::new(&config.user, &config.app_password),
             rng: Rng::new(config.seed),
-            outbox: Outbox::new(limits.max_queued),
-            exchanges: PendingTable::new(limits.max_pending_requests),
-            commands: PendingTable::new(limits.max_pending_requests),
+            outbox: Outbox::new(limits.max_queued as usize),
+            exchanges: PendingTable::new(limits.max_pending_requests as usize),
+            commands: PendingTable::new(limits.max_pending_requests as usize),
             rooms: BTreeMap::new(),
             reads: ReadStates::new(),
-            seen: SeenSet::new(limits.dedupe_window),
-            own_refs: SeenSet::new(limits.dedupe_window),
+            seen: SeenSet::new(limits.dedupe_window as usize),
+            own_refs: SeenSet::new(limits.dedupe_window as usize),
             config,
         }
     }
@@ -150,8 +150,8 @@ impl TalkSession {
             .config
             .limits
             .max_pending_requests
-            .max(snapshot.outgoing.len());
-        s.commands = PendingTable::new(limit);
+            .max(snapshot.outgoing.len() as u32);
+        s.commands = PendingTable::new(limit as usize);
         for r in snapshot.rooms {
             let mut room = Room::new(s.backoff(), r.last_given);
             room.oldest_known = r.oldest_known;
@@ -341,10 +341,10 @@ impl TalkSession {
         }
         // The server counts characters (mb_strlen), not bytes.
         let length = text.chars().count();
-        if length > self.config.max_length {
+        if length > self.config.max_length as usize {
             return Err(Error::MessageTooLong {
-                length,
-                limit: self.config.max_length,
+                length: length as u64,
+                limit: self.config.max_length as u64,
             });
         }
         let reference_id = self.rng.hex(64);
@@ -544,7 +544,7 @@ impl TalkSession {
     ) -> Result<RequestId, Error> {
         if !self.outbox.has_room() {
             return Err(Error::QueueFull {
-                limit: self.config.limits.max_queued,
+                limit: self.config.limits.max_queued as u64,
             });
         }
         let id = self.exchanges.insert(now.add(timeout), exchange)?;
@@ -982,7 +982,7 @@ impl TalkSession {
                     && m.counts_as_unread()
                     && room.last_read.is_none_or(|r| m.id > r)
                 {
-                    room.unread.add(m.id, cap);
+                    room.unread.add(m.id, cap as usize);
                 }
             }
             if echo {
@@ -1073,12 +1073,15 @@ impl TalkSession {
     fn decode(&mut self, response: &HttpResponse) -> Result<Value, Error> {
         let limit = self.config.limits.max_frame_bytes;
         let size = response.body.len();
-        if size > limit {
+        if size > limit as usize {
             self.protocol_error(
                 &response.body,
                 format!("body of {size} bytes exceeds the limit of {limit}"),
             );
-            return Err(Error::FrameTooLarge { size, limit });
+            return Err(Error::FrameTooLarge {
+                size: size as u64,
+                limit: limit as u64,
+            });
         }
         match Envelope::decode(&response.body) {
             Ok(envelope) => Ok(envelope.data),

@@ -4,7 +4,7 @@ use crate::config::Limits;
 use crate::secret::Secret;
 
 /// Longest text message the server accepts, in characters.
-pub const MAX_TEXT_CHARS: usize = 4096;
+pub const MAX_TEXT_CHARS: u32 = 4096;
 
 /// WebSocket path of the chat-bot endpoint, below the server's base URL.
 pub const WEBSOCKET_PATH: &str = "/websocket/chat_bot/";

@@ -491,10 +491,10 @@ impl Request {
             _ => return Ok(()),
         };
         let length = text.chars().count();
-        if length > super::config::MAX_TEXT_CHARS {
+        if length > super::config::MAX_TEXT_CHARS as usize {
             return Err(Error::MessageTooLong {
-                length,
-                limit: super::config::MAX_TEXT_CHARS,
+                length: length as u64,
+                limit: u64::from(super::config::MAX_TEXT_CHARS),
             });
         }
         if text.is_empty() {

@@ -79,14 +79,14 @@ impl TrueConfSession {
     /// A disconnected session resuming from `snapshot`.
     pub fn restore(config: TrueConfConfig, snapshot: TrueConfSnapshot) -> Self {
         let limits = &config.limits;
-        let seen = snapshot.seen.or_new(limits.dedupe_window);
+        let seen = snapshot.seen.or_new(limits.dedupe_window as usize);
         TrueConfSession {
             phase: Phase::Disconnected,
             // One slot more than requests may take: `auth` must always fit, or a full table would
             // keep the connection from ever authenticating.
-            pending: PendingTable::new(limits.max_pending_requests + 1),
+            pending: PendingTable::new(limits.max_pending_requests as usize + 1),
             waiting: VecDeque::new(),
-            outbox: Outbox::new(limits.max_queued),
+            outbox: Outbox::new(limits.max_queued as usize),
             reads: snapshot.reads,
             seen,
             chats: BTreeMap::new(),
@@ -99,7 +99,7 @@ impl TrueConfSession {
     pub fn with_first_request_id(config: TrueConfConfig, first: u32) -> Self {
         let mut s = Self::new(config);
         s.pending = PendingTable::with_counter(
-            s.config.limits.max_pending_requests + 1,
+            s.config.limits.max_pending_requests as usize + 1,
             crate::IdCounter::starting_at(first),
         );
         s
@@ -120,6 +120,7 @@ impl TrueConfSession {
             path: WEBSOCKET_PATH.to_string(),
             headers: Vec::new(),
             subprotocols: vec![SUBPROTOCOL.to_string()],
+            auth: crate::transmit::ConnectAuth::FirstFrame,
         }
     }
 
@@ -192,12 +193,14 @@ impl TrueConfSession {
         }
         if !self.outbox.has_room() {
             return Err(Error::QueueFull {
-                limit: self.config.limits.max_queued,
+                limit: self.config.limits.max_queued as u64,
             });
         }
         let limit = self.config.limits.max_pending_requests;
-        if self.pending.len() >= limit {
-            return Err(Error::TooManyPending { limit });
+        if self.pending.len() >= limit as usize {
+            return Err(Error::TooManyPending {
+                limit: limit as u64,
+            });
         }
         let deadline = now.add(self.config.limits.request_timeout);
         let id = self.pending.insert(deadline, request)?;
@@ -613,10 +616,10 @@ impl SessionTrait for TrueConfSession {
 
     fn handle_frame(&mut self, _now: Timestamp, text: &str) {
         let limit = self.config.limits.max_frame_bytes;
-        if text.len() > limit {
+        if text.len() > limit as usize {
             let reason = Error::FrameTooLarge {
-                size: text.len(),
-                limit,
+                size: text.len() as u64,
+                limit: limit as u64,
             }
             .to_string();
             return self.protocol_error(text, reason);
