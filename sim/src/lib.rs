@@ -33,6 +33,7 @@
 
 pub mod admin;
 pub mod faults;
+mod multipart;
 mod seed;
 mod state;
 pub mod tada;

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::ws::{Message, WebSocket};
+use axum::extract::ws::{close_code, CloseFrame, Message, WebSocket};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
@@ -55,7 +55,14 @@ pub(crate) async fn serve(
                     Err(_) => sim.log_fault(format!("conn {conn}: binary frame that is not UTF-8")),
                 },
                 Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
-                Some(Ok(Message::Close(_))) | Some(Err(_)) | None => break,
+                Some(Ok(Message::Close(_))) => {
+                    // Complete the close handshake: echo a Close (1000) before going away, so
+                    // clients see a clean close instead of an abnormal 1006.
+                    let frame = CloseFrame { code: close_code::NORMAL, reason: "".into() };
+                    let _ = socket.send(Message::Close(Some(frame))).await;
+                    break;
+                }
+                Some(Err(_)) | None => break,
             },
             out = rx.recv() => {
                 let out = match out {
