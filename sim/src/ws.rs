@@ -4,7 +4,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::ws::{close_code, CloseFrame, Message, WebSocket};
+use axum::extract::ws::{Message, WebSocket};
+use futures::SinkExt as _;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
@@ -56,10 +57,10 @@ pub(crate) async fn serve(
                 },
                 Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
                 Some(Ok(Message::Close(_))) => {
-                    // Complete the close handshake: echo a Close (1000) before going away, so
-                    // clients see a clean close instead of an abnormal 1006.
-                    let frame = CloseFrame { code: close_code::NORMAL, reason: "".into() };
-                    let _ = socket.send(Message::Close(Some(frame))).await;
+                    // Complete the close handshake: tungstenite has queued the echo of the
+                    // client's Close (1000 for a normal close); flushing writes it, so clients
+                    // see a clean close instead of an abnormal 1006.
+                    let _ = tokio::time::timeout(Duration::from_secs(1), socket.flush()).await;
                     break;
                 }
                 Some(Err(_)) | None => break,

@@ -107,13 +107,17 @@ async fn requests_before_auth_get_error_200() {
         let mut tc = Tc::connect(sim.addr()).await;
         let r = tc.call("getChats", json!({"count": 10, "page": 1})).await;
         assert_eq!(r, json!({"errorCode": 200}));
-        // Bad tokens: unknown → 201, malformed auth → 202.
+        // Bad tokens: unknown → 201, no token → 399, not a JWT → 204.
         let r = tc
             .call("auth", json!({"token": "nope", "tokenType": "JWT"}))
             .await;
         assert_eq!(r["errorCode"], 201);
         let r = tc.call("auth", json!({"tokenType": "JWT"})).await;
-        assert_eq!(r["errorCode"], 202);
+        assert_eq!(r["errorCode"], 399);
+        let r = tc
+            .call("auth", json!({"token": "nope", "tokenType": "Basic"}))
+            .await;
+        assert_eq!(r["errorCode"], 204);
         sim.shutdown().await;
     })
     .await;
@@ -201,9 +205,9 @@ async fn chat_errors_and_permissions() {
         let r = alice.call("getChatByID", json!({"chatId": "0000"})).await;
         assert_eq!(r["errorCode"], 304);
         let r = alice.call("createP2PChat", json!({"userId": "nobody@sim.local"})).await;
-        assert_eq!(r["errorCode"], 302);
+        assert_eq!(r["errorCode"], 399);
         let r = alice.call("noSuchMethod", json!({})).await;
-        assert_eq!(r["errorCode"], 301);
+        assert_eq!(r["errorCode"], 307);
 
         let p2p = alice.call("createP2PChat", json!({"userId": "carol@sim.local"})).await;
         let again = alice.call("createP2PChat", json!({"userId": "carol@sim.local"})).await;
@@ -213,15 +217,15 @@ async fn chat_errors_and_permissions() {
         let r = alice
             .call("addChatParticipant", json!({"chatId": p2p["chatId"], "userId": "bob@sim.local"}))
             .await;
-        assert_eq!(r["errorCode"], 309);
+        assert_eq!(r["errorCode"], 302);
 
         let group = alice.call("createGroupChat", json!({"name": "G"})).await;
         let gid = group["chatId"].clone();
         alice.call("addChatParticipant", json!({"chatId": gid, "userId": "carol@sim.local"})).await;
         let r = alice.call("addChatParticipant", json!({"chatId": gid, "userId": "carol@sim.local"})).await;
-        assert_eq!(r["errorCode"], 307);
+        assert_eq!(r["errorCode"], 309);
         let r = carol.call("editChatTitle", json!({"chatId": gid, "title": "mine"})).await;
-        assert_eq!(r["errorCode"], 305, "a plain user cannot rename");
+        assert_eq!(r["errorCode"], 303, "a plain user cannot rename");
         let r = alice.call("changeParticipantRole", json!({"chatId": gid, "userId": "carol@sim.local", "role": "admin"})).await;
         assert_eq!(r, json!({}));
         let role = carol.notification("changeParticipantRole").await;
@@ -237,11 +241,11 @@ async fn chat_errors_and_permissions() {
 
         let long = "x".repeat(4097);
         let r = alice.call("sendMessage", json!({"chatId": gid, "content": {"text": long, "parseMode": "text"}})).await;
-        assert_eq!(r["errorCode"], 308);
+        assert_eq!(r["errorCode"], 399);
         let sent = alice.call("sendMessage", json!({"chatId": gid, "content": {"text": "v1", "parseMode": "text"}})).await;
         carol.notification("sendMessage").await;
         let r = carol.call("editMessage", json!({"messageId": sent["messageId"], "content": {"text": "hack"}})).await;
-        assert_eq!(r["errorCode"], 305);
+        assert_eq!(r["errorCode"], 303);
         alice.call("editMessage", json!({"messageId": sent["messageId"], "content": {"text": "v2", "parseMode": "text"}})).await;
         let edited = carol.notification("editMessage").await;
         assert_eq!(edited["payload"]["content"]["text"], "v2");
@@ -250,10 +254,10 @@ async fn chat_errors_and_permissions() {
         let removed = carol.notification("removeMessage").await;
         assert_eq!(removed["payload"]["messageId"], sent["messageId"]);
         let r = carol.call("getMessageById", json!({"messageId": sent["messageId"]})).await;
-        assert_eq!(r["errorCode"], 303);
+        assert_eq!(r["errorCode"], 306);
 
         alice.call("removeChatParticipant", json!({"chatId": gid, "userId": "carol@sim.local"})).await;
-        let gone = carol.notification("removedChatParticipant").await;
+        let gone = carol.notification("removeChatParticipant").await;
         assert_eq!(gone["payload"]["userId"], "carol@sim.local");
         let r = carol.call("getChatByID", json!({"chatId": gid})).await;
         assert_eq!(r["errorCode"], 304);
