@@ -40,8 +40,17 @@ from trueconf.types import Message
 from trueconf.types.callback_query import CallbackQuery
 from trueconf.types.input_file import BufferedInputFile
 from trueconf.types.keyboard import InlineKeyboardButton, InlineKeyboardMarkup
+from trueconf.types.requests.added_chat_participant import AddedChatParticipant
 from trueconf.types.requests.changed_file_upload_limits import ChangedFileUploadLimits
+from trueconf.types.requests.changed_participant_role import ChangedParticipantRole
+from trueconf.types.requests.cleared_chat_history import ClearedChatHistory
+from trueconf.types.requests.created_channel import CreatedChannel
+from trueconf.types.requests.created_group_chat import CreatedGroupChat
 from trueconf.types.requests.edited_chat_title import EditedChatTitle
+from trueconf.types.requests.edited_message import EditedMessage
+from trueconf.types.requests.removed_chat import RemovedChat
+from trueconf.types.requests.removed_chat_participant import RemovedChatParticipant
+from trueconf.types.requests.removed_message import RemovedMessage
 from trueconf.types.requests.uploading_progress import UploadingProgress
 from trueconf.types.responses.answer_command_response import AnswerCommandResponse
 from trueconf.types.system_message import SystemMessage
@@ -174,7 +183,10 @@ class Bob(Proc):
         r = self.cmd(op="request", method=method, payload=payload)
         if r and r.get("ok"):
             reply = r.get("reply") or {}
-            return reply.get("payload", reply)
+            if "payload" in reply:
+                return reply["payload"]
+            # A typed reply (`{"type":"message_sent","message_id":..}`): back to wire names.
+            return {"".join(w.capitalize() if i else w for i, w in enumerate(k.split("_"))): v for k, v in reply.items()}
         return {"failed": r}
 
     def received(self, pred, timeout: float = WAIT):
@@ -465,6 +477,48 @@ async def run(c: Checks, chatwire: str) -> None:
         c.ok("bob is told he was removed", bob.saw(g, "remove", "bob@sim.local") is not None)
         await bot.delete_chat(g)
         await expect_api_error(c, "getChatByID of a removed chat: 304", 304, bot.get_chat_by_id(g))
+
+        # --- bob acts in a chat of his own: every incoming notification, typed -------------
+        bg = bob.request("createGroupChat", {"title": "Bob's"}).get("chatId")
+        bob.request("addChatParticipant", {"chatId": bg, "userId": "alice@sim.local"})
+        got = await inbox.wait(lambda e: isinstance(e, CreatedGroupChat) and e.chat_id == bg)
+        c.ok("createGroupChat notification (added to bob's group)", got is not None and got.title == "Bob's", got)
+        got = await inbox.wait(lambda e: isinstance(e, AddedChatParticipant) and e.chat_id == bg and e.user_id == "alice@sim.local")
+        c.ok("addChatParticipant notification", got is not None and got.added_by.id == "bob@sim.local" and got.timestamp > 0, got)
+        bob.request("addChatParticipant", {"chatId": bg, "userId": "carol@sim.local"})
+        got = await inbox.wait(lambda e: isinstance(e, SystemMessage) and e.chat.chat_id == bg and e.type == MessageType.ADD_PARTICIPANT
+                               and e.content.user_id == "carol@sim.local")
+        c.ok("system envelope: participant added", got is not None, got)
+        bob.request("changeParticipantRole", {"chatId": bg, "userId": "carol@sim.local", "role": "admin"})
+        got = await inbox.wait(lambda e: isinstance(e, ChangedParticipantRole) and e.chat_id == bg)
+        c.ok("changeParticipantRole notification", got is not None and got.user_id == "carol@sim.local" and got.role == "admin", got)
+        got = await inbox.wait(lambda e: isinstance(e, SystemMessage) and e.chat.chat_id == bg and e.type == MessageType.PARTICIPANT_ROLE)
+        c.ok("system envelope: role changed", got is not None and got.content.role == "admin", got)
+        bob.request("removeChatParticipant", {"chatId": bg, "userId": "carol@sim.local"})
+        got = await inbox.wait(lambda e: isinstance(e, RemovedChatParticipant) and e.chat_id == bg)
+        c.ok("removeChatParticipant notification", got is not None and got.removed_by.id == "bob@sim.local", got)
+        got = await inbox.wait(lambda e: isinstance(e, SystemMessage) and e.chat.chat_id == bg and e.type == MessageType.REMOVE_PARTICIPANT)
+        c.ok("system envelope: participant removed", got is not None and got.content.user_id == "carol@sim.local", got)
+        sent_b = bob.request("sendMessage", {"chatId": bg, "content": {"text": "typo", "parseMode": "text"}})
+        bob.request("editMessage", {"messageId": sent_b.get("messageId"), "content": {"text": "fixed", "parseMode": "text"}})
+        got = await inbox.wait(lambda e: isinstance(e, EditedMessage) and e.chat_id == bg)
+        c.ok("editMessage notification", got is not None and got.content.text == "fixed", got)
+        bob.request("removeMessage", {"messageId": sent_b.get("messageId"), "forAll": True})
+        got = await inbox.wait(lambda e: isinstance(e, RemovedMessage) and e.chat_id == bg)
+        c.ok("removeMessage notification", got is not None and got.message_id == sent_b.get("messageId")
+             and got.removed_by.id == "bob@sim.local", got)
+        bob.request("clearHistory", {"chatId": bg, "forAll": True})
+        got = await inbox.wait(lambda e: isinstance(e, ClearedChatHistory) and e.chat_id == bg)
+        c.ok("clearHistory notification", got is not None and got.for_all is True, got)
+        got = await inbox.wait(lambda e: isinstance(e, SystemMessage) and e.chat.chat_id == bg and e.type == MessageType.CLEAR_CHAT_HISTORY)
+        c.ok("system envelope: history cleared", got is not None and got.content.for_all is True, got)
+        bob.request("removeChat", {"chatId": bg})
+        got = await inbox.wait(lambda e: isinstance(e, RemovedChat) and e.chat_id == bg)
+        c.ok("removeChat notification", got is not None, got)
+        bch = bob.request("createChannel", {"title": "Bob's news"}).get("chatId")
+        bob.request("addChatParticipant", {"chatId": bch, "userId": "alice@sim.local"})
+        got = await inbox.wait(lambda e: isinstance(e, CreatedChannel) and e.chat_id == bch)
+        c.ok("createChannel notification", got is not None and got.chat_type == ChatType.CHANNEL, got)
 
         # --- channel and Favorites -----------------------------------------------------------
         ch = (await bot.create_channel("News")).chat_id
