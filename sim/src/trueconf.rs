@@ -114,8 +114,9 @@ pub const DEFAULT_MAX_FILE_SIZE: u64 = 16 * 1024 * 1024;
 pub const SERVER_VERSION: &str = "5.5.6.12040";
 /// Lifetime of an access token, in seconds of wall-clock time (`exp` - `iat`).
 pub const TOKEN_LIFETIME_SECS: u64 = 3600;
-/// What `sendChatActivity` answers as `retryAfter` (seconds before the next one is useful).
-pub const CHAT_ACTIVITY_RETRY_AFTER: u64 = 5;
+/// What `sendChatActivity` answers as `retryAfter`: milliseconds until the activity should be
+/// sent again to stay visible (the official SDK's typing loop divides it by 1000).
+pub const CHAT_ACTIVITY_RETRY_AFTER_MS: u64 = 5000;
 
 /// Longest message text accepted, in characters.
 pub const MAX_TEXT_CHARS: usize = 4096;
@@ -1527,7 +1528,7 @@ fn request(sim: &Sim, w: &mut World, conn: ConnId, method: &str, p: &Value) -> R
             Ok(json!({
                 "chatId": chat_id,
                 "activityType": activity,
-                "retryAfter": CHAT_ACTIVITY_RETRY_AFTER,
+                "retryAfter": CHAT_ACTIVITY_RETRY_AFTER_MS,
             }))
         }
         "getFileUploadLimits" => Ok(limits_json(&w.trueconf.limits)),
@@ -1708,7 +1709,11 @@ fn request(sim: &Sim, w: &mut World, conn: ConnId, method: &str, p: &Value) -> R
                 })
                 .cloned()
                 .ok_or(ERR_INVALID_PARAMS)?;
-            let author = m.author;
+            // A button's `to` names the user (bot) the command is for; else the author gets it.
+            let target = match button.get("to").and_then(Value::as_str) {
+                Some(to) => find_user(to)?,
+                None => m.author,
+            };
             let chat_id = m.chat_id.clone();
             let command_id = w.rng.uuid();
             w.trueconf.commands.insert(
@@ -1720,7 +1725,7 @@ fn request(sim: &Sim, w: &mut World, conn: ConnId, method: &str, p: &Value) -> R
                     done: false,
                 },
             );
-            notify_each(w, &[author], conn, "command", |st, u| {
+            notify_each(w, &[target], conn, "command", |st, u| {
                 json!({
                     "commandId": command_id,
                     "commandSource": {
