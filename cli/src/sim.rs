@@ -54,6 +54,10 @@ pub struct Args {
     /// Cap for Talk long-poll waits, in seconds (the real server caps at 30).
     #[arg(long, default_value_t = 30)]
     talk_poll_cap_secs: u64,
+    /// TrueConf: milliseconds a sent file stays "uploading" (readyState 1, with
+    /// uploadFileProgress to subscribers) before it is ready; 0 = ready at once.
+    #[arg(long, default_value_t = 0)]
+    trueconf_file_ready_ms: u64,
 }
 
 /// Serves until Ctrl-C or SIGTERM, printing the bound address first.
@@ -91,6 +95,7 @@ async fn serve(args: Args) -> ExitCode {
             http_503_burst: args.http_503_burst,
         },
         talk_poll_timeout_cap_secs: args.talk_poll_cap_secs,
+        trueconf_file_ready_ms: args.trueconf_file_ready_ms,
         ..SimConfig::default()
     };
     let handle = match chatwire_sim::start(config).await {

@@ -95,6 +95,11 @@ pub struct SimConfig {
     /// How long a client has to ack a TrueConf server request or `client.confirm` a tada event
     /// before it is logged as a client fault (and, for tada, redelivered). Default 5000 ms.
     pub ack_timeout_ms: u64,
+    /// How long a file posted with TrueConf `sendFile` stays in `readyState` 1 (uploading:
+    /// the server still storing it) before it becomes 2 (ready), in wall-clock milliseconds.
+    /// Meanwhile `getFileInfo` has no `downloadUrl`, and subscribers of `subscribeFileProgress`
+    /// get `uploadFileProgress` at half and at the full size. Default 0: ready at once.
+    pub trueconf_file_ready_ms: u64,
 }
 
 impl Default for SimConfig {
@@ -106,6 +111,7 @@ impl Default for SimConfig {
             faults: Faults::default(),
             talk_poll_timeout_cap_secs: 30,
             ack_timeout_ms: 5000,
+            trueconf_file_ready_ms: 0,
         }
     }
 }

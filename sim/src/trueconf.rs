@@ -106,6 +106,8 @@ pub const ERR_MAX_FILE_SIZE: u32 = 406;
 pub const ERR_UPLOAD_TASK_NOT_FOUND: u32 = 407;
 /// HTTP upload whose body is not what the task announced ("Invalid file").
 pub const ERR_INVALID_FILE: u32 = 408;
+/// HTTP download of a file the server is still storing ("File not ready").
+pub const ERR_HTTP_FILE_NOT_READY: u32 = 405;
 
 /// Largest file `uploadFile` accepts by default (`getFileUploadLimits`' `maxSize`), in bytes.
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 16 * 1024 * 1024;
@@ -194,6 +196,13 @@ struct StoredFile {
     secret: String,
     /// Chats holding a message with this file.
     chats: HashSet<String>,
+    /// While the server is still storing a posted file: when it started and when it is done
+    /// (`sendFile` with [`crate::SimConfig::trueconf_file_ready_ms`] > 0). `None`: ready.
+    storing: Option<(Instant, Instant)>,
+    /// Whether subscribers were told of the halfway point yet.
+    halfway_sent: bool,
+    /// The attachment message, whose `readyState` changes when the file is ready.
+    message_id: Option<String>,
 }
 
 #[derive(Clone)]
@@ -1580,15 +1589,21 @@ fn request(sim: &Sim, w: &mut World, conn: ConnId, method: &str, p: &Value) -> R
             w.trueconf.temporal.remove(temporal);
             let file_id = w.rng.hex(40);
             file.chats.insert(chat_id.to_string());
+            let delay = std::time::Duration::from_millis(sim.config.trueconf_file_ready_ms);
+            if !delay.is_zero() {
+                let now = Instant::now();
+                file.storing = Some((now, now + delay));
+            }
             let attachment = json!({
                 "name": file.name,
                 "size": file.bytes.len(),
                 "mimeType": file.mime,
                 "fileId": file_id,
-                "readyState": FILE_READY,
+                "readyState": file.ready_state(),
             });
-            w.trueconf.files.insert(file_id.clone(), file);
             let (id, ts) = add_message(w, chat_id, me, 202, attachment, reply);
+            file.message_id = Some(id.clone());
+            w.trueconf.files.insert(file_id.clone(), file);
             notify_message(w, &users, conn, &id);
             let mut answer = json!({
                 "chatId": chat_id,
@@ -1611,13 +1626,13 @@ fn request(sim: &Sim, w: &mut World, conn: ConnId, method: &str, p: &Value) -> R
         }
         "subscribeFileProgress" => {
             let file_id = str_arg(p, "fileId")?;
-            let size = visible_file(&w.trueconf, file_id, me)?.bytes.len();
+            let progress = visible_file(&w.trueconf, file_id, me)?.progress(Instant::now());
             w.trueconf.progress_subs.insert((conn, file_id.to_string()));
-            // Stored files are complete: a new subscriber learns that at once.
+            // A new subscriber learns where the file stands at once.
             w.trueconf.deferred.push((
                 conn,
                 "uploadFileProgress",
-                json!({"fileId": file_id, "progress": size}),
+                json!({"fileId": file_id, "progress": progress}),
             ));
             Ok(json!({"result": true}))
         }
@@ -1794,6 +1809,72 @@ fn reply_ref(st: &State, chat: &Chat, p: &Value, user: usize) -> Result<Option<S
 
 /// `readyState` of a file whose bytes are all stored.
 const FILE_READY: u32 = 2;
+/// `readyState` of a file the server is still storing.
+const FILE_UPLOADING: u32 = 1;
+
+impl StoredFile {
+    fn ready_state(&self) -> u32 {
+        if self.storing.is_some() {
+            FILE_UPLOADING
+        } else {
+            FILE_READY
+        }
+    }
+
+    /// Bytes stored so far: proportional to the time spent storing.
+    fn progress(&self, now: Instant) -> u64 {
+        let size = self.bytes.len() as u64;
+        match self.storing {
+            None => size,
+            Some((start, done)) => {
+                let total = done.saturating_duration_since(start).as_millis().max(1);
+                let spent = now.saturating_duration_since(start).as_millis().min(total);
+                (u128::from(size) * spent / total) as u64
+            }
+        }
+    }
+}
+
+/// Moves files being stored along (ticker): subscribers get `uploadFileProgress` at half and
+/// at the full size; a finished file becomes ready, in its attachment message too.
+pub(crate) fn advance_files(w: &mut World, now: Instant) {
+    let mut events: Vec<(String, u64)> = Vec::new();
+    for (id, f) in w.trueconf.files.iter_mut() {
+        let Some((start, done)) = f.storing else {
+            continue;
+        };
+        let size = f.bytes.len() as u64;
+        if now >= done {
+            f.storing = None;
+            events.push((id.clone(), size));
+            if let Some(m) = f
+                .message_id
+                .as_ref()
+                .and_then(|m| w.trueconf.messages.get_mut(m))
+            {
+                m.content["readyState"] = json!(FILE_READY);
+            }
+        } else if !f.halfway_sent && now >= start + (done - start) / 2 {
+            f.halfway_sent = true;
+            events.push((id.clone(), size / 2));
+        }
+    }
+    events.sort();
+    for (file_id, progress) in events {
+        let mut subs: Vec<ConnId> = w
+            .trueconf
+            .progress_subs
+            .iter()
+            .filter(|(_, f)| *f == file_id)
+            .map(|(c, _)| *c)
+            .collect();
+        subs.sort_unstable();
+        let payload = json!({"fileId": file_id, "progress": progress});
+        for conn in subs {
+            send_request(w, conn, "uploadFileProgress", &payload, None);
+        }
+    }
+}
 
 /// Largest HTTP upload body accepted at all (multipart overhead and a preview included); the
 /// upload limits' `maxSize` is checked on the file itself.
@@ -1834,8 +1915,11 @@ fn file_info(sim: &Sim, file_id: &str, f: &StoredFile) -> Value {
         "name": f.name,
         "size": f.bytes.len(),
         "mimeType": f.mime,
-        "readyState": FILE_READY,
-        "downloadUrl": file_url(sim, file_id, "download", &f.secret),
+        "readyState": f.ready_state(),
+        "downloadUrl": f
+            .storing
+            .is_none()
+            .then(|| file_url(sim, file_id, "download", &f.secret)),
         "previews": previews,
     })
 }
@@ -1939,6 +2023,9 @@ async fn upload(
             owner: task.user,
             secret,
             chats: HashSet::new(),
+            storing: None,
+            halfway_sent: false,
+            message_id: None,
         },
     );
     Json(json!({"temporalFileId": temporal})).into_response()
@@ -1958,6 +2045,9 @@ async fn download(
     else {
         return http_error(StatusCode::NOT_FOUND, ERR_FILE_NOT_FOUND);
     };
+    if f.storing.is_some() {
+        return http_error(StatusCode::CONFLICT, ERR_HTTP_FILE_NOT_READY);
+    }
     let (mime, bytes) = match (kind.as_str(), &f.preview) {
         ("download", _) => (f.mime.clone(), f.bytes.clone()),
         ("preview", Some(p)) => (p.mime.clone(), p.bytes.clone()),

@@ -671,3 +671,68 @@ async fn commands_surveys_activity_and_close_handshake() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_file_being_stored_reports_progress_then_becomes_ready() {
+    bounded(10, async {
+        let sim = sim_with(|c| c.trueconf_file_ready_ms = 2000).await;
+        let addr = sim.addr();
+        let mut alice = Tc::login(addr, "alice").await;
+        let fav = alice.call("createFavoritesChat", json!({})).await["chatId"].clone();
+        let task = alice
+            .call("uploadFile", json!({"fileName": "s.bin", "fileSize": 10}))
+            .await;
+        let up: Value = reqwest::Client::new()
+            .put(format!("http://{addr}/bridge/api/client/v1/files"))
+            .header(
+                "Upload-Task-Id",
+                task["uploadTaskId"].as_str().expect("task"),
+            )
+            .body(vec![7u8; 10])
+            .send()
+            .await
+            .expect("put")
+            .json()
+            .await
+            .expect("json");
+        let sent = alice
+            .call(
+                "sendFile",
+                json!({"chatId": fav, "content": {"temporalFileId": up["temporalFileId"]}}),
+            )
+            .await;
+        let file_id = sent["fileId"].clone();
+        let info = alice.call("getFileInfo", json!({"fileId": file_id})).await;
+        assert_eq!(info["readyState"], 1);
+        assert!(info["downloadUrl"].is_null());
+        alice
+            .call("subscribeFileProgress", json!({"fileId": file_id}))
+            .await;
+        let first = alice.notification("uploadFileProgress").await;
+        assert!(
+            first["payload"]["progress"]
+                .as_u64()
+                .is_some_and(|p| p < 10),
+            "{first}"
+        );
+        let half = alice.notification("uploadFileProgress").await;
+        assert_eq!(half["payload"]["progress"], 5);
+        let done = alice.notification("uploadFileProgress").await;
+        assert_eq!(done["payload"]["progress"], 10);
+        let info = alice.call("getFileInfo", json!({"fileId": file_id})).await;
+        assert_eq!(info["readyState"], 2);
+        let bytes = reqwest::get(info["downloadUrl"].as_str().expect("url"))
+            .await
+            .expect("get")
+            .bytes()
+            .await
+            .expect("bytes");
+        assert_eq!(&bytes[..], &[7u8; 10]);
+        let m = alice
+            .call("getMessageById", json!({"messageId": sent["messageId"]}))
+            .await;
+        assert_eq!(m["content"]["readyState"], 2);
+        sim.shutdown().await;
+    })
+    .await;
+}

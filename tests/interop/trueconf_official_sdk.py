@@ -594,6 +594,47 @@ async def run(c: Checks, chatwire: str) -> None:
         sim.p.wait(5)
 
 
+async def run_storing(c: Checks, chatwire: str) -> None:
+    """A server still storing a sent file (readyState 1): the SDK's download waits for it
+    through subscribeFileProgress / uploadFileProgress, then fetches it once ready."""
+    sim = Proc([chatwire, "sim", "--protocol", "trueconf", "--listen", "127.0.0.1:0", "--trueconf-file-ready-ms", "600"])
+    bot = None
+    try:
+        first = sim.wait_line(lambda v: "listening" in v, timeout=10)
+        if not c.ok("sim (files stored slowly) starts", first is not None, "".join(sim.stderr)):
+            return
+        url = first["listening"]
+        port = int(url.rsplit(":", 1)[1])
+        inbox = Inbox()
+        bot = make_bot(port, inbox, unread=False)
+        await bot.start()
+        await asyncio.wait_for(bot.authorized_event.wait(), WAIT)
+        fav = await bot.me_chat
+        data = b"slowly stored\n" * 100
+        sent = await bot.send_document(fav, BufferedInputFile(data, "slow.txt"))
+        info = await bot.get_file_info(sent.file_id)
+        c.ok("a file being stored: readyState UPLOADING, no downloadUrl",
+             info.ready_state == FileReadyState.UPLOADING and info.download_url is None, info)
+        got = await bot.download_file_by_id(sent.file_id)
+        c.ok("download waits through uploadFileProgress until READY, then fetches", got == data, got and len(got))
+        info = await bot.get_file_info(sent.file_id)
+        c.ok("the file is READY afterwards", info.ready_state == FileReadyState.READY and info.download_url, info)
+        hist = await bot.get_chat_history(fav, 5)
+        c.ok("its message shows readyState 2 too", any(getattr(m.content, "ready_state", None) == 2 for m in hist.messages), hist)
+        faults = http_json(f"{url}/admin/faults")
+        c.ok("no client faults (slow storage)", faults == [], faults)
+    finally:
+        if bot is not None:
+            await bot.shutdown()
+        sim.p.terminate()
+        sim.p.wait(5)
+
+
+async def run_all(c: Checks, chatwire: str) -> None:
+    await run(c, chatwire)
+    await run_storing(c, chatwire)
+
+
 def main() -> int:
     if len(sys.argv) != 2:
         print(__doc__, file=sys.stderr)
@@ -606,7 +647,7 @@ def main() -> int:
         logging.getLogger(name).setLevel(logging.WARNING)
     c = Checks()
     try:
-        asyncio.run(asyncio.wait_for(run(c, chatwire), 90))
+        asyncio.run(asyncio.wait_for(run_all(c, chatwire), 100))
     except BaseException as e:  # the SDK raising is a failure, not a crash of the runner
         c.ok("the run completes without an exception", False, "".join(traceback.format_exception(e))[-2000:])
     c.ok("the SDK logged nothing at WARNING or above", not captured.records,
