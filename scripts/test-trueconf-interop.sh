@@ -19,8 +19,24 @@ if ! command -v "$PY" >/dev/null 2>&1; then
     exit 1
 fi
 
+# Debian packages: installed only when missing, and only where apt exists.
+apt_install() {
+    if ! command -v apt-get >/dev/null 2>&1; then
+        echo "test-trueconf-interop: missing $*; install it and run this again" >&2
+        exit 1
+    fi
+    if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "$@" >/dev/null
+}
+
 if [ ! -x "$VENV/bin/python" ]; then
-    "$PY" -m venv "$VENV"
+    # Debian's python3 lacks ensurepip until python3-venv is installed.
+    if ! "$PY" -m venv "$VENV" >/dev/null 2>&1; then
+        rm -rf "$VENV"
+        apt_install python3-venv
+        "$PY" -m venv "$VENV"
+    fi
 fi
 if ! "$VENV/bin/python" -c "import importlib.metadata as m, sys; sys.exit(m.version('python-trueconf-bot') != '$SDK_VERSION')" 2>/dev/null; then
     "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "python-trueconf-bot==$SDK_VERSION"
@@ -28,14 +44,7 @@ fi
 
 # python-magic loads libmagic at import; without it the SDK cannot even be imported.
 if ! "$VENV/bin/python" -c "import magic" >/dev/null 2>&1; then
-    if command -v apt-get >/dev/null 2>&1; then
-        if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
-        $SUDO apt-get update -qq
-        DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq libmagic1 >/dev/null
-    else
-        echo "test-trueconf-interop: libmagic is missing; install it (Debian/Ubuntu: libmagic1)" >&2
-        exit 1
-    fi
+    apt_install libmagic1
 fi
 
 nice -n 5 cargo build --quiet -p chatwire-cli
