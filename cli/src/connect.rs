@@ -1,8 +1,8 @@
 //! `chatwire connect`: a terminal client — events out as JSON lines, commands in as JSON lines.
 
-use chatwire_native::NativeClient;
 use crate::pretty;
 use chatwire::{Client, ClientConfig, Error, Event, Reply, Session};
+use chatwire_native::NativeClient;
 use clap::ValueEnum;
 use futures::future::BoxFuture;
 use serde_json::{json, Value};
@@ -186,11 +186,7 @@ async fn wait(task: &tokio::task::JoinHandle<ExitCode>) -> ExitCode {
 }
 
 /// Prints events until a fatal one; refreshes credentials on `TokenExpired`.
-async fn print_events<S: Cli>(
-    client: NativeClient<S>,
-    args: Arc<Args>,
-    out: Printer,
-) -> ExitCode {
+async fn print_events<S: Cli>(client: NativeClient<S>, args: Arc<Args>, out: Printer) -> ExitCode {
     // Whether the last credential refresh worked: an `AuthFailed` for an expired token that
     // follows it is the old connection's, not a reason to stop.
     let mut refreshed = false;
@@ -246,7 +242,10 @@ fn dispatch<S: Cli>(
             (Some(chat), Some(text)) => {
                 let c = client.clone();
                 let reply_to = str_field("reply_to");
-                Box::pin(c.client().send_text(c.now(), &chat, &text, reply_to.as_deref()))
+                Box::pin(
+                    c.client()
+                        .send_text(c.now(), &chat, &text, reply_to.as_deref()),
+                )
             }
             _ => return out.result(&op, &tag, Err(bad("send needs \"chat\" and \"text\""))),
         },

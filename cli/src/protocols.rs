@@ -1,8 +1,8 @@
 //! How `chatwire connect` builds and commands each protocol's session.
 
 use crate::connect::{Args, Cli};
-use chatwire_native::NativeClient;
 use chatwire::{Error, Reply};
+use chatwire_native::NativeClient;
 use futures::future::BoxFuture;
 use serde_json::Value;
 
@@ -87,20 +87,22 @@ impl Cli for chatwire::trueconf::TrueConfSession {
                     Ok(r) => r,
                     Err(reason) => return refuse(reason),
                 };
-                Some(Box::pin(c.client().call(c.now(), move |s, now| s.request(now, request.clone()))))
+                Some(Box::pin(c.client().call(c.now(), move |s, now| {
+                    s.request(now, request.clone())
+                })))
             }
             "chats" => {
                 let count = cmd["count"].as_u64().unwrap_or(100) as u32;
-                Some(Box::pin(c.client().call(c.now(), move |s, now| s.get_chats(now, count, 1))))
+                Some(Box::pin(
+                    c.client()
+                        .call(c.now(), move |s, now| s.get_chats(now, count, 1)),
+                ))
             }
             _ => None,
         }
     }
 
-    fn refresh(
-        client: &NativeClient<Self>,
-        args: &Args,
-    ) -> BoxFuture<'static, Result<(), String>> {
+    fn refresh(client: &NativeClient<Self>, args: &Args) -> BoxFuture<'static, Result<(), String>> {
         let c = client.clone();
         let (server, user, password) = (
             args.server.clone(),
@@ -147,7 +149,9 @@ impl Cli for chatwire::tada::TadaSession {
                 let Some(message) = text(cmd, "message") else {
                     return refuse("delete needs \"message\"");
                 };
-                Some(Box::pin(c.client().call(c.now(), move |s, now| s.delete_message(now, &message))))
+                Some(Box::pin(c.client().call(c.now(), move |s, now| {
+                    s.delete_message(now, &message)
+                })))
             }
             "ping" => Some(Box::pin(c.client().call(c.now(), |s, now| s.ping(now)))),
             _ => None,
@@ -195,8 +199,12 @@ impl Cli for chatwire::talk::TalkSession {
                 let Some(room) = room else {
                     return refuse("leave needs \"room\"");
                 };
-                let left = c.client().with_session(c.now(), |s, _| Ok(s.leave_room(&room)));
-                Some(Box::pin(async move { left.map(|value| Reply::Bool { value }) }))
+                let left = c
+                    .client()
+                    .with_session(c.now(), |s, _| Ok(s.leave_room(&room)));
+                Some(Box::pin(
+                    async move { left.map(|value| Reply::Bool { value }) },
+                ))
             }
             "mentions" => {
                 let Some(room) = room else {
@@ -204,14 +212,18 @@ impl Cli for chatwire::talk::TalkSession {
                 };
                 let search = text(cmd, "search").unwrap_or_default();
                 let limit = cmd["limit"].as_u64().unwrap_or(20) as u32;
-                Some(Box::pin(c.client().call(c.now(), move |s, now| s.mentions(now, &room, &search, limit))))
+                Some(Box::pin(c.client().call(c.now(), move |s, now| {
+                    s.mentions(now, &room, &search, limit)
+                })))
             }
             "older" => {
                 let Some(room) = room else {
                     return refuse("older needs \"room\"");
                 };
                 let limit = cmd["limit"].as_u64().unwrap_or(50) as u32;
-                Some(Box::pin(c.client().call(c.now(), move |s, now| s.load_older(now, &room, limit))))
+                Some(Box::pin(c.client().call(c.now(), move |s, now| {
+                    s.load_older(now, &room, limit)
+                })))
             }
             _ => None,
         }

@@ -64,7 +64,6 @@ pub struct Args {
     /// Cap for Talk long-poll waits, in seconds (the real server caps at 30).
     #[arg(long, default_value_t = 30)]
     talk_poll_cap_secs: u64,
-<<<<<<< HEAD
     /// Nextcloud Talk release to play: 19 edits messages, 18 answers edits 405.
     #[arg(long, default_value_t = 19, value_parser = clap::value_parser!(u8).range(18..=19))]
     talk_version: u8,
@@ -77,12 +76,10 @@ pub struct Args {
     /// Serve the files of this directory at `/` (a web page on the simulator's own origin).
     #[arg(long = "static", value_name = "DIR")]
     static_dir: Option<PathBuf>,
-=======
     /// TrueConf: milliseconds a sent file stays "uploading" (readyState 1, with
     /// uploadFileProgress to subscribers) before it is ready; 0 = ready at once.
     #[arg(long, default_value_t = 0)]
     trueconf_file_ready_ms: u64,
->>>>>>> h-trueconf-sim
 }
 
 /// Serves until Ctrl-C or SIGTERM, printing the bound address first.
@@ -124,7 +121,6 @@ async fn serve(args: Args) -> ExitCode {
             http_503_burst: args.http_503_burst,
         },
         talk_poll_timeout_cap_secs: args.talk_poll_cap_secs,
-<<<<<<< HEAD
         talk_version: if args.talk_version == 18 {
             TalkVersion::V18
         } else {
@@ -136,9 +132,7 @@ async fn serve(args: Args) -> ExitCode {
         },
         talk_bulk_rooms: args.talk_bulk_rooms,
         static_dir: args.static_dir,
-=======
         trueconf_file_ready_ms: args.trueconf_file_ready_ms,
->>>>>>> h-trueconf-sim
         ..SimConfig::default()
     };
     let handle = match chatwire_sim::start(config).await {
