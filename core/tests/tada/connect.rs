@@ -14,7 +14,7 @@ fn connect_asks_the_host_to_open_the_team_socket() {
     assert_eq!(info.path, "/messaging/6aefcf3b-e61c-4f35-8b5b-9d762a6a6cf9");
     assert_eq!(
         info.headers,
-        vec![("token".to_string(), "tok-123".to_string())]
+        vec![chatwire::Header::new("token", "tok-123")]
     );
     assert!(info.subprotocols.is_empty());
 

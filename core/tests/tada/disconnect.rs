@@ -22,11 +22,11 @@ fn unconfirmed_events_are_resent_after_reconnecting() {
     assert_eq!(
         events,
         vec![
-            Event::Response {
+            Event::RequestFailed {
                 request: ping,
-                result: Err(Error::Disconnected {
+                error: Error::Disconnected {
                     delivery: Delivery::MaybeDelivered
-                })
+                }
             },
             Event::Disconnected {
                 reason: "network".into()
@@ -61,7 +61,7 @@ fn unconfirmed_events_are_resent_after_reconnecting() {
         .filter_map(|e| match e {
             Event::Response {
                 request,
-                result: Ok(_),
+                reply: _,
             } => Some(request),
             _ => None,
         })
@@ -108,9 +108,9 @@ fn the_attempt_budget_spans_connections() {
     s.handle_timeout(Timestamp(12_000));
     assert_eq!(
         drain_events(&mut s),
-        vec![Event::Response {
+        vec![Event::RequestFailed {
             request: id,
-            result: Err(Error::NotConfirmed { attempts: 3 })
+            error: Error::NotConfirmed { attempts: 3 }
         }]
     );
 }

@@ -54,5 +54,5 @@ fn mutated_spec_frames_never_panic_and_never_wedge_the_session() {
     let (_, events) = h.feed(json!({"type":2,"id":id.0,"payload":[]}));
     assert!(events
         .iter()
-        .any(|e| matches!(e, Event::Response { request, result: Ok(_) } if *request == id)));
+        .any(|e| matches!(e, Event::Response { request, reply: _ } if *request == id)));
 }
