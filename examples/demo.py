@@ -408,8 +408,7 @@ def demo_tada(binary: str, server: str, timeout: float, verbose: bool) -> None:
     state = bob.wait("unread 2 in the group", unread_is(chat, 2), since)["state"]
     counters = bob.wait("badge 2", badge_is(2), since)
     say("bob", f"server says: unread {state['unread']} in the group (gentime {state['version']}), "
-               # Raw payloads travel as JSON text (chatwire's RawJson).
-               f"badge {counters['badge']}, team_unread.group {json.loads(counters['team_unread'])['group']}")
+               f"badge {counters['badge']}, team_unread.group {counters['team_unread']['group']}")
 
     since, seen = bob.mark(), state["version"]
     bob.call("read", chat=chat, message=second)

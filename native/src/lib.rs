@@ -294,19 +294,28 @@ impl<S: Session + Send + 'static> Host<S> {
                             // The client learns of the drop from `handle_closed`, on its way.
                             continue;
                         };
-                        let failed = match tokio::time::timeout(SEND_TIMEOUT, w.send(Message::text(text))).await {
-                            Ok(Ok(())) => None,
-                            Ok(Err(e)) => Some(e.to_string()),
-                            Err(_) => Some("send timed out: the peer stopped reading".to_string()),
-                        };
+                        let failed =
+                            match tokio::time::timeout(SEND_TIMEOUT, w.send(Message::text(text)))
+                                .await
+                            {
+                                Ok(Ok(())) => None,
+                                Ok(Err(e)) => Some(e.to_string()),
+                                Err(_) => {
+                                    Some("send timed out: the peer stopped reading".to_string())
+                                }
+                            };
                         if let Some(reason) = failed {
                             self.let_go();
                             let now = self.now();
-                            queue.push_back(self.client.handle_closed(now, &format!("send failed: {reason}")));
+                            queue.push_back(
+                                self.client
+                                    .handle_closed(now, &format!("send failed: {reason}")),
+                            );
                         }
                     }
                     Transmit::Http(request) => {
-                        let (http, base, tx) = (self.http.clone(), self.base.clone(), self.inputs_tx.clone());
+                        let (http, base, tx) =
+                            (self.http.clone(), self.base.clone(), self.inputs_tx.clone());
                         tokio::spawn(perform_http(http, base, request, tx));
                     }
                     Transmit::Close { reason } => {
