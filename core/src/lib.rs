@@ -43,46 +43,53 @@
 //! ([`SeenSet`]), backoff ([`Backoff`]), the seeded RNG ([`Rng`]), the normalized [`Event`] and
 //! [`Error`] model.
 
-#![warn(missing_docs)]
+#![warn(missing_docs, unreachable_pub)]
 
-pub mod backoff;
-pub mod client;
-pub mod config;
-pub mod dedupe;
-pub mod error;
-pub mod event;
-pub mod ids;
-pub mod inspect;
-pub mod json;
-pub mod model;
-pub mod outbox;
-pub mod pending;
+mod backoff;
+mod client;
+mod config;
+mod dedupe;
+mod error;
+mod event;
+mod ids;
+mod inspect;
+mod json;
+mod model;
+mod outbox;
+mod pending;
 mod raw;
-pub mod read_state;
-pub mod rng;
-pub mod secret;
-pub mod session;
+mod read_state;
+mod rng;
+mod secret;
+mod session;
 pub mod tada;
 pub mod talk;
-pub mod time;
-pub mod transmit;
+mod time;
+mod transmit;
 pub mod trueconf;
 
-pub use backoff::Backoff;
 pub use client::{Call, Client, ClientConfig, Output, OutputReady};
 pub use config::Limits;
-pub use dedupe::SeenSet;
 pub use error::{Delivery, Error};
 pub use event::{Event, Reply};
-pub use ids::{IdCounter, RequestId};
+pub use ids::RequestId;
 pub use inspect::{Direction, FrameKind, Inspection};
 pub use model::{Author, Chat, ChatKind, Content, Message, Participant, Role};
-pub use outbox::Outbox;
-pub use pending::{Pending, PendingTable};
 pub use raw::RawJson;
-pub use read_state::{ReadState, ReadStates, ReadUpdate};
-pub use rng::Rng;
+pub use read_state::ReadState;
 pub use secret::Secret;
 pub use session::Session;
 pub use time::Timestamp;
 pub use transmit::{ConnectAuth, ConnectInfo, Header, HttpRequest, HttpResponse, Transmit};
+
+/// Machinery for chatwire's own tests and fuzzers (id allocation, the pending table, the
+/// seeded RNG, lenient JSON); not part of the API and free to change in any release.
+#[cfg(feature = "internals")]
+#[doc(hidden)]
+pub mod internals {
+    pub use crate::ids::IdCounter;
+    pub use crate::json::parse_lenient;
+    pub use crate::pending::PendingTable;
+    pub use crate::rng::Rng;
+    pub use crate::trueconf::wire;
+}

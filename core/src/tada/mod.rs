@@ -37,7 +37,7 @@ pub use client_event::{
 };
 pub use config::TadaConfig;
 pub use content::MessageContent;
-pub use inspect::inspect;
+pub use inspect::inspect_tada;
 pub use server_event::{
     CallAnswer, CallBuzz, CallDescription, CallDevice, CallFingerprint, CallMute, CallOnliner,
     CallRef, CallRejected, CallState, CallTalking, ChatInfo, ChatsChanged, Composing, Contact,

@@ -100,7 +100,7 @@ impl TrueConfSession {
         let mut s = Self::new(config);
         s.pending = PendingTable::with_counter(
             s.config.limits.max_pending_requests as usize + 1,
-            crate::IdCounter::starting_at(first),
+            crate::ids::IdCounter::starting_at(first),
         );
         s
     }
