@@ -1,5 +1,8 @@
 //! Lenient JSON: what real servers and their published examples send.
 
+// Reachable from outside only through `internals` (tests, fuzzers).
+#![cfg_attr(not(feature = "internals"), allow(unreachable_pub))]
+
 use serde_json::Value;
 
 /// Parses JSON, tolerating a trailing comma before `}` or `]` (two TrueConf spec examples have one,
@@ -56,7 +59,7 @@ fn strip_trailing_commas(text: &str) -> String {
 }
 
 /// Reads an integer sent as a number or as a string of digits (TrueConf `timestamp`).
-pub fn int_lenient(value: &Value) -> Option<i64> {
+pub(crate) fn int_lenient(value: &Value) -> Option<i64> {
     match value {
         Value::Number(n) => n.as_i64().or_else(|| n.as_f64().map(|f| f as i64)),
         Value::String(s) => s.trim().parse().ok(),
@@ -65,7 +68,7 @@ pub fn int_lenient(value: &Value) -> Option<i64> {
 }
 
 /// Reads a string field; a number is turned into its decimal text (ids sent either way).
-pub fn str_lenient(value: &Value) -> Option<String> {
+pub(crate) fn str_lenient(value: &Value) -> Option<String> {
     match value {
         Value::String(s) => Some(s.clone()),
         Value::Number(n) => Some(n.to_string()),
@@ -74,17 +77,17 @@ pub fn str_lenient(value: &Value) -> Option<String> {
 }
 
 /// A field of an object read as lenient string.
-pub fn field_str(obj: &Value, key: &str) -> Option<String> {
+pub(crate) fn field_str(obj: &Value, key: &str) -> Option<String> {
     obj.get(key).and_then(str_lenient)
 }
 
 /// A field of an object read as lenient integer.
-pub fn field_int(obj: &Value, key: &str) -> Option<i64> {
+pub(crate) fn field_int(obj: &Value, key: &str) -> Option<i64> {
     obj.get(key).and_then(int_lenient)
 }
 
 /// A field of an object read as a boolean (`true`/`false`, or 0/1).
-pub fn field_bool(obj: &Value, key: &str) -> Option<bool> {
+pub(crate) fn field_bool(obj: &Value, key: &str) -> Option<bool> {
     match obj.get(key)? {
         Value::Bool(b) => Some(*b),
         Value::Number(n) => n.as_i64().map(|n| n != 0),
@@ -96,7 +99,7 @@ pub fn field_bool(obj: &Value, key: &str) -> Option<bool> {
 ///
 /// The TrueConf spec sends milliseconds in most places and seconds (as a string) in participant
 /// notifications; a value below 10^11 cannot be a millisecond time after March 1973.
-pub fn unix_millis(value: i64) -> i64 {
+pub(crate) fn unix_millis(value: i64) -> i64 {
     if value.unsigned_abs() < 100_000_000_000 {
         value.saturating_mul(1000)
     } else {
@@ -105,7 +108,7 @@ pub fn unix_millis(value: i64) -> i64 {
 }
 
 /// The first `max` bytes of `text` (on a character boundary), to keep error events bounded.
-pub fn truncate(text: &str, max: usize) -> String {
+pub(crate) fn truncate(text: &str, max: usize) -> String {
     if text.len() <= max {
         return text.to_string();
     }

@@ -59,10 +59,7 @@ fn unconfirmed_events_are_resent_after_reconnecting() {
     let resolved: Vec<_> = drain_events(&mut s)
         .into_iter()
         .filter_map(|e| match e {
-            Event::Response {
-                request,
-                reply: _,
-            } => Some(request),
+            Event::Response { request, reply: _ } => Some(request),
             _ => None,
         })
         .collect();

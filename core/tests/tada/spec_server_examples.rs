@@ -2,7 +2,7 @@
 //! `tada::inspect`; events documented without an example decode from their described fields.
 
 use crate::support::*;
-use chatwire::tada::{inspect, ServerEvent, SERVER_EVENT_NAMES};
+use chatwire::tada::{inspect_tada as inspect, ServerEvent, SERVER_EVENT_NAMES};
 use chatwire::{Direction, Event, FrameKind, Session as _, Timestamp};
 use serde_json::{json, Value};
 

@@ -28,7 +28,11 @@ fn calls_presence_and_composing_are_typed() {
             panic!("{name}: {events:?}")
         };
         // The pass-through keeps the params whole: the typed decoder reads them back.
-        let event = Box::new(ServerEvent::decode(n, Some(&params.parse().unwrap())).unwrap().unwrap());
+        let event = Box::new(
+            ServerEvent::decode(n, Some(&params.parse().unwrap()))
+                .unwrap()
+                .unwrap(),
+        );
         assert_eq!(event.name(), name);
         match &*event {
             ServerEvent::Online(o) => {

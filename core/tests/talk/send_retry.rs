@@ -2,8 +2,8 @@
 //! same referenceId, under the same request id; after the last attempt the failure is reported.
 
 use crate::support::*;
-use chatwire::error::Delivery;
 use chatwire::talk::TalkSession;
+use chatwire::Delivery;
 use chatwire::{Error, Event, Reply, Session as _, Timestamp};
 use serde_json::json;
 

@@ -1,6 +1,7 @@
 //! Request ids count from 1, wrap past u32::MAX to 1 (never 0) and skip ids still in flight.
+use chatwire::internals::{IdCounter, PendingTable};
 use chatwire::trueconf::{TrueConfConfig, TrueConfSession};
-use chatwire::{IdCounter, PendingTable, Session as _, Timestamp};
+use chatwire::{Session as _, Timestamp};
 use serde_json::json;
 
 #[test]

@@ -1,6 +1,7 @@
 //! Thousands of corrupted spec frames: no panic, no stuck state, the session keeps working.
 use crate::support::{examples, Harness};
-use chatwire::{Event, Rng};
+use chatwire::internals::Rng;
+use chatwire::Event;
 use serde_json::json;
 
 /// Corrupts `text` the way networks and buggy servers do: flipped, dropped, duplicated and
