@@ -120,6 +120,12 @@ impl<T> PendingTable<T> {
         self.entries.len()
     }
 
+    /// Whether no request is pending.
+    #[cfg_attr(not(feature = "internals"), allow(dead_code))]
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
     /// The earliest deadline, for `poll_timeout`.
     pub fn next_deadline(&self) -> Option<Timestamp> {
         self.entries.values().map(|p| p.deadline).min()

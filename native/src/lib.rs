@@ -318,13 +318,13 @@ impl<S: Session + Send + 'static> Host<S> {
                             (self.http.clone(), self.base.clone(), self.inputs_tx.clone());
                         tokio::spawn(perform_http(http, base, request, tx));
                     }
-                    Transmit::Close { reason } => {
-                        if self.writer.is_some() || self.connecting {
-                            self.let_go();
-                            let now = self.now();
-                            queue.push_back(self.client.handle_closed(now, &reason));
-                        }
+                    Transmit::Close { reason } if self.writer.is_some() || self.connecting => {
+                        self.let_go();
+                        let now = self.now();
+                        queue.push_back(self.client.handle_closed(now, &reason));
                     }
+                    // Nothing open: the client already let it go.
+                    Transmit::Close { .. } => {}
                     // A kind of transmit this host does not know: nothing it could do.
                     _ => {}
                 }

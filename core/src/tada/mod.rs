@@ -1,7 +1,7 @@
 //! tada.team messenger over WebSocket (`/messaging/{team}`).
 //!
 //! [`TadaSession`] is the sans-IO state machine; [`ClientEvent`] and [`ServerEvent`] are every event
-//! of the spec, typed; [`inspect`] looks at one frame in isolation.
+//! of the spec, typed; [`inspect_tada`] looks at one frame in isolation.
 //!
 //! ```
 //! use chatwire::tada::{TadaConfig, TadaSession, SendMessage};

@@ -75,7 +75,7 @@ struct Rollback {
     after: ReadState,
 }
 
-/// A sans-IO tada.team session: implements [`crate::TadaSession`] and adds typed commands for every
+/// A sans-IO tada.team session: implements [`crate::Session`] and adds typed commands for every
 /// client event.
 ///
 /// - **Confirmation.** `client.message.updated`, `client.message.deleted`, `client.chat.lastread`
@@ -123,7 +123,7 @@ pub struct TadaSession {
 }
 
 impl TadaSession {
-    /// A disconnected session with nothing known yet; call `connect` ([`crate::TadaSession::connect`])
+    /// A disconnected session with nothing known yet; call `connect` ([`crate::Session::connect`])
     /// next.
     pub fn new(config: TadaConfig) -> Self {
         Self::restore(config, TadaSnapshot::default())
