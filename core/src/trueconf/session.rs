@@ -428,7 +428,17 @@ impl TrueConfSession {
         if let Some(error) = self.server_error(&payload) {
             return self.respond(id, Err(error));
         }
-        let reply = request.decode_reply(&payload, self.user_id.as_deref());
+        let mut skipped = Vec::new();
+        let reply = request.decode_reply(&payload, self.user_id.as_deref(), &mut skipped);
+        for item in skipped {
+            self.protocol_error(
+                &item.to_string(),
+                format!(
+                    "an entry of the {} answer did not decode and is not in its reply",
+                    request.method()
+                ),
+            );
+        }
         match &reply {
             Ok(Reply::Chats { chats }) => chats.iter().for_each(|c| self.learn_chat(c)),
             Ok(Reply::Chat { chat }) => self.learn_chat(chat),

@@ -72,7 +72,7 @@ fn every_client_response_example_decodes_for_its_request() {
                 let request = last_request
                     .as_ref()
                     .unwrap_or_else(|| panic!("{}: response before request", ex.heading));
-                let reply = request.decode_reply(&v["payload"], None);
+                let reply = request.decode_reply(&v["payload"], None, &mut Vec::new());
                 assert!(
                     reply.is_ok(),
                     "{} ({}): {reply:?}",
