@@ -67,6 +67,16 @@ pub(crate) fn int_lenient(value: &Value) -> Option<i64> {
     }
 }
 
+/// Reads a frame id: a whole number (or its digits as a string) that fits `u32`. A fraction
+/// (`1.5`) or anything out of range is no id at all — acking it as `1` would ack another frame.
+pub(crate) fn id_lenient(value: &Value) -> Option<u32> {
+    match value {
+        Value::Number(n) => n.as_u64().and_then(|n| u32::try_from(n).ok()),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
 /// Reads a string field; a number is turned into its decimal text (ids sent either way).
 pub(crate) fn str_lenient(value: &Value) -> Option<String> {
     match value {
@@ -117,4 +127,25 @@ pub(crate) fn truncate(text: &str, max: usize) -> String {
         end -= 1;
     }
     format!("{}…", &text[..end])
+}
+
+/// The routing fields of a frame too large to decode, read without building its tree: what is
+/// needed to ack it (TrueConf `type` + `id`, tada `confirm_id`), so the server does not
+/// redeliver it forever.
+#[derive(serde::Deserialize)]
+pub(crate) struct AckFields {
+    #[serde(rename = "type", default)]
+    pub(crate) kind: Option<Value>,
+    #[serde(default)]
+    pub(crate) id: Option<Value>,
+    #[serde(default)]
+    pub(crate) confirm_id: Option<Value>,
+}
+
+impl AckFields {
+    /// Reads the routing fields; `None` when the text is not a JSON object.
+    pub(crate) fn peek(text: &str) -> Option<AckFields> {
+        // Unknown fields (the large payload) are skipped by the parser without allocating.
+        serde_json::from_str(text).ok()
+    }
 }

@@ -946,6 +946,13 @@ impl SessionTrait for TadaSession {
                 limit: limit as u64,
             }
             .to_string();
+            // Confirm it all the same, or the server redelivers it forever.
+            let confirm_id = crate::json::AckFields::peek(frame)
+                .and_then(|f| f.confirm_id)
+                .and_then(|c| str_lenient(&c));
+            if let (Some(cid), true) = (confirm_id, self.link != Link::Down) {
+                self.outbox.control_frame(confirm_frame(&cid));
+            }
             self.protocol_error(frame, reason);
             return;
         }

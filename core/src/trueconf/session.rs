@@ -9,7 +9,7 @@ use crate::dedupe::SeenSet;
 use crate::error::Error;
 use crate::event::{Event, Reply};
 use crate::ids::RequestId;
-use crate::json::truncate;
+use crate::json::{id_lenient, int_lenient, truncate};
 use crate::model::{Chat, ChatKind, Message, Role};
 use crate::outbox::Outbox;
 use crate::pending::PendingTable;
@@ -632,6 +632,15 @@ impl SessionTrait for TrueConfSession {
                 limit: limit as u64,
             }
             .to_string();
+            // Ack a readable server request all the same, or the server redelivers it forever.
+            let ack = crate::json::AckFields::peek(text).and_then(|f| {
+                let is_request = f.kind.as_ref().and_then(int_lenient) == Some(1);
+                let id = f.id.as_ref().and_then(id_lenient)?;
+                is_request.then_some(id)
+            });
+            if let Some(id) = ack {
+                self.outbox.control_frame(wire::ack(id));
+            }
             return self.protocol_error(text, reason);
         }
         let (frame, raw) = match wire::decode(text) {

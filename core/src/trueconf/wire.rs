@@ -3,7 +3,7 @@
 // Reachable from outside only through `internals` (tests, fuzzers).
 #![cfg_attr(not(feature = "internals"), allow(unreachable_pub))]
 
-use crate::json::{int_lenient, parse_lenient};
+use crate::json::{id_lenient, int_lenient, parse_lenient};
 use serde_json::{json, Value};
 
 /// One decoded frame.
@@ -44,10 +44,7 @@ pub(crate) fn decode(text: &str) -> Result<(Frame, Value), FrameError> {
         ack_id: None,
     })?;
     let kind = value.get("type").and_then(int_lenient);
-    let id = value
-        .get("id")
-        .and_then(int_lenient)
-        .and_then(|n| u32::try_from(n).ok());
+    let id = value.get("id").and_then(id_lenient);
     let payload = value.get("payload").cloned().unwrap_or(Value::Null);
     let fail = |reason: &str, ack_id| FrameError {
         reason: reason.to_string(),

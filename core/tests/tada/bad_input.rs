@@ -75,7 +75,7 @@ fn a_bad_item_rejects_the_whole_frame_and_changes_nothing() {
 }
 
 #[test]
-fn oversized_frames_are_refused_before_parsing() {
+fn oversized_frames_are_refused_but_still_confirmed() {
     let mut c = config();
     c.limits.max_frame_bytes = 100;
     let mut s = connected_with(c);
@@ -89,7 +89,11 @@ fn oversized_frames_are_refused_before_parsing() {
         matches!(events.as_slice(), [Event::ProtocolError { reason, .. }] if reason.contains("exceeds")),
         "{events:?}"
     );
-    assert!(drain_frames(&mut s).is_empty(), "not parsed, so not acked");
+    // Unconfirmed, the server would redeliver it forever.
+    let frames = drain_frames(&mut s);
+    assert_eq!(frames.len(), 1, "{frames:?}");
+    assert_eq!(frames[0]["event"], "client.confirm");
+    assert_eq!(frames[0]["params"]["confirm_id"], "Srv000000009");
 }
 
 #[test]
