@@ -49,6 +49,21 @@ where
     Ok(Option::<Vec<T>>::deserialize(d)?.unwrap_or_default())
 }
 
+/// A list whose items are decoded one by one: an item that does not decode is left out here
+/// (the session decodes the raw list item by item to report it), so one bad item cannot take
+/// the good ones down with it.
+pub(crate) fn list_of_good<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: serde::de::DeserializeOwned,
+{
+    let items = Option::<Vec<Value>>::deserialize(d)?.unwrap_or_default();
+    Ok(items
+        .into_iter()
+        .filter_map(|item| serde_json::from_value(item).ok())
+        .collect())
+}
+
 /// Any JSON value, `null` when missing.
 pub(crate) fn value<'de, D: Deserializer<'de>>(d: D) -> Result<Value, D::Error> {
     Ok(Option::<Value>::deserialize(d)?.unwrap_or(Value::Null))

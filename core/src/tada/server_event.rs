@@ -754,8 +754,8 @@ pub struct MessagesUpdated {
     /// `true` for a silent update, `false` for a new message.
     #[serde(default, deserialize_with = "lenient::opt_bool")]
     pub delayed: Option<bool>,
-    /// The messages.
-    #[serde(default, deserialize_with = "lenient::list")]
+    /// The messages that decoded; the session reports each one that did not.
+    #[serde(default, deserialize_with = "lenient::list_of_good")]
     pub messages: Vec<MessageInfo>,
     /// The team's counters, when sent.
     #[serde(default)]

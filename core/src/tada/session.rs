@@ -752,9 +752,23 @@ impl TadaSession {
     }
 
     fn on_messages(&mut self, params: MessagesUpdated, raw: &Value) {
-        let raw_messages = raw.get("messages").and_then(Value::as_array);
-        for (i, info) in params.messages.iter().enumerate() {
-            let raw_message = raw_messages.and_then(|a| a.get(i)).unwrap_or(&Value::Null);
+        let raw_messages: &[Value] = raw
+            .get("messages")
+            .and_then(Value::as_array)
+            .map_or(&[], Vec::as_slice);
+        // Decoded item by item: one bad message is reported, the others are delivered.
+        let mut decoded = Vec::with_capacity(raw_messages.len());
+        for item in raw_messages {
+            match serde_json::from_value::<crate::tada::MessageInfo>(item.clone()) {
+                Ok(info) => decoded.push((info, item)),
+                Err(e) => self.protocol_error(
+                    &item.to_string(),
+                    format!("a message of server.message.updated did not decode: {e}"),
+                ),
+            }
+        }
+        for (info, raw_message) in &decoded {
+            let (info, raw_message) = (info, *raw_message);
             let key = match info.gentime {
                 Some(g) => format!("{}@{}", info.message_id, g),
                 None => format!("{}@{}", info.message_id, raw_message),

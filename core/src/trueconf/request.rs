@@ -580,8 +580,9 @@ impl Request {
                 timestamp_ms: field_int(payload, "timestamp").map(unix_millis),
             },
             Request::GetChatHistory { chat_id: sent, .. } => {
-                let mut messages =
-                    keep_decoded(list("messages"), skipped, |m| decode_envelope(m, Some(sent), me));
+                let mut messages = keep_decoded(list("messages"), skipped, |m| {
+                    decode_envelope(m, Some(sent), me)
+                });
                 // Oldest first, whatever order the server used.
                 messages.sort_by_key(|m| m.timestamp_ms.unwrap_or(i64::MIN));
                 Reply::Messages { messages }

@@ -34,9 +34,8 @@ fn get_chats_reports_the_entry_it_could_not_decode() {
 #[test]
 fn get_chat_participants_reports_the_entry_it_could_not_decode() {
     let mut h = Harness::ready();
-    let id = h
-        .s
-        .request(
+    let id =
+        h.s.request(
             h.now,
             chatwire::trueconf::Request::GetChatParticipants {
                 chat_id: "c1".into(),

@@ -66,7 +66,11 @@ fn a_fractional_id_is_no_id_and_is_not_acked() {
         Timestamp(0),
         r#"{"type":1,"id":1.5,"method":"removeChat","payload":{"chatId":"c"}}"#,
     );
-    assert_eq!(s.poll_transmit(), None, "acking 1.5 as 1 would ack another frame");
+    assert_eq!(
+        s.poll_transmit(),
+        None,
+        "acking 1.5 as 1 would ack another frame"
+    );
     assert!(matches!(s.poll_event(), Some(Event::ProtocolError { .. })));
 }
 
