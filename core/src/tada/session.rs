@@ -11,6 +11,7 @@ use crate::raw::RawJson;
 use crate::read_state::{ReadState, ReadStates, ReadUpdate};
 use crate::rng::Rng;
 use crate::session::Session as SessionTrait;
+use crate::tada::catchup::{Answer, CatchUp};
 use crate::tada::client_event::{
     confirm_frame, Activity, CallJid, CallOffer, CallReason, CallSdp, CallSound, CallTrickle,
     ChatComposing, ChatLastread, ClientEvent, MessageDeleted, SendMessage,
@@ -120,6 +121,8 @@ pub struct TadaSession {
     sent_ids: SeenSet,
     last_messages: BTreeMap<String, String>,
     me: Option<String>,
+    /// Fetches of what was sent while the socket was down.
+    catchup: CatchUp,
 }
 
 impl TadaSession {
@@ -160,6 +163,7 @@ impl TadaSession {
             sent_ids: snapshot.sent_ids.or_new(window as usize),
             last_messages: snapshot.last_messages,
             me: snapshot.me,
+            catchup: CatchUp::new(snapshot.catchup_cursor),
             config,
         };
         for saved in snapshot.outgoing {
@@ -250,6 +254,7 @@ impl TadaSession {
             chats: self.chats.clone(),
             sent_ids: self.sent_ids.clone(),
             last_messages: self.last_messages.clone(),
+            catchup_cursor: self.catchup.cursor,
         }
     }
 
@@ -689,6 +694,30 @@ impl TadaSession {
 
     // ---- internals: receiving ----
 
+    /// Asks for what every known chat received while the socket was down.
+    fn start_catchup(&mut self) {
+        let mut jids: Vec<String> = self.reads.iter().map(|(jid, _)| jid.to_string()).collect();
+        jids.extend(self.last_messages.keys().cloned());
+        jids.sort();
+        jids.dedup();
+        let auth = self.connect_info().headers;
+        let fetches = self.catchup.start(&self.config.team, jids, &auth);
+        self.queue_fetches(fetches);
+    }
+
+    fn queue_fetches(&mut self, fetches: Vec<crate::transmit::HttpRequest>) {
+        for request in fetches {
+            let path = request.path.clone();
+            if self.outbox.transmit(Transmit::Http(request)).is_err() {
+                self.protocol_error(
+                    &path,
+                    "outgoing queue full: a history fetch was not sent; messages may be missing"
+                        .into(),
+                );
+            }
+        }
+    }
+
     fn protocol_error(&mut self, raw: &str, reason: String) {
         self.outbox.event(Event::ProtocolError {
             raw: truncate(raw, MAX_RAW_KEPT),
@@ -769,6 +798,9 @@ impl TadaSession {
         }
         for (info, raw_message) in &decoded {
             let (info, raw_message) = (info, *raw_message);
+            if let Some(g) = info.gentime {
+                self.catchup.saw(g);
+            }
             let key = match info.gentime {
                 Some(g) => format!("{}@{}", info.message_id, g),
                 None => format!("{}@{}", info.message_id, raw_message),
@@ -950,6 +982,7 @@ impl SessionTrait for TadaSession {
         for id in self.pending_in_order(None) {
             self.transmit(now, id);
         }
+        self.start_catchup();
     }
 
     fn handle_frame(&mut self, _now: Timestamp, frame: &str) {
@@ -1012,7 +1045,36 @@ impl SessionTrait for TadaSession {
     }
 
     /// tada makes no HTTP requests through the session: a response is ignored.
-    fn handle_http_response(&mut self, _now: Timestamp, _id: RequestId, _response: HttpResponse) {}
+    fn handle_http_response(&mut self, _now: Timestamp, id: RequestId, response: HttpResponse) {
+        if !self.catchup.owns(id) {
+            return;
+        }
+        let auth = self.connect_info().headers;
+        let mut next = Vec::new();
+        let answer = self.catchup.on_answer(
+            &self.config.team,
+            id,
+            response.status,
+            &response.body,
+            &auth,
+            &mut next,
+        );
+        self.queue_fetches(next);
+        match answer {
+            Answer::Messages { messages } => {
+                let raw = serde_json::json!({ "messages": messages });
+                match serde_json::from_value::<MessagesUpdated>(raw.clone()) {
+                    Ok(params) => self.on_messages(params, &raw),
+                    Err(e) => self.protocol_error(&raw.to_string(), format!("history: {e}")),
+                }
+            }
+            Answer::Failed { jid, reason } => self.protocol_error(
+                &response.body,
+                format!("catching up {jid} failed: {reason}"),
+            ),
+            Answer::Nothing => {}
+        }
+    }
 
     fn handle_closed(&mut self, _now: Timestamp, reason: &str) {
         if self.link == Link::Down {
@@ -1168,7 +1230,7 @@ fn require(field: &str, value: &str) -> Result<(), Error> {
 
 /// `team` as one URL path segment: RFC 3986 unreserved characters kept, the rest
 /// percent-encoded (team uids are UUIDs; anything else must not escape the path).
-fn path_segment(team: &str) -> String {
+pub(crate) fn path_segment(team: &str) -> String {
     let mut out = String::with_capacity(team.len());
     for b in team.bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {

@@ -3,6 +3,7 @@
 
 mod acks;
 mod bad_input;
+mod catchup;
 mod connect;
 mod counters;
 mod determinism;
