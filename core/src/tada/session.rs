@@ -694,6 +694,32 @@ impl TadaSession {
 
     // ---- internals: receiving ----
 
+    /// Lets the current socket go: its frames are dropped, confirmed-but-unanswered events wait
+    /// for the next connection, a ping in flight fails.
+    fn let_go(&mut self) {
+        self.link = Link::Down;
+        self.next_ping = None;
+        self.keepalive = None;
+        // Frames for the closed socket: confirmed events among them are still pending and go
+        // out again on the next connection; acks and transient events are moot.
+        self.outbox.take_transmits();
+        for id in self.pending_in_order(None) {
+            let Some(p) = self.pending.get(id) else {
+                continue;
+            };
+            if matches!(p.value.event, ClientEvent::Ping) {
+                let delivery = if p.sent {
+                    crate::error::Delivery::MaybeDelivered
+                } else {
+                    crate::error::Delivery::NotSent
+                };
+                self.fail(id, Error::Disconnected { delivery });
+            } else {
+                self.pending.set_deadline(id, NEVER);
+            }
+        }
+    }
+
     /// Asks for what every known chat received while the socket was down.
     fn start_catchup(&mut self) {
         let mut jids: Vec<String> = self.reads.iter().map(|(jid, _)| jid.to_string()).collect();
@@ -1080,27 +1106,7 @@ impl SessionTrait for TadaSession {
         if self.link == Link::Down {
             return;
         }
-        self.link = Link::Down;
-        self.next_ping = None;
-        self.keepalive = None;
-        // Frames for the closed socket: confirmed events among them are still pending and go
-        // out again on the next connection; acks and transient events are moot.
-        self.outbox.take_transmits();
-        for id in self.pending_in_order(None) {
-            let Some(p) = self.pending.get(id) else {
-                continue;
-            };
-            if matches!(p.value.event, ClientEvent::Ping) {
-                let delivery = if p.sent {
-                    crate::error::Delivery::MaybeDelivered
-                } else {
-                    crate::error::Delivery::NotSent
-                };
-                self.fail(id, Error::Disconnected { delivery });
-            } else {
-                self.pending.set_deadline(id, NEVER);
-            }
-        }
+        self.let_go();
         self.outbox.event(Event::Disconnected {
             reason: reason.to_string(),
         });
@@ -1173,11 +1179,13 @@ impl SessionTrait for TadaSession {
     }
 
     /// Asks the host to open the WebSocket ([`Transmit::Connect`] with [`TadaSession::connect_info`]);
-    /// the host then calls `handle_connected`, or `handle_closed` if it could not. Does nothing
-    /// while a connection is open, being opened, or being closed.
+    /// the host then calls `handle_connected`, or `handle_closed` if it could not. A connection
+    /// open or opening is given up first (the host replaces the socket).
     fn connect(&mut self, _now: Timestamp) -> Result<(), Error> {
+        // As in every protocol, connecting replaces a connection open or opening: the app
+        // asked for it, so no `Disconnected` is reported.
         if self.link != Link::Down {
-            return Ok(());
+            self.let_go();
         }
         self.outbox
             .transmit(Transmit::Connect(self.connect_info()))?;
