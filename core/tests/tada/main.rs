@@ -9,6 +9,7 @@ mod counters;
 mod determinism;
 mod disconnect;
 mod gentime_order;
+mod hostile_values;
 mod inspect;
 mod keepalive;
 mod mark_read;
