@@ -2,3 +2,4 @@
 //! One binary per area, not per file: linking a binary per file made the suite slow to build.
 
 mod error_serialization;
+mod snapshot_round_trip;
