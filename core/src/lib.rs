@@ -80,7 +80,7 @@ pub mod trueconf;
 
 pub use client::{Call, Client, ClientConfig, Output, OutputReady};
 pub use config::Limits;
-pub use error::{Delivery, Error};
+pub use error::{Delivery, Error, ErrorKind};
 pub use event::{Event, Reply};
 pub use ids::RequestId;
 pub use inspect::{Direction, FrameKind, Inspection};
