@@ -1,4 +1,4 @@
-//! Tests of the async `Client` façade over a scripted transport, one behaviour per module.
+//! Tests of the pull-mode `Client` over one scripted host, one behaviour per module.
 //! One binary per area, not per file: linking a binary per file made the suite slow to build.
 
 mod call;
