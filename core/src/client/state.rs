@@ -184,6 +184,12 @@ impl<S: Session> State<S> {
     }
 
     fn route(&mut self, now: Timestamp, event: Event) {
+        if self.phase == Phase::Shutdown
+            && matches!(event, Event::Response { .. } | Event::RequestFailed { .. })
+        {
+            // Their callers already heard `Closed`: the session's late verdicts are noise.
+            return;
+        }
         match event {
             Event::Response { request, reply } => match self.waiters.remove(&request) {
                 Some(w) => self.settle.push((w.tx, Ok(reply))),
@@ -332,6 +338,18 @@ impl<S: Session> State<S> {
             .into_iter()
             .flatten()
             .min()
+    }
+
+    /// Lets the session's connection go and asks the host to close the socket it opened.
+    pub fn close_connection(&mut self, now: Timestamp) {
+        let had_socket = self.socket_requested;
+        self.session.close(now);
+        if had_socket {
+            self.socket_requested = false;
+            self.out.transmits.push(Transmit::Close {
+                reason: "closed by the app".into(),
+            });
+        }
     }
 
     /// Asks the session to open its connection, reporting a refusal as a permanent failure.
