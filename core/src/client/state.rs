@@ -281,7 +281,11 @@ impl<S: Session> State<S> {
             let will_reconnect = self.config.reconnect
                 && self.phase == Phase::Active
                 && self.permanent_failure.is_none();
-            if safe && w.replays_left > 0 && will_reconnect {
+            // A permanent connect failure being reported parks it too: the stop that follows
+            // fails what is parked with `ConnectFailed`, the reason the app needs, instead of
+            // a bare `Disconnected` for a request that will never be sent.
+            let failing_for_good = self.permanent_failure.is_some() && self.phase == Phase::Active;
+            if safe && w.replays_left > 0 && (will_reconnect || failing_for_good) {
                 self.park(now, w, error);
                 return;
             }
