@@ -184,6 +184,12 @@ impl<S: Session> State<S> {
     }
 
     fn route(&mut self, now: Timestamp, event: Event) {
+        if self.phase == Phase::Shutdown
+            && matches!(event, Event::Response { .. } | Event::RequestFailed { .. })
+        {
+            // Their callers already heard `Closed`: the session's late verdicts are noise.
+            return;
+        }
         match event {
             Event::Response { request, reply } => match self.waiters.remove(&request) {
                 Some(w) => self.settle.push((w.tx, Ok(reply))),
@@ -275,7 +281,11 @@ impl<S: Session> State<S> {
             let will_reconnect = self.config.reconnect
                 && self.phase == Phase::Active
                 && self.permanent_failure.is_none();
-            if safe && w.replays_left > 0 && will_reconnect {
+            // A permanent connect failure being reported parks it too: the stop that follows
+            // fails what is parked with `ConnectFailed`, the reason the app needs, instead of
+            // a bare `Disconnected` for a request that will never be sent.
+            let failing_for_good = self.permanent_failure.is_some() && self.phase == Phase::Active;
+            if safe && w.replays_left > 0 && (will_reconnect || failing_for_good) {
                 self.park(now, w, error);
                 return;
             }
@@ -332,6 +342,18 @@ impl<S: Session> State<S> {
             .into_iter()
             .flatten()
             .min()
+    }
+
+    /// Lets the session's connection go and asks the host to close the socket it opened.
+    pub fn close_connection(&mut self, now: Timestamp) {
+        let had_socket = self.socket_requested;
+        self.session.close(now);
+        if had_socket {
+            self.socket_requested = false;
+            self.out.transmits.push(Transmit::Close {
+                reason: "closed by the app".into(),
+            });
+        }
     }
 
     /// Asks the session to open its connection, reporting a refusal as a permanent failure.
