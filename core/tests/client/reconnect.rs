@@ -180,3 +180,22 @@ fn a_server_that_accepts_and_drops_gets_a_growing_backoff() {
     }
     assert!(delays[3] >= 4_000, "backoff kept growing: {delays:?}");
 }
+
+#[test]
+fn a_connection_that_lasted_reconnects_at_the_base_delay_again() {
+    let mut host = TcHost::trueconf(config());
+    // Two quick drops grow the backoff …
+    for _ in 0..2 {
+        host.closed("flaky");
+        host.fire();
+        host.connected();
+        host.authenticate();
+        host.take();
+    }
+    // … a connection that lasted past `stable_after` earns a fresh one: a flaky network must
+    // not leave a working server unreached for the maximum delay.
+    host.advance(ClientConfig::default().stable_after.as_millis() as u64);
+    host.closed("flaky again");
+    let delay = host.due() - host.now;
+    assert!(delay <= 1_000, "back to the base delay: {delay} ms");
+}
