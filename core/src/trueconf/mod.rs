@@ -7,14 +7,21 @@
 mod config;
 mod envelope;
 mod error_code;
+pub(crate) mod files;
 mod inspect;
 mod notification;
 mod request;
 mod session;
 pub(crate) mod wire;
 
-pub use config::{TrueConfConfig, MAX_TEXT_CHARS, SUBPROTOCOL, TOKEN_PATH, WEBSOCKET_PATH};
+pub use config::{
+    TrueConfConfig, FILES_PATH, MAX_TEXT_CHARS, SUBPROTOCOL, TOKEN_PATH, WEBSOCKET_PATH,
+};
+pub use envelope::{envelope_chat, forwarded_message, reply_message, EnvelopeChat};
 pub use error_code::ErrorCode;
+pub use files::{
+    ready_state, CommandAnswer, FileInfo, FilePreview, FileUploadLimits, SentFile, Survey,
+};
 pub use inspect::inspect_trueconf;
 pub use notification::Notification;
 pub use request::Request;

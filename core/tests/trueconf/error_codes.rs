@@ -62,24 +62,6 @@ fn unknown_code_is_kept_as_its_number() {
 }
 
 #[test]
-fn token_expired_later_on_tells_the_host_to_reauthenticate() {
-    let mut h = Harness::ready();
-    let id = h.s.get_chats(h.now, 1, 1).unwrap();
-    h.drain();
-    let (_, events) = h.feed(json!({"type":2,"id":id.0,"payload":{"errorCode":203}}));
-    assert!(events.contains(&Event::TokenExpired));
-    assert_eq!(
-        responses(&events),
-        vec![(
-            id.0,
-            Err(Error::TrueConf {
-                code: ErrorCode::TokenExpired
-            })
-        )]
-    );
-}
-
-#[test]
 fn request_before_auth_error_200_is_typed() {
     assert_eq!(ErrorCode::from(200), ErrorCode::NotAuthorized);
     assert!(ErrorCode::NotAuthorized.is_auth());

@@ -9,6 +9,7 @@ mod id_wrap;
 mod messages;
 mod mutated_frames;
 mod partial_list;
+mod real_server;
 mod response_matching;
 mod spec_examples;
 mod support;
