@@ -5,6 +5,7 @@ mod ack_once;
 mod auth_barrier;
 mod disconnect;
 mod error_codes;
+mod files;
 mod id_wrap;
 mod messages;
 mod mutated_frames;
