@@ -15,5 +15,6 @@ mod response_matching;
 mod spec_examples;
 mod support;
 mod timeout;
+mod token;
 mod unknown_input;
 mod unread;
