@@ -1,7 +1,7 @@
 //! `payload.errorCode` becomes a typed error; unknown codes keep their number.
 use crate::support::{responses, Harness};
 use chatwire::trueconf::ErrorCode;
-use chatwire::{Error, Event};
+use chatwire::Error;
 use serde_json::json;
 
 #[test]
