@@ -3,6 +3,7 @@
 
 mod ack_once;
 mod auth_barrier;
+mod client_typed;
 mod disconnect;
 mod error_codes;
 mod files;
