@@ -16,7 +16,10 @@ fn an_expired_token_is_refreshed_and_the_session_goes_on() {
     let since = alice.mark();
     let tag = alice.submit("chats", json!({}));
     let replayed = alice.result(&tag);
-    assert_eq!(replayed["ok"], true, "replayed after the re-auth: {replayed}");
+    assert_eq!(
+        replayed["ok"], true,
+        "replayed after the re-auth: {replayed}"
+    );
     assert!(replayed["reply"]["chats"].is_array(), "{replayed}");
     alice.wait_for("token_expired", since, is_type("token_expired"));
     alice.wait_for("a new connection", since, is_type("connected"));
