@@ -88,7 +88,9 @@ pub use read_state::ReadState;
 pub use secret::Secret;
 pub use session::Session;
 pub use time::Timestamp;
-pub use transmit::{ConnectAuth, ConnectInfo, Header, HttpRequest, HttpResponse, Transmit};
+pub use transmit::{
+    ConnectAuth, ConnectInfo, Header, HttpDownload, HttpRequest, HttpResponse, HttpUpload, Transmit,
+};
 
 /// Machinery for chatwire's own tests and fuzzers (id allocation, the pending table, the
 /// seeded RNG, lenient JSON); not part of the API and free to change in any release.
