@@ -352,13 +352,13 @@ const NOW: Timestamp = Timestamp(1_000_000);
 const CHAT: &str = "51ffe1b1-1515-498e-8501-233116adf9da";
 const TEXT: &str = "Deploy finished: 12 services updated, 0 failed; see the dashboard for details.";
 
-/// A TrueConf `sendMessage` notification, 341 bytes for a five-digit counter.
+/// A TrueConf `sendMessage` notification of about 341 bytes.
 fn trueconf_message(n: u64) -> String {
     json!({"type":1,"id":(n % 1_000_000_000) as u32 + 1,"method":"sendMessage","payload":{
         "messageId":format!("c5e6f2a0-8e31-4b4f-9d0e-{n:012}"),"chatId":CHAT,
         "timestamp":1_746_028_006_345_i64 + n as i64,"type":200,
-        "author":{"id":"alice@video.example.com","type":1},
-        "content":{"text":TEXT,"parseMode":"text"},
+        "author":{"id":"alice@tc.example","type":1},
+        "content":{"text":"Deploy finished.","parseMode":"text"},
         "isEdited":false,"box":{"id":n as i64,"position":"0"}}})
     .to_string()
 }
@@ -387,8 +387,8 @@ fn tada_template() -> Value {
 fn talk_message(room: &str, id: i64) -> Value {
     json!({
         "id": id, "token": room, "actorType": "users", "actorId": "bob",
-        "actorDisplayName": "Bob Builder", "timestamp": 1_700_000_000 + id,
-        "message": "Morning all — the nightly build is green again, thanks for the quick fix.",
+        "actorDisplayName": "Bob", "timestamp": 1_700_000_000 + id,
+        "message": "Morning all, the build is green.",
         "messageParameters": [], "systemMessage": "",
         "messageType": "comment", "isReplyable": true, "referenceId": ""
     })
