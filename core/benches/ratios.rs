@@ -807,6 +807,7 @@ fn pairs(quick_scale: bool) -> Vec<Pair> {
     let small_calls = outstanding_trueconf(&small, 1);
     let large = trueconf_client();
     let large_calls = outstanding_trueconf(&large, pending);
+    // Kept alive for the whole run: a dropped call must not shrink the state being measured.
     std::mem::forget((small_calls, large_calls));
     pair(
         "scale-trueconf",
@@ -826,6 +827,7 @@ fn pairs(quick_scale: bool) -> Vec<Pair> {
     let small_calls = outstanding_tada(&small, 1);
     let large = tada_client();
     let large_calls = outstanding_tada(&large, pending);
+    // Kept alive for the whole run: a dropped call must not shrink the state being measured.
     std::mem::forget((small_calls, large_calls));
     pair(
         "scale-tada",
