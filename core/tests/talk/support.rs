@@ -176,3 +176,10 @@ pub fn received_ids(events: &[Event]) -> Vec<String> {
         })
         .collect()
 }
+
+/// The `data` of a fixture file holding a whole OCS answer (taken from the simulator, which
+/// answers as Nextcloud 29 / Talk 19 does).
+pub fn fixture_data(text: &str) -> Value {
+    let v: Value = serde_json::from_str(text).expect("fixture is JSON");
+    v["ocs"]["data"].clone()
+}
