@@ -113,6 +113,33 @@ impl Sim {
         self.post("/admin/inject", &body.to_string())
     }
 
+    /// `GET path` of the Talk API as `user` (their seeded session cookie); the OCS `data`.
+    pub fn talk_get(&self, user: &str, path: &str) -> Value {
+        let mut s = TcpStream::connect(&self.addr).expect("connect to the sim");
+        s.set_read_timeout(Some(WAIT)).expect("read timeout");
+        let request = format!(
+            "GET {path} HTTP/1.1\r\nHost: {}\r\nOCS-APIRequest: true\r\n\
+             Accept: application/json\r\nCookie: nc_session_id={user}-session\r\n\
+             Connection: close\r\n\r\n",
+            self.addr
+        );
+        s.write_all(request.as_bytes()).expect("send the request");
+        let mut response = String::new();
+        s.read_to_string(&mut response).expect("read the answer");
+        let (head, payload) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+        assert!(
+            head.starts_with("HTTP/1.1 200"),
+            "{path} answered {head}\n{payload}"
+        );
+        let v: Value = serde_json::from_str(payload).unwrap_or(Value::Null);
+        v["ocs"]["data"].clone()
+    }
+
+    /// The simulator's `host:port`.
+    pub fn addr(&self) -> &str {
+        &self.addr
+    }
+
     /// A POST on the simulator's admin routes, over a plain socket.
     pub fn post(&self, path: &str, body: &str) -> Value {
         let mut s = TcpStream::connect(&self.addr).expect("connect to the sim");
@@ -215,6 +242,26 @@ impl Peer {
         for room in rooms {
             args.extend(["--room", room]);
         }
+        Peer::spawn(user, &args)
+    }
+
+    /// [`Peer::talk`] with more arguments (`--state FILE`, `--all-rooms`).
+    pub fn talk_with(sim: &Sim, user: &str, rooms: &[&str], extra: &[&str]) -> Peer {
+        let password = format!("{user}-app-pass");
+        let mut args = vec![
+            "--protocol",
+            "talk",
+            "--server",
+            &sim.url,
+            "--user",
+            user,
+            "--password",
+            &password,
+        ];
+        for room in rooms {
+            args.extend(["--room", room]);
+        }
+        args.extend(extra);
         Peer::spawn(user, &args)
     }
 
@@ -378,6 +425,11 @@ impl Peer {
             }
         }
         counts
+    }
+
+    /// Waits for the process to exit by itself (a permanent failure); its exit status.
+    pub fn wait_exit(&mut self) -> Option<ExitStatus> {
+        wait_exit(&mut self.child, WAIT)
     }
 
     /// Closes stdin and waits for a clean exit; panics if it does not exit with status 0

@@ -96,4 +96,13 @@ impl Client<talk::TalkSession> {
             Ok(())
         })
     }
+
+    /// Reads the room list like [`Client::watch_rooms`] and joins every room it shows
+    /// ([`talk::TalkSession::join_listed_rooms`]).
+    pub fn join_listed_rooms(&self, now: Timestamp) -> Result<(), Error> {
+        self.with_open_session(now, |s, now| {
+            s.join_listed_rooms(now);
+            Ok(())
+        })
+    }
 }

@@ -173,6 +173,8 @@ pub struct TalkSession {
     listed_read: BTreeMap<String, i64>,
     /// A 401 was reported: one report, not one per room.
     auth_failed: bool,
+    /// Every room of the list is joined ([`TalkSession::join_listed_rooms`]).
+    join_listed: bool,
 }
 
 /// A loop of single requests (capabilities, room list): one in flight, or the next one's time.
@@ -227,6 +229,7 @@ impl TalkSession {
             room_list: None,
             listed_read: BTreeMap::new(),
             auth_failed: false,
+            join_listed: false,
             config,
         }
     }
@@ -588,6 +591,23 @@ impl TalkSession {
             });
         }
         self.drive(now);
+    }
+
+    /// Like [`TalkSession::watch_rooms`], and joins every room the list shows (now and later)
+    /// from its read marker: the whole account is received, however many rooms it has.
+    pub fn join_listed_rooms(&mut self, now: Timestamp) {
+        self.join_listed = true;
+        let listed: Vec<(String, i64)> = self
+            .listed_read
+            .iter()
+            .map(|(t, r)| (t.clone(), *r))
+            .collect();
+        for (token, read) in listed {
+            if !self.rooms.contains_key(&token) {
+                let _ = self.join(now, &token, Some(read));
+            }
+        }
+        self.watch_rooms(now);
     }
 
     /// Sets this user's read marker in `token` to `message_id` (`POST /chat/{token}/read`).
@@ -1598,7 +1618,13 @@ impl TalkSession {
                     let since = int_header(&response, MODIFIED_BEFORE);
                     for item in &items {
                         match Conversation::from_json(item, &self.config.user) {
-                            Ok(c) => self.listed(c),
+                            Ok(c) => {
+                                let (token, read) = (c.token.clone(), c.last_read);
+                                self.listed(c);
+                                if self.join_listed && !self.rooms.contains_key(&token) {
+                                    let _ = self.join(now, &token, read);
+                                }
+                            }
                             Err(reason) => self.protocol_error(&item.to_string(), reason),
                         }
                     }
