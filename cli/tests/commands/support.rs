@@ -359,14 +359,26 @@ impl Peer {
         self.wait_at(what, since, pred).1
     }
 
-    /// Like [`Peer::wait_for`], also returning the event's index (a `since` for what follows).
+    /// Like [`Peer::wait_at`], also returning the event's index (a `since` for what follows).
     pub fn wait_at(
         &self,
         what: &str,
         since: usize,
         pred: impl Fn(&Value) -> bool,
     ) -> (usize, Value) {
-        let deadline = Instant::now() + WAIT;
+        self.wait_within(what, since, WAIT, pred)
+    }
+
+    /// Like [`Peer::wait_at`] with a longer bound, for steps whose size the test chose
+    /// (thousands of rooms).
+    pub fn wait_within(
+        &self,
+        what: &str,
+        since: usize,
+        limit: Duration,
+        pred: impl Fn(&Value) -> bool,
+    ) -> (usize, Value) {
+        let deadline = Instant::now() + limit;
         let (mutex, cvar) = &*self.seen;
         let mut seen = lock(mutex);
         let mut i = since;
@@ -393,7 +405,7 @@ impl Peer {
                     .map(|e| e.to_string().chars().take(300).collect())
                     .collect();
                 panic!(
-                    "{}: {why} waiting for {what} ({WAIT:?})\nlast events:\n  {}\nstderr:\n{}",
+                    "{}: {why} waiting for {what} ({limit:?})\nlast events:\n  {}\nstderr:\n{}",
                     self.name,
                     last.join("\n  "),
                     lock(&self.stderr)
