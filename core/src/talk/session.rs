@@ -1405,11 +1405,10 @@ impl TalkSession {
             }
             if m.is_about_parent() {
                 // In a first history page the parents come as they are now: nothing to tell.
-                if count_unread
-                    || self
-                        .rooms
-                        .get(token)
-                        .is_some_and(|r| r.phase == Phase::Live)
+                if self
+                    .rooms
+                    .get(token)
+                    .is_some_and(|r| r.phase == Phase::Live)
                 {
                     self.on_parent_change(token, &m, &raw);
                 }
