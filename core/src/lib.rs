@@ -54,8 +54,6 @@
 #![warn(missing_docs, unreachable_pub)]
 
 mod backoff;
-// The client's machinery is `pub` for its own files; the lint is settled after its tests land.
-#[allow(unreachable_pub)]
 mod client;
 mod config;
 mod dedupe;
@@ -80,7 +78,7 @@ pub mod trueconf;
 
 pub use client::{Call, Client, ClientConfig, Output, OutputReady};
 pub use config::Limits;
-pub use error::{Delivery, Error};
+pub use error::{Delivery, Error, ErrorKind};
 pub use event::{Event, Reply};
 pub use ids::RequestId;
 pub use inspect::{Direction, FrameKind, Inspection};

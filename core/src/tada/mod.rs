@@ -19,6 +19,7 @@
 //! # let _ = id;
 //! ```
 
+mod catchup;
 mod client_event;
 mod config;
 mod content;

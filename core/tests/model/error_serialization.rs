@@ -24,7 +24,8 @@ fn all_errors() -> Vec<Error> {
         Error::UnexpectedResponse { reason: "r".into() },
         Error::NotConnected,
         Error::AuthFailed { reason: "r".into() },
-        Error::TokenExpired,
+        Error::Closed,
+        Error::ConnectFailed { reason: "r".into() },
         Error::TrueConf {
             code: ErrorCode::TokenExpired,
         },
