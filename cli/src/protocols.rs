@@ -1,6 +1,6 @@
 //! How `chatwire connect` builds and commands each protocol's session.
 
-use crate::connect::{Args, Cli};
+use crate::connect::{Args, Cli, Started};
 use chatwire::{Error, Reply};
 use chatwire_native::NativeClient;
 use futures::future::BoxFuture;
@@ -109,7 +109,17 @@ async fn upload_bytes(
 }
 
 impl Cli for chatwire::trueconf::TrueConfSession {
-    fn build(args: &Args, _seed: u64) -> BoxFuture<'static, Result<Self, String>> {
+    type Snapshot = chatwire::trueconf::TrueConfSnapshot;
+
+    fn snapshot(&self) -> Self::Snapshot {
+        chatwire::trueconf::TrueConfSession::snapshot(self)
+    }
+
+    fn build(
+        args: &Args,
+        _seed: u64,
+        snapshot: Option<Self::Snapshot>,
+    ) -> BoxFuture<'static, Result<Self, String>> {
         let (server, token) = (args.server.clone(), args.token.clone());
         let (user, password) = (args.user.clone(), args.password.clone());
         Box::pin(async move {
@@ -126,7 +136,10 @@ impl Cli for chatwire::trueconf::TrueConfSession {
             // message sent while the socket was down is never delivered (the session's
             // redelivery filter drops the ones already seen).
             config.receive_unread = Some(true);
-            Ok(chatwire::trueconf::TrueConfSession::new(config))
+            Ok(match snapshot {
+                Some(s) => chatwire::trueconf::TrueConfSession::restore(config, s),
+                None => chatwire::trueconf::TrueConfSession::new(config),
+            })
         })
     }
 
@@ -314,7 +327,17 @@ impl Cli for chatwire::trueconf::TrueConfSession {
 }
 
 impl Cli for chatwire::tada::TadaSession {
-    fn build(args: &Args, seed: u64) -> BoxFuture<'static, Result<Self, String>> {
+    type Snapshot = chatwire::tada::TadaSnapshot;
+
+    fn snapshot(&self) -> Self::Snapshot {
+        chatwire::tada::TadaSession::snapshot(self)
+    }
+
+    fn build(
+        args: &Args,
+        seed: u64,
+        snapshot: Option<Self::Snapshot>,
+    ) -> BoxFuture<'static, Result<Self, String>> {
         let (team, token) = (args.team.clone(), args.token.clone());
         Box::pin(async move {
             let (Some(team), Some(token)) = (team, token) else {
@@ -322,7 +345,10 @@ impl Cli for chatwire::tada::TadaSession {
             };
             let mut config = chatwire::tada::TadaConfig::new(team, token);
             config.seed = seed;
-            Ok(chatwire::tada::TadaSession::new(config))
+            Ok(match snapshot {
+                Some(s) => chatwire::tada::TadaSession::restore(config, s),
+                None => chatwire::tada::TadaSession::new(config),
+            })
         })
     }
 
@@ -347,8 +373,24 @@ impl Cli for chatwire::tada::TadaSession {
     }
 }
 
+/// A Talk message id from a command (a number, or its decimal text).
+fn message_id(cmd: &Value) -> Option<i64> {
+    let v = cmd.get("message")?;
+    v.as_i64().or_else(|| v.as_str()?.trim().parse().ok())
+}
+
 impl Cli for chatwire::talk::TalkSession {
-    fn build(args: &Args, seed: u64) -> BoxFuture<'static, Result<Self, String>> {
+    type Snapshot = chatwire::talk::TalkSnapshot;
+
+    fn snapshot(&self) -> Self::Snapshot {
+        chatwire::talk::TalkSession::snapshot(self)
+    }
+
+    fn build(
+        args: &Args,
+        seed: u64,
+        snapshot: Option<Self::Snapshot>,
+    ) -> BoxFuture<'static, Result<Self, String>> {
         let (user, password) = (args.user.clone(), args.password.clone());
         Box::pin(async move {
             let (Some(user), Some(password)) = (user, password) else {
@@ -356,16 +398,35 @@ impl Cli for chatwire::talk::TalkSession {
             };
             let mut config = chatwire::talk::TalkConfig::new(user, password);
             config.seed = seed;
-            Ok(chatwire::talk::TalkSession::new(config))
+            Ok(match snapshot {
+                Some(s) => chatwire::talk::TalkSession::restore(config, s),
+                None => chatwire::talk::TalkSession::new(config),
+            })
         })
     }
 
-    fn start(client: &NativeClient<Self>, args: &Args) {
-        for room in &args.rooms {
-            if let Err(e) = client.client().join_room(client.now(), room) {
-                eprintln!("chatwire connect: cannot join {room}: {e}");
-            }
+    /// Reads the room list (and keeps it fresh), and opens each `--room`: looked up first, so
+    /// a room that does not exist fails its join and the others start from the server's read
+    /// marker. Rooms restored from `--state` poll from their cursors already.
+    fn start(client: &NativeClient<Self>, args: &Args) -> Vec<Started> {
+        let listed = if args.all_rooms {
+            client.client().join_listed_rooms(client.now())
+        } else {
+            client.client().watch_rooms(client.now())
+        };
+        if let Err(e) = listed {
+            eprintln!("chatwire connect: cannot read the room list: {e}");
         }
+        args.rooms
+            .iter()
+            .map(|room| -> Started {
+                let fut = client.client().call(client.now(), {
+                    let room = room.clone();
+                    move |s, now| s.open_room(now, &room)
+                });
+                ("join".into(), Value::from(room.as_str()), Box::pin(fut))
+            })
+            .collect()
     }
 
     fn op(
@@ -376,12 +437,47 @@ impl Cli for chatwire::talk::TalkSession {
         let c = client.clone();
         let room = text(cmd, "room").or_else(|| text(cmd, "chat"));
         match op {
+            // Answered with the room once the server has it; a missing room fails (404).
             "join" => {
                 let Some(room) = room else {
                     return refuse("join needs \"room\"");
                 };
-                let joined = c.client().join_room(c.now(), &room);
-                Some(Box::pin(async move { joined.map(|()| Reply::Empty) }))
+                Some(Box::pin(
+                    c.client()
+                        .call(c.now(), move |s, now| s.open_room(now, &room)),
+                ))
+            }
+            "edit" => {
+                let (Some(room), Some(id), Some(new)) = (room, message_id(cmd), text(cmd, "text"))
+                else {
+                    return refuse("edit needs \"room\", \"message\" and \"text\"");
+                };
+                Some(Box::pin(c.client().call(c.now(), move |s, now| {
+                    s.edit_message(now, &room, id, &new)
+                })))
+            }
+            "delete" => {
+                let (Some(room), Some(id)) = (room, message_id(cmd)) else {
+                    return refuse("delete needs \"room\" and \"message\"");
+                };
+                Some(Box::pin(c.client().call(c.now(), move |s, now| {
+                    s.delete_message(now, &room, id)
+                })))
+            }
+            "react" | "unreact" => {
+                let (Some(room), Some(id), Some(emoji)) =
+                    (room, message_id(cmd), text(cmd, "emoji"))
+                else {
+                    return refuse(format!("{op} needs \"room\", \"message\" and \"emoji\""));
+                };
+                let add = op == "react";
+                Some(Box::pin(c.client().call(c.now(), move |s, now| {
+                    if add {
+                        s.react(now, &room, id, &emoji)
+                    } else {
+                        s.unreact(now, &room, id, &emoji)
+                    }
+                })))
             }
             "leave" => {
                 let Some(room) = room else {

@@ -2,7 +2,7 @@
 
 use crate::error::Error;
 use crate::ids::RequestId;
-use crate::model::{Chat, Message, Participant, Role};
+use crate::model::{Chat, Message, Participant, Reaction, Role};
 use crate::raw::RawJson;
 use crate::read_state::ReadState;
 use serde::{Deserialize, Serialize};
@@ -246,6 +246,15 @@ pub enum Event {
         user_id: Option<String>,
         /// `typing`, `choosing_sticker`, `uploading_file`.
         activity: String,
+    },
+    /// A message's reactions changed; `reactions` is the whole list after the change.
+    ReactionsChanged {
+        /// The chat.
+        chat_id: String,
+        /// The message reacted to.
+        message_id: String,
+        /// Every emoji with its count, in the server's order (empty: none left).
+        reactions: Vec<Reaction>,
     },
 }
 

@@ -82,7 +82,7 @@ pub use error::{Delivery, Error, ErrorKind};
 pub use event::{Event, Reply};
 pub use ids::RequestId;
 pub use inspect::{Direction, FrameKind, Inspection};
-pub use model::{Author, Chat, ChatKind, Content, Message, Participant, Role};
+pub use model::{Author, Chat, ChatKind, Content, Message, Participant, Reaction, Role};
 pub use raw::RawJson;
 pub use read_state::ReadState;
 pub use secret::Secret;

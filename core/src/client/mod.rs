@@ -31,6 +31,7 @@ mod config;
 mod output;
 mod state;
 mod typed;
+mod typed_talk;
 mod typed_trueconf;
 
 pub use call::{Call, OutputReady};
