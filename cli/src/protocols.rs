@@ -289,7 +289,7 @@ impl Cli for chatwire::trueconf::TrueConfSession {
         }
     }
 
-    fn start(client: &NativeClient<Self>, args: &Args) {
+    fn start(client: &NativeClient<Self>, args: &Args) -> Vec<Started> {
         // The op hook gets no arguments: the file ops find the server's HTTP base here.
         let _ = TRUECONF_SERVER.set(args.server.trim_end_matches('/').to_string());
         // The wall clock, so the session refreshes the token ahead of the JWT's `exp`.
@@ -301,6 +301,7 @@ impl Cli for chatwire::trueconf::TrueConfSession {
             s.set_unix_time(now, unix_ms);
             Ok(())
         });
+        Vec::new()
     }
 
     fn refresh(client: &NativeClient<Self>, args: &Args) -> BoxFuture<'static, Result<(), String>> {
