@@ -6,6 +6,7 @@ use chatwire::trueconf::{TrueConfConfig, TrueConfSession, TOKEN_PATH};
 use chatwire::{Client, Error};
 use js_sys::Promise;
 use serde::Deserialize;
+use std::cell::Cell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -18,6 +19,8 @@ use wasm_bindgen_futures::JsFuture;
 pub struct TrueConfClient {
     host: Rc<Host<TrueConfSession>>,
     login: Option<(String, String)>,
+    /// Whether the session holds a JWT (given, or fetched by an earlier `connect()`).
+    has_token: Rc<Cell<bool>>,
 }
 
 common_methods!(TrueConfClient);
@@ -86,23 +89,27 @@ impl TrueConfClient {
                 "TrueConf needs options.token, or options.user and options.password",
             ));
         }
+        let has_token = Rc::new(Cell::new(token.is_some()));
         let mut config = TrueConfConfig::new(token.unwrap_or_default());
         config.receive_unread = Some(o.boolean("receiveUnread")?.unwrap_or(true));
         let client = Client::new(TrueConfSession::new(config), client_config(&o)?);
         Ok(TrueConfClient {
             host: Host::new(client, transport, false),
             login,
+            has_token,
         })
     }
 
-    /// Connects (fetching a JWT first when built with `user` + `password`) and authenticates;
-    /// resolves once connected, rejects on refused credentials or a permanent failure. The
-    /// client then stays connected, reconnecting after drops, until `close()`.
+    /// Connects (fetching a JWT first when built with `user` + `password`, once) and
+    /// authenticates; resolves once connected, rejects on refused credentials or a permanent
+    /// failure. The client then stays connected, reconnecting after drops, until `close()`.
     pub fn connect(&self) -> Promise {
-        let Some((user, password)) = self.login.clone() else {
+        let login = self.login.clone().filter(|_| !self.has_token.get());
+        let Some((user, password)) = login else {
             return self.host.connect();
         };
         let host = self.host.clone();
+        let has_token = self.has_token.clone();
         wasm_bindgen_futures::future_to_promise(async move {
             let base = host.base();
             let token = fetch_token(&base, &user, &password)
@@ -114,6 +121,7 @@ impl TrueConfClient {
                     Ok(())
                 })
                 .map_err(|e| js::error(&e))?;
+            has_token.set(true);
             JsFuture::from(host.connect()).await
         })
     }
