@@ -81,10 +81,11 @@ export function record(client) {
         waiters.push(w);
       });
     },
-    /** Texts of `message_received` events in chat `chatId`. */
+    /** Texts of `message_received` events from others in chat `chatId`. */
     texts(chatId) {
       return events
-        .filter((e) => e.type === 'message_received' && (chatId == null || e.message.chat_id === chatId))
+        .filter((e) => e.type === 'message_received' && !e.message.own)
+        .filter((e) => chatId == null || e.message.chat_id === chatId)
         .map((e) => (e.message.content.type === 'text' ? e.message.content.text : null));
     },
   };
