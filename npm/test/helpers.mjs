@@ -86,7 +86,8 @@ export function record(client) {
       return events
         .filter((e) => e.type === 'message_received' && !e.message.own)
         .filter((e) => chatId == null || e.message.chat_id === chatId)
-        .map((e) => (e.message.content.type === 'text' ? e.message.content.text : null));
+        .filter((e) => e.message.content.type === 'text')
+        .map((e) => e.message.content.text);
     },
   };
 }
