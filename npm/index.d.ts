@@ -352,8 +352,11 @@ export interface TalkOptions extends ClientOptions {
 /** A Nextcloud Talk client. */
 export declare class TalkClient extends ChatClient {
   constructor(options: TalkOptions);
-  /** Starts receiving room `token` (history first, then new messages, as events). */
-  joinRoom(token: string): void;
+  /**
+   * Starts receiving room `token` (history first, then new messages, as events). With
+   * `lastReadMessageId` (the room list's `lastReadMessage`) every later message counts as unread.
+   */
+  joinRoom(token: string, lastReadMessageId?: number | null): void;
   /** Stops receiving room `token`; false when it was not joined. */
   leaveRoom(token: string): boolean;
   joinedRooms(): string[];

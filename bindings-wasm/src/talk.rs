@@ -44,12 +44,34 @@ impl TalkClient {
         self.host.connect()
     }
 
-    /// Starts receiving room `token`: its history first, then new messages, as events.
-    /// Throws a `ChatwireError` when the client is closed or the token is unusable.
+    /// Starts receiving room `token`: its history first, then new messages, as events. With
+    /// `lastReadMessageId` (the room list's `lastReadMessage`), the history ends there and every
+    /// later message counts as unread. Throws a `ChatwireError` when the client is closed or an
+    /// argument is unusable.
     #[wasm_bindgen(js_name = joinRoom)]
-    pub fn join_room(&self, token: JsValue) -> Result<(), JsValue> {
+    pub fn join_room(&self, token: JsValue, last_read_message_id: JsValue) -> Result<(), JsValue> {
         let room = js::arg_string(&token, "token")?;
-        let joined = self.host.client.join_room(js::now(), &room);
+        let last_read = if last_read_message_id.is_undefined() || last_read_message_id.is_null() {
+            None
+        } else {
+            match last_read_message_id.as_f64() {
+                Some(n) if n.fract() == 0.0 && (0.0..=9_007_199_254_740_991.0).contains(&n) => {
+                    Some(n as i64)
+                }
+                _ => {
+                    return Err(js::invalid(
+                        "lastReadMessageId must be a whole number (a message id)",
+                    ))
+                }
+            }
+        };
+        let joined = match last_read {
+            None => self.host.client.join_room(js::now(), &room),
+            Some(last) => self
+                .host
+                .client
+                .with_session(js::now(), |s, now| s.join_room_from(now, &room, last)),
+        };
         self.host.flush();
         joined.map_err(|e| js::error(&e))
     }
