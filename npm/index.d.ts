@@ -145,13 +145,15 @@ export type ErrorInfo =
   | { kind: 'closed' }
   | { kind: 'connect_failed'; reason: string }
   | { kind: 'auth_failed'; reason: string }
-  | { kind: 'token_expired' }
   /** `code`: the TrueConf `errorCode` number. */
   | { kind: 'trueconf'; code: number }
   | { kind: 'not_confirmed'; attempts: number }
   | { kind: 'rejected'; message: string }
   | { kind: 'http'; status: number; body: string }
   | ({ kind: 'talk' } & TalkHttpError);
+
+/** Whose fault an error is, and when it happened. */
+export type ErrorFault = 'refused' | 'failed' | 'undecodable';
 
 /** The `kind` of an {@link ErrorInfo}. */
 export type ErrorKind = ErrorInfo['kind'];
@@ -240,6 +242,11 @@ export declare class ChatwireError extends Error {
   readonly code: number | string | null;
   /** For `disconnected`: whether the request may have reached the server; else `null`. */
   readonly delivery: Delivery | null;
+  /**
+   * Whose fault and when: `refused` at once by this client (fix the call), `failed` when
+   * tried (timeout, disconnect, the server said no), `undecodable` answer from the server.
+   */
+  readonly fault: ErrorFault;
   /** The whole error. */
   readonly detail: ErrorInfo;
 }

@@ -92,7 +92,8 @@ fn set(target: &JsValue, key: &str, value: &JsValue) {
 /// The `Error` a Promise rejects with (or a method throws) for `error`: a `ChatwireError` whose
 /// `message` is the core's text, `kind` its variant, `code` the protocol's code (TrueConf
 /// `errorCode`, Talk status name, HTTP status), `delivery` whether a cut-off request may have
-/// reached the server, and `detail` the whole error as a plain object.
+/// reached the server, `fault` whose fault and when (`refused` at once, `failed` when tried,
+/// `undecodable` answer), and `detail` the whole error as a plain object.
 pub(crate) fn error(error: &Error) -> JsValue {
     let message = error.to_string();
     let object = ERROR_CLASS
@@ -120,6 +121,7 @@ pub(crate) fn error(error: &Error) -> JsValue {
         _ => JsValue::NULL,
     };
     set(&object, "delivery", &delivery);
+    set(&object, "fault", &to_js(&error.kind()));
     set(&object, "detail", &detail);
     object
 }

@@ -62,7 +62,7 @@ pub fn run(args: Args) -> ExitCode {
 
 fn inspect(protocol: Protocol, line: &str, direction: Direction) -> Result<Inspection, String> {
     match protocol {
-        Protocol::Trueconf => chatwire::trueconf::inspect(line, direction),
-        Protocol::Tada => chatwire::tada::inspect(line, direction),
+        Protocol::Trueconf => chatwire::trueconf::inspect_trueconf(line, direction),
+        Protocol::Tada => chatwire::tada::inspect_tada(line, direction),
     }
 }

@@ -1,8 +1,8 @@
 //! How `chatwire connect` builds and commands each protocol's session.
 
 use crate::connect::{Args, Cli};
-use crate::driver::NativeHost;
-use chatwire::{Client, Error, Reply};
+use chatwire::{Error, Reply};
+use chatwire_native::NativeClient;
 use futures::future::BoxFuture;
 use serde_json::Value;
 
@@ -71,7 +71,7 @@ impl Cli for chatwire::trueconf::TrueConfSession {
     }
 
     fn op(
-        client: &Client<Self, NativeHost>,
+        client: &NativeClient<Self>,
         op: &str,
         cmd: &Value,
     ) -> Option<BoxFuture<'static, Result<Reply, Error>>> {
@@ -87,24 +87,22 @@ impl Cli for chatwire::trueconf::TrueConfSession {
                     Ok(r) => r,
                     Err(reason) => return refuse(reason),
                 };
-                Some(Box::pin(async move {
-                    c.call(move |s, now| s.request(now, request.clone())).await
-                }))
+                Some(Box::pin(c.client().call(c.now(), move |s, now| {
+                    s.request(now, request.clone())
+                })))
             }
             "chats" => {
                 let count = cmd["count"].as_u64().unwrap_or(100) as u32;
-                Some(Box::pin(async move {
-                    c.call(move |s, now| s.get_chats(now, count, 1)).await
-                }))
+                Some(Box::pin(
+                    c.client()
+                        .call(c.now(), move |s, now| s.get_chats(now, count, 1)),
+                ))
             }
             _ => None,
         }
     }
 
-    fn refresh(
-        client: &Client<Self, NativeHost>,
-        args: &Args,
-    ) -> BoxFuture<'static, Result<(), String>> {
+    fn refresh(client: &NativeClient<Self>, args: &Args) -> BoxFuture<'static, Result<(), String>> {
         let c = client.clone();
         let (server, user, password) = (
             args.server.clone(),
@@ -116,7 +114,12 @@ impl Cli for chatwire::trueconf::TrueConfSession {
                 return Err("token expired; run again with a new --token".into());
             };
             let token = trueconf_token(&server, &user, &password).await?;
-            c.with_session(|s, _| s.set_token(token));
+            c.client()
+                .with_session(c.now(), |s, _| {
+                    s.set_token(token);
+                    Ok(())
+                })
+                .map_err(|e| e.to_string())?;
             Ok(())
         })
     }
@@ -136,7 +139,7 @@ impl Cli for chatwire::tada::TadaSession {
     }
 
     fn op(
-        client: &Client<Self, NativeHost>,
+        client: &NativeClient<Self>,
         op: &str,
         cmd: &Value,
     ) -> Option<BoxFuture<'static, Result<Reply, Error>>> {
@@ -146,11 +149,11 @@ impl Cli for chatwire::tada::TadaSession {
                 let Some(message) = text(cmd, "message") else {
                     return refuse("delete needs \"message\"");
                 };
-                Some(Box::pin(async move {
-                    c.call(move |s, now| s.delete_message(now, &message)).await
-                }))
+                Some(Box::pin(c.client().call(c.now(), move |s, now| {
+                    s.delete_message(now, &message)
+                })))
             }
-            "ping" => Some(Box::pin(async move { c.call(|s, now| s.ping(now)).await })),
+            "ping" => Some(Box::pin(c.client().call(c.now(), |s, now| s.ping(now)))),
             _ => None,
         }
     }
@@ -169,16 +172,16 @@ impl Cli for chatwire::talk::TalkSession {
         })
     }
 
-    fn start(client: &Client<Self, NativeHost>, args: &Args) {
+    fn start(client: &NativeClient<Self>, args: &Args) {
         for room in &args.rooms {
-            if let Err(e) = client.with_session(|s, now| s.join_room(now, room)) {
+            if let Err(e) = client.client().join_room(client.now(), room) {
                 eprintln!("chatwire connect: cannot join {room}: {e}");
             }
         }
     }
 
     fn op(
-        client: &Client<Self, NativeHost>,
+        client: &NativeClient<Self>,
         op: &str,
         cmd: &Value,
     ) -> Option<BoxFuture<'static, Result<Reply, Error>>> {
@@ -189,15 +192,19 @@ impl Cli for chatwire::talk::TalkSession {
                 let Some(room) = room else {
                     return refuse("join needs \"room\"");
                 };
-                let joined = c.with_session(|s, now| s.join_room(now, &room));
+                let joined = c.client().join_room(c.now(), &room);
                 Some(Box::pin(async move { joined.map(|()| Reply::Empty) }))
             }
             "leave" => {
                 let Some(room) = room else {
                     return refuse("leave needs \"room\"");
                 };
-                let left = c.with_session(|s, _| s.leave_room(&room));
-                Some(Box::pin(async move { Ok(Reply::Bool { value: left }) }))
+                let left = c
+                    .client()
+                    .with_session(c.now(), |s, _| Ok(s.leave_room(&room)));
+                Some(Box::pin(
+                    async move { left.map(|value| Reply::Bool { value }) },
+                ))
             }
             "mentions" => {
                 let Some(room) = room else {
@@ -205,19 +212,18 @@ impl Cli for chatwire::talk::TalkSession {
                 };
                 let search = text(cmd, "search").unwrap_or_default();
                 let limit = cmd["limit"].as_u64().unwrap_or(20) as u32;
-                Some(Box::pin(async move {
-                    c.call(move |s, now| s.mentions(now, &room, &search, limit))
-                        .await
-                }))
+                Some(Box::pin(c.client().call(c.now(), move |s, now| {
+                    s.mentions(now, &room, &search, limit)
+                })))
             }
             "older" => {
                 let Some(room) = room else {
                     return refuse("older needs \"room\"");
                 };
                 let limit = cmd["limit"].as_u64().unwrap_or(50) as u32;
-                Some(Box::pin(async move {
-                    c.call(move |s, now| s.load_older(now, &room, limit)).await
-                }))
+                Some(Box::pin(c.client().call(c.now(), move |s, now| {
+                    s.load_older(now, &room, limit)
+                })))
             }
             _ => None,
         }

@@ -1,5 +1,8 @@
 //! The table of requests waiting for an answer, with their deadlines.
 
+// Reachable from outside only through `internals` (tests, fuzzers).
+#![cfg_attr(not(feature = "internals"), allow(unreachable_pub))]
+
 use crate::error::{Delivery, Error};
 use crate::ids::{IdCounter, RequestId};
 use crate::time::Timestamp;
@@ -112,17 +115,13 @@ impl<T> PendingTable<T> {
         self.entries.remove(&id.0)
     }
 
-    /// Whether `id` is in flight.
-    pub fn contains(&self, id: RequestId) -> bool {
-        self.entries.contains_key(&id.0)
-    }
-
     /// Number of requests in flight.
     pub fn len(&self) -> usize {
         self.entries.len()
     }
 
-    /// Whether nothing is in flight.
+    /// Whether no request is pending.
+    #[cfg_attr(not(feature = "internals"), allow(dead_code))]
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }

@@ -536,26 +536,6 @@ export const events = [
   {
     "type": "auth_failed",
     "error": {
-      "kind": "token_expired"
-    }
-  },
-  {
-    "type": "request_failed",
-    "request": 9,
-    "error": {
-      "kind": "token_expired"
-    }
-  },
-  {
-    "type": "room_stopped",
-    "chat_id": "room",
-    "error": {
-      "kind": "token_expired"
-    }
-  },
-  {
-    "type": "auth_failed",
-    "error": {
       "kind": "trueconf",
       "code": 203
     }
@@ -2279,9 +2259,6 @@ export const errors = [
   {
     "kind": "auth_failed",
     "reason": "bad"
-  },
-  {
-    "kind": "token_expired"
   },
   {
     "kind": "trueconf",

@@ -125,9 +125,23 @@ impl<S: Session> Client<S> {
         r
     }
 
-    /// Runs `f` on the session (a command the typed methods do not cover); its output waits for
-    /// [`Client::poll_output`]. Refused with [`Error::Closed`] after `close` or `shutdown`.
+    /// Runs `f` on the session (new credentials, a command the typed methods do not cover);
+    /// its output waits for [`Client::poll_output`]. Refused with [`Error::Closed`] only after
+    /// `shutdown`: a closed client may still be prepared for its next `connect`.
     pub fn with_session<R>(
+        &self,
+        now: Timestamp,
+        f: impl FnOnce(&mut S, Timestamp) -> Result<R, Error>,
+    ) -> Result<R, Error> {
+        self.command(now, |st| match st.phase {
+            Phase::Shutdown => Err(Error::Closed),
+            _ => f(&mut st.session, now),
+        })
+    }
+
+    /// Like [`Client::with_session`], but refused after `close` too: for commands that start
+    /// traffic (a Talk room's receive loop).
+    pub(crate) fn with_open_session<R>(
         &self,
         now: Timestamp,
         f: impl FnOnce(&mut S, Timestamp) -> Result<R, Error>,

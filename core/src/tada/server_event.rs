@@ -435,7 +435,7 @@ pub struct CallState {
     #[serde(default, deserialize_with = "lenient::opt_string")]
     pub finish: Option<String>,
     /// Version of this state.
-    #[serde(default, deserialize_with = "lenient::opt_i64")]
+    #[serde(default, deserialize_with = "lenient::opt_version")]
     pub gentime: Option<i64>,
     /// Chat or contact id.
     #[serde(deserialize_with = "lenient::string")]
@@ -509,7 +509,7 @@ pub struct ChatInfo {
     #[serde(default, deserialize_with = "lenient::opt_string")]
     pub chat_type: Option<String>,
     /// Version of this chat object; an older one must not overwrite a newer one.
-    #[serde(default, deserialize_with = "lenient::opt_i64")]
+    #[serde(default, deserialize_with = "lenient::opt_version")]
     pub gentime: Option<i64>,
     /// Title.
     #[serde(default, deserialize_with = "lenient::opt_string")]
@@ -572,7 +572,7 @@ pub struct Draft {
     #[serde(default, deserialize_with = "lenient::opt_string")]
     pub draft: Option<String>,
     /// Version of the draft.
-    #[serde(default, deserialize_with = "lenient::opt_i64")]
+    #[serde(default, deserialize_with = "lenient::opt_version")]
     pub draft_gentime: Option<i64>,
     /// Deprecated draft counter.
     #[serde(default, deserialize_with = "lenient::opt_i64")]
@@ -732,7 +732,7 @@ pub struct MessageInfo {
     #[serde(default, deserialize_with = "lenient::opt_string")]
     pub edited: Option<String>,
     /// Version of this message object.
-    #[serde(default, deserialize_with = "lenient::opt_i64")]
+    #[serde(default, deserialize_with = "lenient::opt_version")]
     pub gentime: Option<i64>,
     /// The message replied to (an object, or its id), as received.
     #[serde(default, deserialize_with = "lenient::value")]
@@ -754,8 +754,8 @@ pub struct MessagesUpdated {
     /// `true` for a silent update, `false` for a new message.
     #[serde(default, deserialize_with = "lenient::opt_bool")]
     pub delayed: Option<bool>,
-    /// The messages.
-    #[serde(default, deserialize_with = "lenient::list")]
+    /// The messages that decoded; the session reports each one that did not.
+    #[serde(default, deserialize_with = "lenient::list_of_good")]
     pub messages: Vec<MessageInfo>,
     /// The team's counters, when sent.
     #[serde(default)]
@@ -866,7 +866,7 @@ pub struct Section {
     #[serde(default, deserialize_with = "lenient::opt_string")]
     pub name: Option<String>,
     /// Version, when given.
-    #[serde(default, deserialize_with = "lenient::opt_i64")]
+    #[serde(default, deserialize_with = "lenient::opt_version")]
     pub gentime: Option<i64>,
     /// Other fields.
     #[serde(flatten)]
@@ -880,7 +880,7 @@ pub struct Sections {
     #[serde(default, deserialize_with = "lenient::opt_string")]
     pub chat_type: Option<String>,
     /// Deprecated version.
-    #[serde(default, deserialize_with = "lenient::opt_i64")]
+    #[serde(default, deserialize_with = "lenient::opt_version")]
     pub gentime: Option<i64>,
     /// The sections.
     #[serde(default, deserialize_with = "lenient::list")]

@@ -11,6 +11,7 @@ use crate::raw::RawJson;
 use crate::read_state::{ReadState, ReadStates, ReadUpdate};
 use crate::rng::Rng;
 use crate::session::Session as SessionTrait;
+use crate::tada::catchup::{Answer, CatchUp};
 use crate::tada::client_event::{
     confirm_frame, Activity, CallJid, CallOffer, CallReason, CallSdp, CallSound, CallTrickle,
     ChatComposing, ChatLastread, ClientEvent, MessageDeleted, SendMessage,
@@ -75,7 +76,7 @@ struct Rollback {
     after: ReadState,
 }
 
-/// A sans-IO tada.team session: implements [`crate::TadaSession`] and adds typed commands for every
+/// A sans-IO tada.team session: implements [`crate::Session`] and adds typed commands for every
 /// client event.
 ///
 /// - **Confirmation.** `client.message.updated`, `client.message.deleted`, `client.chat.lastread`
@@ -120,10 +121,12 @@ pub struct TadaSession {
     sent_ids: SeenSet,
     last_messages: BTreeMap<String, String>,
     me: Option<String>,
+    /// Fetches of what was sent while the socket was down.
+    catchup: CatchUp,
 }
 
 impl TadaSession {
-    /// A disconnected session with nothing known yet; call `connect` ([`crate::TadaSession::connect`])
+    /// A disconnected session with nothing known yet; call `connect` ([`crate::Session::connect`])
     /// next.
     pub fn new(config: TadaConfig) -> Self {
         Self::restore(config, TadaSnapshot::default())
@@ -160,6 +163,7 @@ impl TadaSession {
             sent_ids: snapshot.sent_ids.or_new(window as usize),
             last_messages: snapshot.last_messages,
             me: snapshot.me,
+            catchup: CatchUp::new(snapshot.catchup_cursor),
             config,
         };
         for saved in snapshot.outgoing {
@@ -250,6 +254,7 @@ impl TadaSession {
             chats: self.chats.clone(),
             sent_ids: self.sent_ids.clone(),
             last_messages: self.last_messages.clone(),
+            catchup_cursor: self.catchup.cursor,
         }
     }
 
@@ -689,6 +694,56 @@ impl TadaSession {
 
     // ---- internals: receiving ----
 
+    /// Lets the current socket go: its frames are dropped, confirmed-but-unanswered events wait
+    /// for the next connection, a ping in flight fails.
+    fn let_go(&mut self) {
+        self.link = Link::Down;
+        self.next_ping = None;
+        self.keepalive = None;
+        // Frames for the closed socket: confirmed events among them are still pending and go
+        // out again on the next connection; acks and transient events are moot.
+        self.outbox.take_transmits();
+        for id in self.pending_in_order(None) {
+            let Some(p) = self.pending.get(id) else {
+                continue;
+            };
+            if matches!(p.value.event, ClientEvent::Ping) {
+                let delivery = if p.sent {
+                    crate::error::Delivery::MaybeDelivered
+                } else {
+                    crate::error::Delivery::NotSent
+                };
+                self.fail(id, Error::Disconnected { delivery });
+            } else {
+                self.pending.set_deadline(id, NEVER);
+            }
+        }
+    }
+
+    /// Asks for what every known chat received while the socket was down.
+    fn start_catchup(&mut self) {
+        let mut jids: Vec<String> = self.reads.iter().map(|(jid, _)| jid.to_string()).collect();
+        jids.extend(self.last_messages.keys().cloned());
+        jids.sort();
+        jids.dedup();
+        let auth = self.connect_info().headers;
+        let fetches = self.catchup.start(&self.config.team, jids, &auth);
+        self.queue_fetches(fetches);
+    }
+
+    fn queue_fetches(&mut self, fetches: Vec<crate::transmit::HttpRequest>) {
+        for request in fetches {
+            let path = request.path.clone();
+            if self.outbox.transmit(Transmit::Http(request)).is_err() {
+                self.protocol_error(
+                    &path,
+                    "outgoing queue full: a history fetch was not sent; messages may be missing"
+                        .into(),
+                );
+            }
+        }
+    }
+
     fn protocol_error(&mut self, raw: &str, reason: String) {
         self.outbox.event(Event::ProtocolError {
             raw: truncate(raw, MAX_RAW_KEPT),
@@ -752,9 +807,26 @@ impl TadaSession {
     }
 
     fn on_messages(&mut self, params: MessagesUpdated, raw: &Value) {
-        let raw_messages = raw.get("messages").and_then(Value::as_array);
-        for (i, info) in params.messages.iter().enumerate() {
-            let raw_message = raw_messages.and_then(|a| a.get(i)).unwrap_or(&Value::Null);
+        let raw_messages: &[Value] = raw
+            .get("messages")
+            .and_then(Value::as_array)
+            .map_or(&[], Vec::as_slice);
+        // Decoded item by item: one bad message is reported, the others are delivered.
+        let mut decoded = Vec::with_capacity(raw_messages.len());
+        for item in raw_messages {
+            match serde_json::from_value::<crate::tada::MessageInfo>(item.clone()) {
+                Ok(info) => decoded.push((info, item)),
+                Err(e) => self.protocol_error(
+                    &item.to_string(),
+                    format!("a message of server.message.updated did not decode: {e}"),
+                ),
+            }
+        }
+        for (info, raw_message) in &decoded {
+            let (info, raw_message) = (info, *raw_message);
+            if let Some(g) = info.gentime {
+                self.catchup.saw(g);
+            }
             let key = match info.gentime {
                 Some(g) => format!("{}@{}", info.message_id, g),
                 None => format!("{}@{}", info.message_id, raw_message),
@@ -936,6 +1008,7 @@ impl SessionTrait for TadaSession {
         for id in self.pending_in_order(None) {
             self.transmit(now, id);
         }
+        self.start_catchup();
     }
 
     fn handle_frame(&mut self, _now: Timestamp, frame: &str) {
@@ -946,6 +1019,13 @@ impl SessionTrait for TadaSession {
                 limit: limit as u64,
             }
             .to_string();
+            // Confirm it all the same, or the server redelivers it forever.
+            let confirm_id = crate::json::AckFields::peek(frame)
+                .and_then(|f| f.confirm_id)
+                .and_then(|c| str_lenient(&c));
+            if let (Some(cid), true) = (confirm_id, self.link != Link::Down) {
+                self.outbox.control_frame(confirm_frame(&cid));
+            }
             self.protocol_error(frame, reason);
             return;
         }
@@ -991,33 +1071,42 @@ impl SessionTrait for TadaSession {
     }
 
     /// tada makes no HTTP requests through the session: a response is ignored.
-    fn handle_http_response(&mut self, _now: Timestamp, _id: RequestId, _response: HttpResponse) {}
+    fn handle_http_response(&mut self, _now: Timestamp, id: RequestId, response: HttpResponse) {
+        if !self.catchup.owns(id) {
+            return;
+        }
+        let auth = self.connect_info().headers;
+        let mut next = Vec::new();
+        let answer = self.catchup.on_answer(
+            &self.config.team,
+            id,
+            response.status,
+            &response.body,
+            &auth,
+            &mut next,
+        );
+        self.queue_fetches(next);
+        match answer {
+            Answer::Messages { messages } => {
+                let raw = serde_json::json!({ "messages": messages });
+                match serde_json::from_value::<MessagesUpdated>(raw.clone()) {
+                    Ok(params) => self.on_messages(params, &raw),
+                    Err(e) => self.protocol_error(&raw.to_string(), format!("history: {e}")),
+                }
+            }
+            Answer::Failed { jid, reason } => self.protocol_error(
+                &response.body,
+                format!("catching up {jid} failed: {reason}"),
+            ),
+            Answer::Nothing => {}
+        }
+    }
 
     fn handle_closed(&mut self, _now: Timestamp, reason: &str) {
         if self.link == Link::Down {
             return;
         }
-        self.link = Link::Down;
-        self.next_ping = None;
-        self.keepalive = None;
-        // Frames for the closed socket: confirmed events among them are still pending and go
-        // out again on the next connection; acks and transient events are moot.
-        self.outbox.take_transmits();
-        for id in self.pending_in_order(None) {
-            let Some(p) = self.pending.get(id) else {
-                continue;
-            };
-            if matches!(p.value.event, ClientEvent::Ping) {
-                let delivery = if p.sent {
-                    crate::error::Delivery::MaybeDelivered
-                } else {
-                    crate::error::Delivery::NotSent
-                };
-                self.fail(id, Error::Disconnected { delivery });
-            } else {
-                self.pending.set_deadline(id, NEVER);
-            }
-        }
+        self.let_go();
         self.outbox.event(Event::Disconnected {
             reason: reason.to_string(),
         });
@@ -1090,11 +1179,13 @@ impl SessionTrait for TadaSession {
     }
 
     /// Asks the host to open the WebSocket ([`Transmit::Connect`] with [`TadaSession::connect_info`]);
-    /// the host then calls `handle_connected`, or `handle_closed` if it could not. Does nothing
-    /// while a connection is open, being opened, or being closed.
+    /// the host then calls `handle_connected`, or `handle_closed` if it could not. A connection
+    /// open or opening is given up first (the host replaces the socket).
     fn connect(&mut self, _now: Timestamp) -> Result<(), Error> {
+        // As in every protocol, connecting replaces a connection open or opening: the app
+        // asked for it, so no `Disconnected` is reported.
         if self.link != Link::Down {
-            return Ok(());
+            self.let_go();
         }
         self.outbox
             .transmit(Transmit::Connect(self.connect_info()))?;
@@ -1147,7 +1238,7 @@ fn require(field: &str, value: &str) -> Result<(), Error> {
 
 /// `team` as one URL path segment: RFC 3986 unreserved characters kept, the rest
 /// percent-encoded (team uids are UUIDs; anything else must not escape the path).
-fn path_segment(team: &str) -> String {
+pub(crate) fn path_segment(team: &str) -> String {
     let mut out = String::with_capacity(team.len());
     for b in team.bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {

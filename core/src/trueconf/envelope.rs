@@ -6,35 +6,39 @@ use crate::raw::RawJson;
 use serde_json::Value;
 
 /// Envelope `type` codes (EnvelopeContentType).
-pub mod envelope_type {
+pub(super) mod envelope_type {
     /// A participant was added.
-    pub const PARTICIPANT_ADDED: i64 = 1;
+    pub(crate) const PARTICIPANT_ADDED: i64 = 1;
     /// A participant was removed.
-    pub const PARTICIPANT_REMOVED: i64 = 2;
+    pub(crate) const PARTICIPANT_REMOVED: i64 = 2;
     /// The chat title changed.
-    pub const TITLE_CHANGED: i64 = 21;
+    pub(crate) const TITLE_CHANGED: i64 = 21;
     /// The chat picture changed.
-    pub const AVATAR_CHANGED: i64 = 22;
+    pub(crate) const AVATAR_CHANGED: i64 = 22;
     /// The history was cleared.
-    pub const HISTORY_CLEARED: i64 = 23;
+    pub(crate) const HISTORY_CLEARED: i64 = 23;
     /// A participant's role changed.
-    pub const ROLE_CHANGED: i64 = 110;
+    pub(crate) const ROLE_CHANGED: i64 = 110;
     /// Plain or formatted text.
-    pub const TEXT: i64 = 200;
+    pub(crate) const TEXT: i64 = 200;
     /// A forwarded message.
-    pub const FORWARDED: i64 = 201;
+    pub(crate) const FORWARDED: i64 = 201;
     /// A file.
-    pub const ATTACHMENT: i64 = 202;
+    pub(crate) const ATTACHMENT: i64 = 202;
     /// A location.
-    pub const LOCATION: i64 = 203;
+    pub(crate) const LOCATION: i64 = 203;
     /// A survey.
-    pub const SURVEY: i64 = 204;
+    pub(crate) const SURVEY: i64 = 204;
     /// A voice message.
-    pub const VOICE: i64 = 205;
+    pub(crate) const VOICE: i64 = 205;
 }
 
 /// Decodes an Envelope. `chat_hint` fills `chatId` where the spec omits it (`lastMessage`).
-pub fn decode_envelope(v: &Value, chat_hint: Option<&str>, me: Option<&str>) -> Option<Message> {
+pub(super) fn decode_envelope(
+    v: &Value,
+    chat_hint: Option<&str>,
+    me: Option<&str>,
+) -> Option<Message> {
     let id = field_str(v, "messageId")?;
     let author_obj = v.get("author").cloned().unwrap_or(Value::Null);
     let author = Author {
@@ -113,7 +117,7 @@ fn decode_content(kind: Option<i64>, c: Value) -> Content {
 }
 
 /// The shared chat kind for a TrueConf `chatType` (ChatTypeEnum).
-pub fn chat_kind(code: Option<i64>) -> ChatKind {
+pub(super) fn chat_kind(code: Option<i64>) -> ChatKind {
     match code {
         Some(1) => ChatKind::Direct,
         Some(2) => ChatKind::Group,
@@ -126,7 +130,7 @@ pub fn chat_kind(code: Option<i64>) -> ChatKind {
 }
 
 /// Decodes a Chat object (getChatByID, getChats, create* notifications).
-pub fn decode_chat(v: &Value, me: Option<&str>) -> Option<Chat> {
+pub(super) fn decode_chat(v: &Value, me: Option<&str>) -> Option<Chat> {
     let id = field_str(v, "chatId")?;
     let last_message = v
         .get("lastMessage")
@@ -145,7 +149,7 @@ pub fn decode_chat(v: &Value, me: Option<&str>) -> Option<Chat> {
 }
 
 /// Decodes a ChatParticipant object.
-pub fn decode_participant(v: &Value) -> Option<Participant> {
+pub(super) fn decode_participant(v: &Value) -> Option<Participant> {
     Some(Participant {
         user_id: field_str(v, "userId")?,
         role: v

@@ -11,12 +11,11 @@ mod inspect;
 mod notification;
 mod request;
 mod session;
-pub mod wire;
+pub(crate) mod wire;
 
 pub use config::{TrueConfConfig, MAX_TEXT_CHARS, SUBPROTOCOL, TOKEN_PATH, WEBSOCKET_PATH};
-pub use envelope::{chat_kind, decode_chat, decode_envelope, decode_participant, envelope_type};
 pub use error_code::ErrorCode;
-pub use inspect::inspect;
+pub use inspect::inspect_trueconf;
 pub use notification::Notification;
 pub use request::Request;
 pub use session::{TrueConfSession, TrueConfSnapshot};

@@ -52,7 +52,11 @@ pub enum Notification {
 }
 
 /// Decodes the notification `method` with `payload`; `me` marks own messages.
-pub fn decode(method: &str, payload: &Value, me: Option<&str>) -> Result<Notification, String> {
+pub(super) fn decode(
+    method: &str,
+    payload: &Value,
+    me: Option<&str>,
+) -> Result<Notification, String> {
     let need = |key: &str| {
         field_str(payload, key).ok_or_else(|| format!("{method} notification without {key}"))
     };

@@ -505,8 +505,15 @@ impl Request {
         Ok(())
     }
 
-    /// Decodes a successful response payload into the typed reply for this request.
-    pub fn decode_reply(&self, payload: &Value, me: Option<&str>) -> Result<Reply, Error> {
+    /// Decodes a successful response payload into the typed reply for this request. List
+    /// entries that do not decode are left out of the reply and pushed to `skipped`, so the
+    /// session reports each one instead of resolving as if it was not there.
+    pub fn decode_reply(
+        &self,
+        payload: &Value,
+        me: Option<&str>,
+        skipped: &mut Vec<Value>,
+    ) -> Result<Reply, Error> {
         let missing = |what: &str| Error::UnexpectedResponse {
             reason: format!("{} response without {what}: {payload}", self.method()),
         };
@@ -547,19 +554,13 @@ impl Request {
                 chat: decode_chat(payload, me).ok_or_else(|| missing("chatId"))?,
             },
             Request::GetChats { .. } => Reply::Chats {
-                chats: list("chats")
-                    .iter()
-                    .filter_map(|c| decode_chat(c, me))
-                    .collect(),
+                chats: keep_decoded(list("chats"), skipped, |c| decode_chat(c, me)),
             },
             Request::GetChatParticipant { .. } => Reply::Participant {
                 participant: decode_participant(payload).ok_or_else(|| missing("userId"))?,
             },
             Request::GetChatParticipants { .. } => Reply::Participants {
-                participants: list("participants")
-                    .iter()
-                    .filter_map(decode_participant)
-                    .collect(),
+                participants: keep_decoded(list("participants"), skipped, decode_participant),
             },
             Request::HasChatParticipant { .. } => Reply::Bool {
                 value: payload
@@ -579,10 +580,9 @@ impl Request {
                 timestamp_ms: field_int(payload, "timestamp").map(unix_millis),
             },
             Request::GetChatHistory { chat_id: sent, .. } => {
-                let mut messages: Vec<_> = list("messages")
-                    .iter()
-                    .filter_map(|m| decode_envelope(m, Some(sent), me))
-                    .collect();
+                let mut messages = keep_decoded(list("messages"), skipped, |m| {
+                    decode_envelope(m, Some(sent), me)
+                });
                 // Oldest first, whatever order the server used.
                 messages.sort_by_key(|m| m.timestamp_ms.unwrap_or(i64::MIN));
                 Reply::Messages { messages }
@@ -595,4 +595,20 @@ impl Request {
             },
         })
     }
+}
+
+/// Decodes each item on its own: the ones that decode, in order; the others go to `skipped`.
+fn keep_decoded<T>(
+    items: Vec<Value>,
+    skipped: &mut Vec<Value>,
+    decode: impl Fn(&Value) -> Option<T>,
+) -> Vec<T> {
+    let mut kept = Vec::with_capacity(items.len());
+    for item in items {
+        match decode(&item) {
+            Some(t) => kept.push(t),
+            None => skipped.push(item),
+        }
+    }
+    kept
 }

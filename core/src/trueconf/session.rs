@@ -9,7 +9,7 @@ use crate::dedupe::SeenSet;
 use crate::error::Error;
 use crate::event::{Event, Reply};
 use crate::ids::RequestId;
-use crate::json::truncate;
+use crate::json::{id_lenient, int_lenient, truncate};
 use crate::model::{Chat, ChatKind, Message, Role};
 use crate::outbox::Outbox;
 use crate::pending::PendingTable;
@@ -100,7 +100,7 @@ impl TrueConfSession {
         let mut s = Self::new(config);
         s.pending = PendingTable::with_counter(
             s.config.limits.max_pending_requests as usize + 1,
-            crate::IdCounter::starting_at(first),
+            crate::ids::IdCounter::starting_at(first),
         );
         s
     }
@@ -428,7 +428,17 @@ impl TrueConfSession {
         if let Some(error) = self.server_error(&payload) {
             return self.respond(id, Err(error));
         }
-        let reply = request.decode_reply(&payload, self.user_id.as_deref());
+        let mut skipped = Vec::new();
+        let reply = request.decode_reply(&payload, self.user_id.as_deref(), &mut skipped);
+        for item in skipped {
+            self.protocol_error(
+                &item.to_string(),
+                format!(
+                    "an entry of the {} answer did not decode and is not in its reply",
+                    request.method()
+                ),
+            );
+        }
         match &reply {
             Ok(Reply::Chats { chats }) => chats.iter().for_each(|c| self.learn_chat(c)),
             Ok(Reply::Chat { chat }) => self.learn_chat(chat),
@@ -622,6 +632,15 @@ impl SessionTrait for TrueConfSession {
                 limit: limit as u64,
             }
             .to_string();
+            // Ack a readable server request all the same, or the server redelivers it forever.
+            let ack = crate::json::AckFields::peek(text).and_then(|f| {
+                let is_request = f.kind.as_ref().and_then(int_lenient) == Some(1);
+                let id = f.id.as_ref().and_then(id_lenient)?;
+                is_request.then_some(id)
+            });
+            if let Some(id) = ack {
+                self.outbox.control_frame(wire::ack(id));
+            }
             return self.protocol_error(text, reason);
         }
         let (frame, raw) = match wire::decode(text) {

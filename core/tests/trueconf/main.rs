@@ -8,6 +8,7 @@ mod error_codes;
 mod id_wrap;
 mod messages;
 mod mutated_frames;
+mod partial_list;
 mod response_matching;
 mod spec_examples;
 mod support;

@@ -67,8 +67,8 @@ test('a reconnect after an injected drop loses nothing and doubles nothing', asy
   await b.waitFor((e) => e.type === 'connected', { since: sinceB, what: 'bob reconnected' });
   const id = await during;
   assert.equal(typeof id, 'string');
-  // Bob was offline too, and the tada session does not fetch what it missed (no REST catch-up
-  // in the core yet): the server's history shows the message is there exactly once.
+  // The server's history holds it exactly once (bob, offline too, may get it live or by the
+  // session's catch-up after the reconnect, never twice: checked below).
   const history = await fetch(`${sim.url}/api/v4/teams/${TEAM}/messages/${aliceJid}`, {
     headers: { token: 'bob-token' },
   }).then((r) => r.json());

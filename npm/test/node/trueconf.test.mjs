@@ -37,6 +37,8 @@ test('messages go both ways, once each', async () => {
   assert.equal(got.message.chat_id, chat);
   assert.equal(got.message.author.id, 'alice@sim.local');
   assert.equal(got.message.own, false);
+  assert.equal(typeof got.message.raw, 'string', 'RawJson reaches JS as JSON text');
+  assert.equal(JSON.parse(got.message.raw).chatId, chat);
   await bob.sendMessage(chat, 'hello alice');
   await a.waitFor(textIs('hello alice'), { what: 'hello alice at alice' });
   assert.deepEqual(b.texts(chat), ['hello bob']);
