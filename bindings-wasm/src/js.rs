@@ -1,6 +1,7 @@
 //! The JS side of the glue: globals (no `window`: Node, workers and pages alike), options,
 //! conversion of core values into plain JS objects, and errors.
 
+use crate::plain::Plain;
 use chatwire::{Error, Timestamp};
 use js_sys::{Function, Object, Reflect};
 use serde::Serialize;
@@ -69,18 +70,23 @@ pub(crate) fn global(name: &str) -> Option<JsValue> {
 }
 
 /// Converts a core value (event, reply, chat, error) into a plain JS object in core's serde
-/// shape: maps as objects, `None` as `null`, 64-bit integers as numbers (exact up to 2^53;
-/// beyond that, where serde-wasm-bindgen refuses, the JSON text is parsed, which rounds).
+/// shape as a non-human-readable format sees it (so `RawJson` is JSON text): maps as objects,
+/// `None` as `null`, 64-bit integers as numbers (exact up to 2^53; beyond that, where
+/// serde-wasm-bindgen refuses, the same shape goes through JSON text, which rounds).
 pub(crate) fn to_js<T: Serialize>(value: &T) -> JsValue {
     let serializer = serde_wasm_bindgen::Serializer::new()
         .serialize_maps_as_objects(true)
         .serialize_missing_as_null(true);
-    match value.serialize(&serializer) {
+    match value.serialize(Plain(&serializer)) {
         Ok(v) => v,
-        Err(_) => serde_json::to_string(value)
-            .ok()
-            .and_then(|text| js_sys::JSON::parse(&text).ok())
-            .unwrap_or(JsValue::NULL),
+        Err(_) => {
+            let mut text = Vec::new();
+            let json = value.serialize(Plain(&mut serde_json::Serializer::new(&mut text)));
+            json.ok()
+                .and_then(|()| String::from_utf8(text).ok())
+                .and_then(|text| js_sys::JSON::parse(&text).ok())
+                .unwrap_or(JsValue::NULL)
+        }
     }
 }
 

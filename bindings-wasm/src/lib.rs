@@ -15,6 +15,7 @@
 
 mod host;
 mod js;
+pub mod plain;
 mod stream;
 #[cfg(feature = "tada")]
 mod tada;

@@ -1,7 +1,8 @@
 //! Keeps npm/index.d.ts in step with the Rust types the wasm binding hands to JS.
 //!
 //! Serializes one instance of every `Event`, `Reply`, `Error`, `Content`, `ChatKind` and `Role`
-//! variant (with `None`s as `null`, as the binding's serde-wasm-bindgen serializer does) into
+//! variant, as the binding does for JS (through `plain::Plain`: `RawJson` as JSON text, `None`s
+//! as `null`), into
 //! npm/test/samples.generated.ts. This test fails when the file on disk differs (a Rust type
 //! changed: run it with `UPDATE_TS_SAMPLES=1` to rewrite the file, then fix index.d.ts until
 //! `scripts/test-npm.sh` passes its `tsc` step, which checks every sample against the
@@ -13,6 +14,7 @@ use chatwire::{
     Author, Chat, ChatKind, Content, Delivery, Error, Event, Message, Participant, RawJson,
     ReadState, Reply, RequestId, Role,
 };
+use chatwire_wasm::plain::Plain;
 use serde::Serialize;
 use serde_json::json;
 use std::path::PathBuf;
@@ -364,39 +366,13 @@ fn events() -> Vec<Event> {
     events
 }
 
-/// The fields that hold a `RawJson`. It serializes as nested JSON for serde_json (a
-/// human-readable format) but as a string of JSON text for serde-wasm-bindgen, which is what
-/// JS sees; the samples show what JS sees. A `RawJson` field under another name stays nested
-/// here and fails the `tsc` step (declared `RawJson = string`): add its name.
-const RAW_JSON_FIELDS: &[&str] = &[
-    "raw",
-    "parameters",
-    "original",
-    "team_unread",
-    "params",
-    "payload",
-];
-
-fn as_wasm_sees_it(value: &mut serde_json::Value) {
-    match value {
-        serde_json::Value::Object(map) => {
-            for (key, v) in map.iter_mut() {
-                if RAW_JSON_FIELDS.contains(&key.as_str()) && !v.is_string() {
-                    *v = serde_json::Value::String(v.to_string());
-                } else {
-                    as_wasm_sees_it(v);
-                }
-            }
-        }
-        serde_json::Value::Array(items) => items.iter_mut().for_each(as_wasm_sees_it),
-        _ => {}
-    }
-}
-
 fn array<T: Serialize>(name: &str, ty: &str, items: &[T]) -> String {
-    let mut value = serde_json::to_value(items).expect("core values serialize");
-    as_wasm_sees_it(&mut value);
-    let json = serde_json::to_string_pretty(&value).expect("a Value serializes");
+    // Through `Plain`, as the binding serializes for JS: `RawJson` as JSON text.
+    let mut bytes = Vec::new();
+    items
+        .serialize(Plain(&mut serde_json::Serializer::pretty(&mut bytes)))
+        .expect("core values serialize");
+    let json = String::from_utf8(bytes).expect("JSON is UTF-8");
     format!("export const {name} = {json} satisfies {ty}[];\n\n")
 }
 
