@@ -88,6 +88,54 @@ try {
   if (count !== 1) throw new Error(`alice's message shown ${count} times`);
   await alice.screenshot({ path: path.join(art, 'web-demo-alice.png') });
   await bob.screenshot({ path: path.join(art, 'web-demo-bob.png') });
+
+  // The other two protocols from a page too: tada by its origin's session cookie (a browser
+  // cannot send the `token` header: that is a permanent, typed error), TrueConf by its
+  // first-frame auth with a JWT fetched same-origin.
+  const context = await browser.newContext();
+  await context.addCookies([{ name: 'token', value: 'carol-token', url: sim.url }]);
+  const page = await context.newPage();
+  page.on('pageerror', (e) => problems.push(`carol: page error: ${e.message}`));
+  await page.goto(`${sim.url}/index.html`);
+  const result = await page.evaluate(async () => {
+    const { TadaClient, TrueConfClient } = await import('/chatwire/browser.mjs');
+    const out = {};
+    const byCookie = new TadaClient({ team: 'team-sim' });
+    await byCookie.connect();
+    out.cookie = 'connected';
+    byCookie.free();
+    const byHeader = new TadaClient({ team: 'team-sim', token: 'carol-token' });
+    const events = [];
+    byHeader.on((e) => events.push(e));
+    try {
+      await byHeader.connect();
+      out.header = 'connected (wrong)';
+    } catch (e) {
+      out.header = `${e.name}/${e.kind}/${e.fault}`;
+    }
+    await new Promise((r) => setTimeout(r, 800));
+    out.headerAttempts = events.filter((e) => e.type === 'connect_failed' && e.permanent).length;
+    byHeader.free();
+    const bot = new TrueConfClient({ user: 'carol', password: 'carol-pass' });
+    await bot.connect();
+    out.trueconf = bot.userId;
+    out.chat = typeof (await bot.createGroupChat('from a browser'));
+    bot.free();
+    return out;
+  });
+  const want = {
+    cookie: 'connected',
+    header: 'ChatwireError/connect_failed/failed',
+    headerAttempts: 1,
+    trueconf: 'carol@sim.local',
+    chat: 'string',
+  };
+  if (JSON.stringify(result) !== JSON.stringify(want)) {
+    throw new Error(`tada/TrueConf in the browser: ${JSON.stringify(result)}, wanted ${JSON.stringify(want)}`);
+  }
+  step('tada by session cookie, tada token header refused once (permanent), TrueConf in a page');
+  await context.close();
+
   if (problems.length) throw new Error(problems.join('\n'));
   step(`passed; screenshots in ${art}`);
 } catch (error) {
