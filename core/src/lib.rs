@@ -54,8 +54,6 @@
 #![warn(missing_docs, unreachable_pub)]
 
 mod backoff;
-// The client's machinery is `pub` for its own files; the lint is settled after its tests land.
-#[allow(unreachable_pub)]
 mod client;
 mod config;
 mod dedupe;
