@@ -63,6 +63,14 @@ pub struct EventStream {
     pub(crate) state: Shared,
 }
 
+impl Drop for EventStream {
+    /// A stream freed without `return()` (or collected) ends, so the client stops queueing
+    /// events for it.
+    fn drop(&mut self) {
+        end(&self.state);
+    }
+}
+
 #[wasm_bindgen]
 impl EventStream {
     /// The next event: `{ value, done: false }`, or `{ value: undefined, done: true }` once ended.

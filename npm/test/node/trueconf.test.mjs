@@ -123,8 +123,8 @@ test('free() settles every pending call with closed and ends iterators', async (
   const stream = carol.events();
   const pending = carol.createGroupChat('never answered');
   carol.free();
-  // It was on the wire when the socket went: settled with that verdict, not left hanging.
-  await assert.rejects(pending, { kind: 'disconnected', delivery: 'maybe_delivered' });
+  // Settled at once by the core's shutdown, not left hanging.
+  await assert.rejects(pending, { name: 'ChatwireError', kind: 'closed', fault: 'refused' });
   assert.throws(() => carol.sendMessage('c', 'after free'));
   // What happened before the end is still handed out, then the iterator is done.
   const rest = [];
