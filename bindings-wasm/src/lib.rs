@@ -2,7 +2,7 @@
 //!
 //! Thin by design: type mapping and the host's glue, no protocol logic. One JS class per
 //! protocol — [`TrueConfClient`], [`TadaClient`], [`TalkClient`] — over the core's pull-mode
-//! [`chatwire::Client`]; the [`host`] module performs its output with the runtime's own
+//! [`chatwire::Client`]; the `host` module performs its output with the runtime's own
 //! `WebSocket`, `fetch` + `AbortController` and `setTimeout` (found on the global scope, never
 //! on `window`, so Node and workers work too).
 //!
