@@ -1,0 +1,89 @@
+"""Exchanges over real sockets against `chatwire sim`, all three protocols."""
+
+import asyncio
+
+import pytest
+
+import chatwire
+from conftest import PROTOCOLS, chat_with_bob, collect_texts, open_client
+
+pytestmark = pytest.mark.asyncio
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+async def test_exchange_both_ways(sim, protocol):
+    alice = await open_client(sim, protocol, "alice")
+    bob = await open_client(sim, protocol, "bob")
+    try:
+        chat = await chat_with_bob(protocol, alice)
+        message_id = await alice.send_message(chat, "hello bob")
+        assert message_id
+        assert await collect_texts(bob, "hello bob") == ["hello bob"]
+
+        # Bob answers in the same chat (TrueConf chat ids, the tada group jid and Talk room
+        # tokens are the same on both sides).
+        await bob.send_message(chat, "hello alice")
+        assert await collect_texts(alice, "hello alice") == ["hello alice"]
+    finally:
+        await alice.close()
+        await bob.close()
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+async def test_reconnect_after_drop_loses_and_doubles_nothing(sim, protocol):
+    alice = await open_client(sim, protocol, "alice")
+    bob = await open_client(sim, protocol, "bob")
+    try:
+        chat = await chat_with_bob(protocol, alice)
+        await alice.send_message(chat, "m1")
+        assert await collect_texts(bob, "m1") == ["m1"]
+
+        if protocol == "talk":
+            # Talk is HTTP: the "drop" is a burst of 503s on the next requests (polls and
+            # sends); the client backs off and retries with its cursor and referenceId.
+            sim.admin("/admin/inject", {"http_503_burst": 3})
+        else:
+            sim.admin("/admin/inject", {"disconnect_all": True})
+            # Sending before the client noticed the drop would write into a dead socket: the
+            # core then (rightly) answers Disconnected(MAYBE_DELIVERED) instead of replaying.
+            await alice.next_event(lambda e: isinstance(e, chatwire.Event.DISCONNECTED))
+            if protocol == "tada":
+                # tada has no catch-up of what was sent while a client was away (the core
+                # does not fetch history on reconnect): bob must be back before alice sends.
+                await bob.next_event(lambda e: isinstance(e, chatwire.Event.CONNECTED))
+        # Issued while alice is down or coming back: queued, sent once after the reconnect.
+        for i in (2, 3, 4):
+            await asyncio.wait_for(alice.send_message(chat, f"m{i}"), 15)
+        assert await collect_texts(bob, "m4", timeout=15) == ["m2", "m3", "m4"]
+        # Nothing arrives twice after the fact either.
+        await alice.send_message(chat, "m5")
+        assert await collect_texts(bob, "m5") == ["m5"]
+    finally:
+        await alice.close()
+        await bob.close()
+
+
+async def test_close_settles_pending_calls(sim):
+    alice = await open_client(sim, "trueconf", "alice")
+    # The command's output (the request) is taken but never performed, as if the host's
+    # socket swallowed it: shutting down settles the call as maybe delivered.
+    issued = alice.core.create_group_chat(chatwire.now_ms(), "never sent")
+    await alice.close()
+    with pytest.raises(chatwire.ChatwireError.Disconnected) as info:
+        await asyncio.wait_for(issued.call.wait(), 5)
+    assert info.value.delivery == chatwire.Delivery.MAYBE_DELIVERED
+    # Later commands fail at once, as does waiting again on a settled call.
+    with pytest.raises(chatwire.ChatwireError.Closed):
+        await alice.core.send_text(chatwire.now_ms(), "chat", "x", None).call.wait()
+    with pytest.raises(chatwire.ChatwireError.Disconnected):
+        await issued.call.wait()
+
+
+async def test_shutdown_before_connect_settles_with_closed():
+    core = chatwire.TrueConfClient("jwt", None)
+    issued = core.send_text(0, "chat", "queued while never connected", None)
+    core.shutdown(1)
+    # It never left the client: safe to send again, and the verdict says so.
+    with pytest.raises(chatwire.ChatwireError.Disconnected) as info:
+        await asyncio.wait_for(issued.call.wait(), 5)
+    assert info.value.delivery == chatwire.Delivery.NOT_SENT
