@@ -3,8 +3,10 @@
 use crate::types::{ChatwireError, Header, Output, Reply, Role};
 use chatwire as core;
 use chatwire::{tada, talk, trueconf, Timestamp};
-use futures::future::{BoxFuture, FutureExt, Shared};
-use std::sync::Arc;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 /// Reconnect and replay policy of a client (the core's `ClientConfig`).
@@ -88,18 +90,69 @@ fn session_seed(options: &Option<ClientOptions>) -> u64 {
 type Answer = Result<core::Reply, core::Error>;
 
 /// The pending answer to one command. The request was queued when the command was called;
-/// awaiting [`PendingCall::wait`] only listens (as often as you like: every wait gets the same
-/// answer), and dropping this withdraws nothing.
+/// awaiting [`PendingCall::wait`] only listens (as often as you like, also concurrently: every
+/// wait gets the same answer), and dropping this withdraws nothing.
+///
+/// Not `futures::future::Shared`: it wakes its waiters while holding its own lock, so a
+/// foreign executor that resumes inline (Kotlin's `Dispatchers.Unconfined`) and polls again
+/// from inside the wake deadlocks. Here every waker is woken with no lock held.
 #[derive(uniffi::Object)]
 pub struct PendingCall {
-    answer: Shared<BoxFuture<'static, Answer>>,
+    slot: Mutex<Slot>,
+}
+
+struct Slot {
+    call: Option<core::Call>,
+    answer: Option<Answer>,
+    /// Waiters other than the one the call's channel wakes (it remembers only the last).
+    waiters: Vec<Waker>,
+}
+
+fn lock(m: &Mutex<Slot>) -> MutexGuard<'_, Slot> {
+    // No code panics while holding it; a poisoned lock still holds a consistent slot.
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl PendingCall {
     fn new(call: core::Call) -> Arc<Self> {
         Arc::new(PendingCall {
-            answer: call.boxed().shared(),
+            slot: Mutex::new(Slot {
+                call: Some(call),
+                answer: None,
+                waiters: Vec::new(),
+            }),
         })
+    }
+
+    fn poll_answer(&self, cx: &mut Context<'_>) -> Poll<Answer> {
+        let (answer, others) = {
+            let mut slot = lock(&self.slot);
+            if let Some(answer) = &slot.answer {
+                return Poll::Ready(answer.clone());
+            }
+            let polled = match slot.call.as_mut() {
+                Some(call) => Pin::new(call).poll(cx),
+                // Unreachable: the call is only taken together with setting the answer.
+                None => Poll::Ready(Err(core::Error::Closed)),
+            };
+            match polled {
+                Poll::Ready(answer) => {
+                    slot.call = None;
+                    slot.answer = Some(answer.clone());
+                    (answer, std::mem::take(&mut slot.waiters))
+                }
+                Poll::Pending => {
+                    if !slot.waiters.iter().any(|w| w.will_wake(cx.waker())) {
+                        slot.waiters.push(cx.waker().clone());
+                    }
+                    return Poll::Pending;
+                }
+            }
+        };
+        for waker in others {
+            waker.wake();
+        }
+        Poll::Ready(answer)
     }
 }
 
@@ -108,8 +161,7 @@ impl PendingCall {
     /// The server's answer, or the error that ended the request (`Closed` after `shutdown`,
     /// `Disconnected` with its delivery verdict, the server's refusal…).
     pub async fn wait(&self) -> Result<Reply, ChatwireError> {
-        self.answer
-            .clone()
+        futures::future::poll_fn(|cx| self.poll_answer(cx))
             .await
             .map(Reply::from)
             .map_err(ChatwireError::from)
