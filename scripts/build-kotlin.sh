@@ -3,7 +3,8 @@
 # (the workspace's uniffi-bindgen, library mode), then compile it with kotlinc together with
 # the JVM host (bindings-uniffi/kotlin), examples/kotlin/EchoBot.kt and the Kotlin tests into
 # target/kotlin/chatwire.jar. Tool chain: scripts/setup-kotlin.sh (kotlinc from npm, JNA and
-# kotlinx-coroutines 1.0.1 from Debian). Skips kotlinc (~1 min) when no input changed.
+# kotlinx-coroutines 1.0.1 from Debian); the library is the one scripts/build-python.sh builds
+# (maturin). Skips kotlinc (~1 min) when no input changed.
 #
 # Run with:  java -Djna.library.path=target/release -cp target/kotlin/chatwire.jar:$CLASSPATH …
 # Usage: scripts/build-kotlin.sh [-q]
@@ -17,7 +18,9 @@ eval "$(bash scripts/setup-kotlin.sh --env)"
 OUT=$REPO/target/kotlin
 mkdir -p "$OUT"
 nice -n 5 cargo build -q -p chatwire-uniffi-bindgen
-nice -n 5 cargo build -q --release -p chatwire-ffi
+# The release library as maturin builds it (a plain `cargo build` of it would invalidate
+# maturin's build and the other way round: they build with different flags).
+bash scripts/build-python.sh -q
 rm -rf "$OUT/gen.new"
 target/debug/uniffi-bindgen generate --library target/release/libchatwire_ffi.so --language kotlin \
     --no-format --out-dir "$OUT/gen.new" >"$OUT/bindgen.log" 2>&1 || { cat "$OUT/bindgen.log" >&2; exit 1; }

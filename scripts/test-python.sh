@@ -11,7 +11,7 @@ set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 cd "$REPO"
 
-bash scripts/build-python.sh -q
+# check-swift.sh runs build-python.sh first (the wheel and the library it checks).
 bash scripts/check-swift.sh -q
 
 if [ -z "${CHATWIRE_BIN:-}" ]; then

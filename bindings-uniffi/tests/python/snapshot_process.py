@@ -21,6 +21,7 @@ async def main(protocol: str, url: str, path: str, until: str) -> None:
     sim = At()
     sim.url = url
     bob = await open_client(sim, protocol, "bob", snapshot=snapshot)
+    print("ready", flush=True)
     last = None
     try:
         got = []

@@ -7,9 +7,9 @@ import pytest
 import chatwire
 from conftest import PROTOCOLS, chat_with_bob, collect_texts, open_client
 
-pytestmark = pytest.mark.asyncio
 
 
+@pytest.mark.asyncio
 @pytest.mark.parametrize("protocol", PROTOCOLS)
 async def test_exchange_both_ways(sim, protocol):
     alice = await open_client(sim, protocol, "alice")
@@ -29,6 +29,7 @@ async def test_exchange_both_ways(sim, protocol):
         await bob.close()
 
 
+@pytest.mark.asyncio
 @pytest.mark.parametrize("protocol", PROTOCOLS)
 async def test_reconnect_after_drop_loses_and_doubles_nothing(sim, protocol):
     alice = await open_client(sim, protocol, "alice")
@@ -63,6 +64,7 @@ async def test_reconnect_after_drop_loses_and_doubles_nothing(sim, protocol):
         await bob.close()
 
 
+@pytest.mark.asyncio
 async def test_close_settles_pending_calls(sim):
     alice = await open_client(sim, "trueconf", "alice")
     # The command's output (the request) is taken but never performed, as if the host's
@@ -79,6 +81,7 @@ async def test_close_settles_pending_calls(sim):
         await issued.call.wait()
 
 
+@pytest.mark.asyncio
 async def test_shutdown_before_connect_settles_with_closed():
     core = chatwire.TrueConfClient("jwt", None)
     issued = core.send_text(0, "chat", "queued while never connected", None)
@@ -87,3 +90,29 @@ async def test_shutdown_before_connect_settles_with_closed():
     with pytest.raises(chatwire.ChatwireError.Disconnected) as info:
         await asyncio.wait_for(issued.call.wait(), 5)
     assert info.value.delivery == chatwire.Delivery.NOT_SENT
+
+
+@pytest.mark.asyncio
+async def test_many_waiters_on_one_call_get_the_same_answer(sim):
+    alice = await open_client(sim, "trueconf", "alice")
+    try:
+        issued = alice.core.create_p2p_chat(chatwire.now_ms(), "bob@sim.local")
+        waits = [asyncio.ensure_future(issued.call.wait()) for _ in range(5)]
+        alice._apply(issued.output)
+        replies = await asyncio.wait_for(asyncio.gather(*waits), 10)
+        assert len({r.chat_id for r in replies}) == 1
+        # And once more after it settled.
+        assert (await issued.call.wait()).chat_id == replies[0].chat_id
+    finally:
+        await alice.close()
+
+
+def test_frames_batch_matches_one_by_one():
+    from bench_frames import frame, ready_client
+    frames = [frame(i) for i in range(10, 40)]
+    one = ready_client()
+    singles = [one.handle_frame(3, f) for f in frames]
+    batch = ready_client().handle_frames(3, frames)
+    assert [t for o in singles for t in o.transmits] == batch.transmits
+    assert [e for o in singles for e in o.events] == batch.events
+    assert sum(isinstance(e, chatwire.Event.MESSAGE_RECEIVED) for e in batch.events) == 30

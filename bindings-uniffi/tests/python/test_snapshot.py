@@ -21,6 +21,12 @@ async def run_bot(protocol, url, path, until):
     return proc
 
 
+async def ready(proc):
+    """Waits until the process is connected (TrueConf, tada) or has joined its room (Talk)."""
+    line = await asyncio.wait_for(proc.stdout.readline(), 20)
+    assert line.strip() == b"ready", line
+
+
 async def finish(proc):
     out, _ = await asyncio.wait_for(proc.communicate(), 30)
     assert proc.returncode == 0
@@ -35,8 +41,8 @@ async def test_snapshot_across_process_restart(sim, protocol, tmp_path):
     try:
         chat = await chat_with_bob(protocol, alice)
         first = await run_bot(protocol, sim.url, path, "s1")
-        # Give the first process time to connect before writing (tada has no catch-up).
-        await asyncio.sleep(1.5)
+        # tada has no catch-up: the process must be connected before alice writes.
+        await ready(first)
         await alice.send_message(chat, "s1")
         assert await finish(first) == ["s1"]
         saved = json.loads(open(path).read())
@@ -47,9 +53,10 @@ async def test_snapshot_across_process_restart(sim, protocol, tmp_path):
             # unread delivery, Talk's saved cursor), and s1 is not delivered again.
             await alice.send_message(chat, "s2")
             second = await run_bot(protocol, sim.url, path, "s2")
+            await ready(second)
         else:
             second = await run_bot(protocol, sim.url, path, "s2")
-            await asyncio.sleep(1.5)
+            await ready(second)
             await alice.send_message(chat, "s2")
         assert await finish(second) == ["s2"]
         if protocol == "tada":
