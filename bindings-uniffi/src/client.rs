@@ -57,14 +57,14 @@ fn millis(d: Duration) -> u64 {
 
 impl From<ClientOptions> for core::ClientConfig {
     fn from(o: ClientOptions) -> Self {
-        let mut c = core::ClientConfig::default();
-        c.reconnect = o.reconnect;
-        c.backoff_base = Duration::from_millis(o.backoff_base_ms);
-        c.backoff_max = Duration::from_millis(o.backoff_max_ms);
-        c.max_replays = o.max_replays;
-        c.replay_timeout = Duration::from_millis(o.replay_timeout_ms);
-        c.seed = o.seed;
-        c
+        core::ClientConfig {
+            reconnect: o.reconnect,
+            backoff_base: Duration::from_millis(o.backoff_base_ms),
+            backoff_max: Duration::from_millis(o.backoff_max_ms),
+            max_replays: o.max_replays,
+            replay_timeout: Duration::from_millis(o.replay_timeout_ms),
+            seed: o.seed,
+        }
     }
 }
 

@@ -30,7 +30,8 @@ let package = Package(
         .executableTarget(
             name: "EchoBot",
             dependencies: ["Chatwire"],
-            path: "../../examples/swift"
+            // A link to examples/swift/EchoBot.swift (SwiftPM wants sources inside the package).
+            path: "Examples"
         ),
     ]
 )
