@@ -1,5 +1,7 @@
 """Bad input from the host raises typed exceptions; nothing panics across the boundary."""
 
+import json
+
 import pytest
 
 import chatwire
@@ -65,3 +67,75 @@ def test_join_room_after_shutdown_raises():
     talk.shutdown(0)
     with pytest.raises(chatwire.ChatwireError.Closed):
         talk.join_room(1, "room-ab")
+
+
+def _leaves(value, path=()):
+    """Every (path, leaf) of a JSON document."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield from _leaves(v, path + (k,))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _leaves(v, path + (i,))
+    else:
+        yield path, value
+
+
+def _replaced(doc, path, new):
+    import copy
+    doc = copy.deepcopy(doc)
+    target = doc
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = new
+    return doc
+
+
+def _rich_snapshots():
+    """Real snapshots with something in every part: queued sends, a joined room."""
+    talk = chatwire.TalkClient("alice", "pw", None)
+    talk.join_room(0, "room-ab")
+    talk.send_message(1, "room-ab", "hi", None, False)
+    tada = chatwire.TadaClient("team", "tok", None)
+    tada.connect(0)
+    tada.handle_connected(1)
+    tada.send_message(2, "g-1", "hi")
+    trueconf = chatwire.TrueConfClient("jwt", None)
+    return [
+        ("talk", json.loads(talk.snapshot()), lambda s: chatwire.TalkClient.restore("alice", "pw", s, None)),
+        ("tada", json.loads(tada.snapshot()), lambda s: chatwire.TadaClient.restore("team", "tok", s, None)),
+        ("trueconf", json.loads(trueconf.snapshot()), lambda s: chatwire.TrueConfClient.restore("jwt", s, None)),
+    ]
+
+
+def _drive(core, protocol):
+    core.connect(10)
+    core.handle_connected(11)
+    core.handle_frames(12, ['{"type":2,"id":1,"payload":{}}', '{"event":"server.confirm","params":{"confirm_id":"x"}}'])
+    for t in (13, 10**6, 2**63, 2**64 - 1):
+        core.handle_timeout(t)
+    if protocol == "talk":
+        core.join_room(20, "room-ab")
+    core.send_text(21, "room-ab", "x", None)
+    core.handle_closed(22, "drop")
+    core.handle_timeout(2**64 - 1)
+    core.shutdown(23)
+
+
+def test_edited_snapshots_never_panic():
+    """Every number in a saved snapshot replaced by an extreme value: restoring either refuses
+    it (InvalidArgument) or gives a client that takes every input; never a panic (UniFFI's
+    InternalError)."""
+    extremes = [0, -1, 1, 2**31, 2**32 - 1, 2**53, 2**63 - 1, 2**64 - 1, "", None, [], {}]
+    checked = 0
+    for protocol, base, restore in _rich_snapshots():
+        for path, leaf in _leaves(base):
+            for new in extremes:
+                doc = _replaced(base, path, new)
+                try:
+                    core = restore(json.dumps(doc))
+                except chatwire.ChatwireError.InvalidArgument:
+                    continue
+                _drive(core, protocol)
+                checked += 1
+    assert checked > 100
