@@ -123,8 +123,12 @@ class Host private constructor(val core: Core, server: String) : AutoCloseable {
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(trueconfOauthBody(user, password))).build()
             val token = trueconfParseOauth(client.send(request, HttpResponse.BodyHandlers.ofString()).body())
-            return start(Core.TrueConf(TrueConfClient(token, options)), server)
+            return trueconfToken(server, token, options)
         }
+
+        /** A TrueConf bot with a token (JWT) already in hand. */
+        fun trueconfToken(server: String, token: String, options: ClientOptions? = null): Host =
+            start(Core.TrueConf(TrueConfClient(token, options)), server)
 
         /** A tada.team client of `team`. */
         fun tada(server: String, team: String, token: String, options: ClientOptions? = null): Host =

@@ -15,7 +15,8 @@ fun main(args: Array<String>) {
     fun flag(name: String) = flags[name]?.firstOrNull() ?: error("missing --$name")
     val server = flag("server")
     val host = when (flag("protocol")) {
-        "trueconf" -> Host.trueconf(server, flag("user"), flag("password"))
+        "trueconf" -> flags["token"]?.firstOrNull()?.let { Host.trueconfToken(server, it) }
+            ?: Host.trueconf(server, flag("user"), flag("password"))
         "tada" -> Host.tada(server, flag("team"), flag("token"))
         "talk" -> Host.talk(server, flag("user"), flag("password"), flags["room"] ?: emptyList())
         else -> error("--protocol trueconf|tada|talk")

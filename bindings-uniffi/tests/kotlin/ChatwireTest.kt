@@ -37,6 +37,14 @@ class Sim : AutoCloseable {
         url = Regex("\"listening\":\"([^\"]+)\"").find(line)!!.groupValues[1]
     }
 
+    /** POST /admin/inject with `json` (a fault, or {"disconnect_all":true}). */
+    fun inject(json: String) {
+        val request = java.net.http.HttpRequest.newBuilder(java.net.URI.create("$url/admin/inject"))
+            .header("Content-Type", "application/json")
+            .POST(java.net.http.HttpRequest.BodyPublishers.ofString(json)).build()
+        java.net.http.HttpClient.newHttpClient().send(request, java.net.http.HttpResponse.BodyHandlers.ofString())
+    }
+
     override fun close() {
         process.destroy()
         process.waitFor()
@@ -109,6 +117,32 @@ fun exchange(protocol: String, aliceOn: CoroutineDispatcher, bobOn: CoroutineDis
     }
 }
 
+/** The WebSockets drop under both clients: they reconnect, and what alice sends while coming
+ *  back reaches bob once. */
+fun reconnectAfterDrop(protocol: String) = Sim().use { sim ->
+    val alice = open(sim, protocol, "alice")
+    val bob = open(sim, protocol, "bob")
+    try {
+        runBlocking(Dispatchers.Default) {
+            alice.next { it is Event.Connected }
+            bob.next { it is Event.Connected }
+            val chat = chatFor(protocol, alice)
+            alice.sendMessage(chat, "r1")
+            check(bob.texts(1) == listOf("r1")) { "before the drop" }
+            sim.inject("{\"disconnect_all\":true}")
+            alice.next { it is Event.Disconnected }
+            // tada has no catch-up of what was sent while away: bob must be back first.
+            bob.next { it is Event.Connected }
+            for (n in 2..4) alice.sendMessage(chat, "r$n")
+            val got = bob.texts(3)
+            check(got == listOf("r2", "r3", "r4")) { "after the drop bob got $got" }
+        }
+    } finally {
+        alice.close()
+        bob.close()
+    }
+}
+
 fun closeSettlesPending() = Sim().use { sim ->
     val alice = open(sim, "trueconf", "alice")
     runBlocking(Dispatchers.Unconfined) {
@@ -149,6 +183,7 @@ fun main() {
         checks.add("$p exchange, Default/Unconfined" to { exchange(p, Dispatchers.Default, Dispatchers.Unconfined) })
         checks.add("$p exchange, Unconfined/Default" to { exchange(p, Dispatchers.Unconfined, Dispatchers.Default) })
     }
+    for (p in listOf("trueconf", "tada")) checks.add("$p reconnect after a drop" to { reconnectAfterDrop(p) })
     checks.add("close settles pending calls" to ::closeSettlesPending)
     checks.add("bad input raises" to ::badInputRaises)
     var failed = 0
