@@ -14,8 +14,14 @@ cargo fmt --all -- --check
 step "lint"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
+step "docs (warnings denied)"
+RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --locked -p chatwire -p chatwire-native
+
 step "tests"
 cargo test --workspace --locked
+
+step "TrueConf's official Python SDK against chatwire sim"
+./scripts/test-trueconf-interop.sh
 
 step "core builds for wasm32-unknown-unknown"
 ./scripts/build-core-wasm.sh -q

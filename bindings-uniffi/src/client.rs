@@ -27,6 +27,9 @@ pub struct ClientOptions {
     /// How long a request cut off by a drop waits for the reconnect that would replay it, ms.
     #[uniffi(default = 30000)]
     pub replay_timeout_ms: u64,
+    /// How long an authenticated connection must last before its drop starts a fresh backoff, ms.
+    #[uniffi(default = 1000)]
+    pub stable_after_ms: u64,
     /// Seed of the reconnect jitter.
     #[uniffi(default = 7163418443722306149)]
     pub seed: u64,
@@ -45,6 +48,7 @@ impl Default for ClientOptions {
             backoff_max_ms: millis(c.backoff_max),
             max_replays: c.max_replays,
             replay_timeout_ms: millis(c.replay_timeout),
+            stable_after_ms: millis(c.stable_after),
             seed: c.seed,
             session_seed: None,
         }
@@ -63,6 +67,7 @@ impl From<ClientOptions> for core::ClientConfig {
             backoff_max: Duration::from_millis(o.backoff_max_ms),
             max_replays: o.max_replays,
             replay_timeout: Duration::from_millis(o.replay_timeout_ms),
+            stable_after: Duration::from_millis(o.stable_after_ms),
             seed: o.seed,
         }
     }

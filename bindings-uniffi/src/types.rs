@@ -151,9 +151,6 @@ pub enum ChatwireError {
         /// The server's reason.
         reason: String,
     },
-    /// The credentials expired: get new ones and connect again.
-    #[error("token expired")]
-    TokenExpired,
     /// An `errorCode` from the TrueConf server (its number).
     #[error("TrueConf error {code}")]
     TrueConf {
@@ -213,7 +210,6 @@ impl From<core::Error> for ChatwireError {
             E::Closed => ChatwireError::Closed,
             E::ConnectFailed { reason } => ChatwireError::ConnectFailed { reason },
             E::AuthFailed { reason } => ChatwireError::AuthFailed { reason },
-            E::TokenExpired => ChatwireError::TokenExpired,
             E::TrueConf { code } => ChatwireError::TrueConf { code: code.code() },
             E::NotConfirmed { attempts } => ChatwireError::NotConfirmed { attempts },
             E::Rejected { message } => ChatwireError::Rejected { reason: message },

@@ -1,8 +1,8 @@
 //! `chatwire connect`: a terminal client — events out as JSON lines, commands in as JSON lines.
 
-use crate::driver::{drive, NativeHost};
 use crate::pretty;
 use chatwire::{Client, ClientConfig, Error, Event, Reply, Session};
+use chatwire_native::NativeClient;
 use clap::ValueEnum;
 use futures::future::BoxFuture;
 use serde_json::{json, Value};
@@ -60,16 +60,16 @@ pub trait Cli: Session + Send + Sized + 'static {
     /// Builds the session from the arguments (may fetch a token).
     fn build(args: &Args, seed: u64) -> BoxFuture<'static, Result<Self, String>>;
     /// Runs after the client exists (Talk joins its rooms).
-    fn start(_client: &Client<Self, NativeHost>, _args: &Args) {}
+    fn start(_client: &NativeClient<Self>, _args: &Args) {}
     /// Protocol-specific ops beyond `send` and `read`.
     fn op(
-        client: &Client<Self, NativeHost>,
+        client: &NativeClient<Self>,
         op: &str,
         cmd: &Value,
     ) -> Option<BoxFuture<'static, Result<Reply, Error>>>;
     /// Called on `TokenExpired`: get new credentials into the session, if possible.
     fn refresh(
-        _client: &Client<Self, NativeHost>,
+        _client: &NativeClient<Self>,
         _args: &Args,
     ) -> BoxFuture<'static, Result<(), String>> {
         Box::pin(async { Err("this protocol cannot refresh credentials by itself".to_string()) })
@@ -109,17 +109,12 @@ async fn session<S: Cli>(args: Args) -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    let (host, commands) = NativeHost::new();
     let config = ClientConfig {
         seed,
         ..ClientConfig::default()
     };
-    let client = Client::new(session, host, config);
-    tokio::spawn(drive(client.clone(), commands, args.server.clone()));
-    if let Err(e) = client.connect() {
-        eprintln!("chatwire connect: {e}");
-        return ExitCode::from(1);
-    }
+    let client = NativeClient::spawn(Client::new(session, config), args.server.clone());
+    client.connect();
     S::start(&client, &args);
     let args = Arc::new(args);
     let out = Printer {
@@ -141,7 +136,7 @@ async fn session<S: Cli>(args: Args) -> ExitCode {
             done = wait(&events) => break done,
         }
     };
-    client.close();
+    client.shutdown();
     // Give the close frame a moment to leave.
     tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     code
@@ -191,11 +186,7 @@ async fn wait(task: &tokio::task::JoinHandle<ExitCode>) -> ExitCode {
 }
 
 /// Prints events until a fatal one; refreshes credentials on `TokenExpired`.
-async fn print_events<S: Cli>(
-    client: Client<S, NativeHost>,
-    args: Arc<Args>,
-    out: Printer,
-) -> ExitCode {
+async fn print_events<S: Cli>(client: NativeClient<S>, args: Arc<Args>, out: Printer) -> ExitCode {
     // Whether the last credential refresh worked: an `AuthFailed` for an expired token that
     // follows it is the old connection's, not a reason to stop.
     let mut refreshed = false;
@@ -215,13 +206,10 @@ async fn print_events<S: Cli>(
             }
             Event::TokenExpired => {
                 refreshed = match S::refresh(&client, &args).await {
-                    Ok(()) => match client.connect() {
-                        Ok(()) => true,
-                        Err(e) => {
-                            out.note(&format!("reconnect failed: {e}"));
-                            false
-                        }
-                    },
+                    Ok(()) => {
+                        client.connect();
+                        true
+                    }
                     Err(reason) => {
                         out.note(&reason);
                         false
@@ -235,7 +223,7 @@ async fn print_events<S: Cli>(
 }
 
 fn dispatch<S: Cli>(
-    client: &Client<S, NativeHost>,
+    client: &NativeClient<S>,
     line: &str,
     out: Printer,
     in_flight: &Arc<AtomicUsize>,
@@ -254,14 +242,17 @@ fn dispatch<S: Cli>(
             (Some(chat), Some(text)) => {
                 let c = client.clone();
                 let reply_to = str_field("reply_to");
-                Box::pin(async move { c.send_text(&chat, &text, reply_to.as_deref()).await })
+                Box::pin(
+                    c.client()
+                        .send_text(c.now(), &chat, &text, reply_to.as_deref()),
+                )
             }
             _ => return out.result(&op, &tag, Err(bad("send needs \"chat\" and \"text\""))),
         },
         "read" => match (str_field("chat"), str_field("message")) {
             (Some(chat), Some(message)) => {
                 let c = client.clone();
-                Box::pin(async move { c.mark_read(&chat, &message).await })
+                Box::pin(c.client().mark_read(c.now(), &chat, &message))
             }
             _ => return out.result(&op, &tag, Err(bad("read needs \"chat\" and \"message\""))),
         },

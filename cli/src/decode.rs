@@ -36,20 +36,23 @@ pub fn run(args: Args) -> ExitCode {
     };
     let stdin = io::stdin();
     let mut out = io::BufWriter::new(io::stdout().lock());
-    for line in stdin.lock().lines() {
-        let line = match line {
-            Ok(line) => line,
+    // Lines as bytes: a line that is not UTF-8 is one bad frame, reported like any other, not
+    // the end of the capture.
+    for line in stdin.lock().split(b'\n') {
+        let bytes = match line {
+            Ok(bytes) => bytes,
             Err(e) => {
                 eprintln!("chatwire decode: cannot read stdin: {e}");
                 return ExitCode::from(1);
             }
         };
-        if line.trim().is_empty() {
-            continue;
-        }
-        let verdict = match inspect(args.protocol, &line, direction) {
-            Ok(i) => json!({"ok": true, "kind": i.kind, "name": i.name, "ack": i.ack}),
-            Err(reason) => json!({"ok": false, "error": reason}),
+        let verdict = match String::from_utf8(bytes) {
+            Ok(line) if line.trim().is_empty() => continue,
+            Ok(line) => match inspect(args.protocol, line.trim_end_matches('\r'), direction) {
+                Ok(i) => json!({"ok": true, "kind": i.kind, "name": i.name, "ack": i.ack}),
+                Err(reason) => json!({"ok": false, "error": reason}),
+            },
+            Err(e) => json!({"ok": false, "error": format!("not UTF-8: {}", e.utf8_error())}),
         };
         if writeln!(out, "{verdict}").is_err() {
             // stdout closed (piped into `head`): nothing more to say.
@@ -62,7 +65,7 @@ pub fn run(args: Args) -> ExitCode {
 
 fn inspect(protocol: Protocol, line: &str, direction: Direction) -> Result<Inspection, String> {
     match protocol {
-        Protocol::Trueconf => chatwire::trueconf::inspect(line, direction),
-        Protocol::Tada => chatwire::tada::inspect(line, direction),
+        Protocol::Trueconf => chatwire::trueconf::inspect_trueconf(line, direction),
+        Protocol::Tada => chatwire::tada::inspect_tada(line, direction),
     }
 }

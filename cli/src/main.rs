@@ -3,7 +3,6 @@
 
 mod connect;
 mod decode;
-mod driver;
 mod pretty;
 mod protocols;
 mod sim;

@@ -1,8 +1,8 @@
 //! How `chatwire connect` builds and commands each protocol's session.
 
 use crate::connect::{Args, Cli};
-use crate::driver::NativeHost;
-use chatwire::{Client, Error, Reply};
+use chatwire::{Error, Reply};
+use chatwire_native::NativeClient;
 use futures::future::BoxFuture;
 use serde_json::Value;
 
@@ -48,6 +48,66 @@ async fn trueconf_token(server: &str, user: &str, password: &str) -> Result<Stri
     }
 }
 
+/// The TrueConf server's base URL, for the file ops (see `start`).
+static TRUECONF_SERVER: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+fn http_failed(e: &reqwest::Error) -> Error {
+    Error::Http {
+        status: 0,
+        body: e.to_string(),
+    }
+}
+
+/// Sends `bytes` for upload task `task` as the official clients do: `POST` multipart/form-data
+/// with one part `file` to the files endpoint, `Upload-Task-Id` naming the task. Answers the
+/// `temporalFileId`.
+async fn upload_bytes(
+    server: &str,
+    task: &str,
+    name: &str,
+    content_type: Option<&str>,
+    bytes: Vec<u8>,
+) -> Result<String, Error> {
+    let boundary = format!("chatwire-{task}-{}", bytes.len());
+    // A quote or line break in the name would break the part header: the server gets it escaped.
+    let quoted = name
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace(['\r', '\n'], " ");
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{quoted}\"\r\nContent-Type: {}\r\n\r\n",
+        content_type.unwrap_or("application/octet-stream")
+    )
+    .into_bytes();
+    body.extend_from_slice(&bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let url = format!("{server}{}", chatwire::trueconf::FILES_PATH);
+    let response = reqwest::Client::new()
+        .post(&url)
+        .header("Upload-Task-Id", task)
+        .header(
+            "Content-Type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(body)
+        .send()
+        .await
+        .map_err(|e| http_failed(&e))?;
+    let status = response.status().as_u16();
+    let text = response.text().await.map_err(|e| http_failed(&e))?;
+    let answer: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+    if let Some(code) = answer["errorCode"]
+        .as_u64()
+        .and_then(|c| u32::try_from(c).ok())
+    {
+        return Err(Error::TrueConf { code: code.into() });
+    }
+    match answer["temporalFileId"].as_str() {
+        Some(id) if (200..300).contains(&status) => Ok(id.to_string()),
+        _ => Err(Error::Http { status, body: text }),
+    }
+}
+
 impl Cli for chatwire::trueconf::TrueConfSession {
     fn build(args: &Args, _seed: u64) -> BoxFuture<'static, Result<Self, String>> {
         let (server, token) = (args.server.clone(), args.token.clone());
@@ -71,7 +131,7 @@ impl Cli for chatwire::trueconf::TrueConfSession {
     }
 
     fn op(
-        client: &Client<Self, NativeHost>,
+        client: &NativeClient<Self>,
         op: &str,
         cmd: &Value,
     ) -> Option<BoxFuture<'static, Result<Reply, Error>>> {
@@ -87,24 +147,150 @@ impl Cli for chatwire::trueconf::TrueConfSession {
                     Ok(r) => r,
                     Err(reason) => return refuse(reason),
                 };
-                Some(Box::pin(async move {
-                    c.call(move |s, now| s.request(now, request.clone())).await
-                }))
+                Some(Box::pin(c.client().call(c.now(), move |s, now| {
+                    s.request(now, request.clone())
+                })))
             }
             "chats" => {
                 let count = cmd["count"].as_u64().unwrap_or(100) as u32;
+                Some(Box::pin(
+                    c.client()
+                        .call(c.now(), move |s, now| s.get_chats(now, count, 1)),
+                ))
+            }
+            // Shows "typing…" (or another activity) to the chat's other participants.
+            "typing" => {
+                let Some(chat) = text(cmd, "chat") else {
+                    return refuse("typing needs \"chat\"");
+                };
+                let activity = text(cmd, "activity").unwrap_or_else(|| "typing".into());
+                Some(Box::pin(c.client().call(c.now(), move |s, now| {
+                    s.send_chat_activity(now, &chat, &activity)
+                })))
+            }
+            "display_name" => {
+                let Some(user) = text(cmd, "user") else {
+                    return refuse("display_name needs \"user\"");
+                };
+                Some(Box::pin(c.client().call(c.now(), move |s, now| {
+                    s.get_user_display_name(now, &user)
+                })))
+            }
+            "file_info" => {
+                let Some(file) = text(cmd, "file") else {
+                    return refuse("file_info needs \"file\"");
+                };
+                Some(Box::pin(
+                    c.client()
+                        .call(c.now(), move |s, now| s.get_file_info(now, &file)),
+                ))
+            }
+            "upload_limits" => Some(Box::pin(
+                c.client()
+                    .call(c.now(), |s, now| s.get_file_upload_limits(now)),
+            )),
+            "answer_command" => {
+                let Some(command_id) = text(cmd, "command_id") else {
+                    return refuse("answer_command needs \"command_id\"");
+                };
+                let answer = chatwire::trueconf::CommandAnswer {
+                    command_id,
+                    answer_type: text(cmd, "answer_type").unwrap_or_else(|| "complete".into()),
+                    text: text(cmd, "text"),
+                    status: text(cmd, "status"),
+                    visibility: text(cmd, "visibility"),
+                    level: text(cmd, "level"),
+                };
+                Some(Box::pin(c.client().call(c.now(), move |s, now| {
+                    s.answer_command(now, answer.clone())
+                })))
+            }
+            // Sends the file at "path" to "chat": `uploadFile`, the bytes over HTTP, `sendFile`.
+            "send_file" => {
+                let (Some(chat), Some(path)) = (text(cmd, "chat"), text(cmd, "path")) else {
+                    return refuse("send_file needs \"chat\" and \"path\"");
+                };
+                let Some(server) = TRUECONF_SERVER.get().cloned() else {
+                    return refuse("send_file before the session started");
+                };
+                let name = text(cmd, "name").or_else(|| {
+                    std::path::Path::new(&path)
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                });
+                let Some(name) = name else {
+                    return refuse("send_file: the path names no file; give \"name\"");
+                };
+                let (caption, reply_to) = (text(cmd, "caption"), text(cmd, "reply_to"));
+                let content_type = text(cmd, "content_type");
                 Some(Box::pin(async move {
-                    c.call(move |s, now| s.get_chats(now, count, 1)).await
+                    let bytes = std::fs::read(&path).map_err(|e| bad(format!("{path}: {e}")))?;
+                    let task = c
+                        .client()
+                        .open_upload_task(c.now(), &name, bytes.len() as u64)
+                        .await?;
+                    let temporal =
+                        upload_bytes(&server, &task, &name, content_type.as_deref(), bytes).await?;
+                    let sent = c.client().call(c.now(), move |s, now| {
+                        s.send_uploaded_file(
+                            now,
+                            &chat,
+                            &temporal,
+                            caption.as_deref(),
+                            reply_to.as_deref(),
+                        )
+                    });
+                    sent.await
+                }))
+            }
+            // Saves file "file" at "path" (`getFileInfo`, then its download URL).
+            "download" => {
+                let (Some(file), Some(path)) = (text(cmd, "file"), text(cmd, "path")) else {
+                    return refuse("download needs \"file\" and \"path\"");
+                };
+                Some(Box::pin(async move {
+                    let info = c.client().get_file_info(c.now(), &file).await?;
+                    let Some(url) = info.download_url else {
+                        return Err(bad(format!(
+                            "file {file} is not ready (readyState {:?})",
+                            info.ready_state
+                        )));
+                    };
+                    let response = reqwest::get(&url).await.map_err(|e| http_failed(&e))?;
+                    let status = response.status().as_u16();
+                    let body = response.bytes().await.map_err(|e| http_failed(&e))?;
+                    if !(200..300).contains(&status) {
+                        return Err(Error::Http {
+                            status,
+                            body: String::from_utf8_lossy(&body).into_owned(),
+                        });
+                    }
+                    std::fs::write(&path, &body).map_err(|e| bad(format!("{path}: {e}")))?;
+                    Ok(Reply::Downloaded {
+                        file_id: info.file_id,
+                        size: Some(body.len() as u64),
+                    })
                 }))
             }
             _ => None,
         }
     }
 
-    fn refresh(
-        client: &Client<Self, NativeHost>,
-        args: &Args,
-    ) -> BoxFuture<'static, Result<(), String>> {
+    fn start(client: &NativeClient<Self>, args: &Args) {
+        // The op hook gets no arguments: the file ops find the server's HTTP base here.
+        let _ = TRUECONF_SERVER.set(args.server.trim_end_matches('/').to_string());
+        // The wall clock, so the session refreshes the token ahead of the JWT's `exp`.
+        let unix_ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+            .unwrap_or(0);
+        let _ = client.client().with_session(client.now(), |s, now| {
+            s.set_unix_time(now, unix_ms);
+            Ok(())
+        });
+    }
+
+    fn refresh(client: &NativeClient<Self>, args: &Args) -> BoxFuture<'static, Result<(), String>> {
         let c = client.clone();
         let (server, user, password) = (
             args.server.clone(),
@@ -116,7 +302,12 @@ impl Cli for chatwire::trueconf::TrueConfSession {
                 return Err("token expired; run again with a new --token".into());
             };
             let token = trueconf_token(&server, &user, &password).await?;
-            c.with_session(|s, _| s.set_token(token));
+            c.client()
+                .with_session(c.now(), |s, _| {
+                    s.set_token(token);
+                    Ok(())
+                })
+                .map_err(|e| e.to_string())?;
             Ok(())
         })
     }
@@ -136,7 +327,7 @@ impl Cli for chatwire::tada::TadaSession {
     }
 
     fn op(
-        client: &Client<Self, NativeHost>,
+        client: &NativeClient<Self>,
         op: &str,
         cmd: &Value,
     ) -> Option<BoxFuture<'static, Result<Reply, Error>>> {
@@ -146,11 +337,11 @@ impl Cli for chatwire::tada::TadaSession {
                 let Some(message) = text(cmd, "message") else {
                     return refuse("delete needs \"message\"");
                 };
-                Some(Box::pin(async move {
-                    c.call(move |s, now| s.delete_message(now, &message)).await
-                }))
+                Some(Box::pin(c.client().call(c.now(), move |s, now| {
+                    s.delete_message(now, &message)
+                })))
             }
-            "ping" => Some(Box::pin(async move { c.call(|s, now| s.ping(now)).await })),
+            "ping" => Some(Box::pin(c.client().call(c.now(), |s, now| s.ping(now)))),
             _ => None,
         }
     }
@@ -169,16 +360,16 @@ impl Cli for chatwire::talk::TalkSession {
         })
     }
 
-    fn start(client: &Client<Self, NativeHost>, args: &Args) {
+    fn start(client: &NativeClient<Self>, args: &Args) {
         for room in &args.rooms {
-            if let Err(e) = client.with_session(|s, now| s.join_room(now, room)) {
+            if let Err(e) = client.client().join_room(client.now(), room) {
                 eprintln!("chatwire connect: cannot join {room}: {e}");
             }
         }
     }
 
     fn op(
-        client: &Client<Self, NativeHost>,
+        client: &NativeClient<Self>,
         op: &str,
         cmd: &Value,
     ) -> Option<BoxFuture<'static, Result<Reply, Error>>> {
@@ -189,15 +380,19 @@ impl Cli for chatwire::talk::TalkSession {
                 let Some(room) = room else {
                     return refuse("join needs \"room\"");
                 };
-                let joined = c.with_session(|s, now| s.join_room(now, &room));
+                let joined = c.client().join_room(c.now(), &room);
                 Some(Box::pin(async move { joined.map(|()| Reply::Empty) }))
             }
             "leave" => {
                 let Some(room) = room else {
                     return refuse("leave needs \"room\"");
                 };
-                let left = c.with_session(|s, _| s.leave_room(&room));
-                Some(Box::pin(async move { Ok(Reply::Bool { value: left }) }))
+                let left = c
+                    .client()
+                    .with_session(c.now(), |s, _| Ok(s.leave_room(&room)));
+                Some(Box::pin(
+                    async move { left.map(|value| Reply::Bool { value }) },
+                ))
             }
             "mentions" => {
                 let Some(room) = room else {
@@ -205,19 +400,18 @@ impl Cli for chatwire::talk::TalkSession {
                 };
                 let search = text(cmd, "search").unwrap_or_default();
                 let limit = cmd["limit"].as_u64().unwrap_or(20) as u32;
-                Some(Box::pin(async move {
-                    c.call(move |s, now| s.mentions(now, &room, &search, limit))
-                        .await
-                }))
+                Some(Box::pin(c.client().call(c.now(), move |s, now| {
+                    s.mentions(now, &room, &search, limit)
+                })))
             }
             "older" => {
                 let Some(room) = room else {
                     return refuse("older needs \"room\"");
                 };
                 let limit = cmd["limit"].as_u64().unwrap_or(50) as u32;
-                Some(Box::pin(async move {
-                    c.call(move |s, now| s.load_older(now, &room, limit)).await
-                }))
+                Some(Box::pin(c.client().call(c.now(), move |s, now| {
+                    s.load_older(now, &room, limit)
+                })))
             }
             _ => None,
         }

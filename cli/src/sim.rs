@@ -76,6 +76,10 @@ pub struct Args {
     /// Serve the files of this directory at `/` (a web page on the simulator's own origin).
     #[arg(long = "static", value_name = "DIR")]
     static_dir: Option<PathBuf>,
+    /// TrueConf: milliseconds a sent file stays "uploading" (readyState 1, with
+    /// uploadFileProgress to subscribers) before it is ready; 0 = ready at once.
+    #[arg(long, default_value_t = 0)]
+    trueconf_file_ready_ms: u64,
 }
 
 /// Serves until Ctrl-C or SIGTERM, printing the bound address first.
@@ -128,6 +132,7 @@ async fn serve(args: Args) -> ExitCode {
         },
         talk_bulk_rooms: args.talk_bulk_rooms,
         static_dir: args.static_dir,
+        trueconf_file_ready_ms: args.trueconf_file_ready_ms,
         ..SimConfig::default()
     };
     let handle = match chatwire_sim::start(config).await {

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 /// Backoff policy: the n-th retry waits a random time in `[d/2, d]` with `d = min(max, base * 2^n)`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Backoff {
+pub(crate) struct Backoff {
     /// Delay before the first retry (upper bound, before jitter).
     pub base: Duration,
     /// Largest delay, however many failures came before.
@@ -18,7 +18,7 @@ pub struct Backoff {
 
 impl Backoff {
     /// A policy starting at `base` and capped at `max`.
-    pub fn new(base: Duration, max: Duration) -> Self {
+    pub(crate) fn new(base: Duration, max: Duration) -> Self {
         Backoff {
             base,
             max,
@@ -26,13 +26,8 @@ impl Backoff {
         }
     }
 
-    /// Failures since the last success.
-    pub fn attempt(&self) -> u32 {
-        self.attempt
-    }
-
     /// The delay before the next retry; each call counts one more failure.
-    pub fn next_delay(&mut self, rng: &mut Rng) -> Duration {
+    pub(crate) fn next_delay(&mut self, rng: &mut Rng) -> Duration {
         let ceiling = self
             .base
             .as_millis()
@@ -44,7 +39,7 @@ impl Backoff {
     }
 
     /// Forget past failures after a success.
-    pub fn reset(&mut self) {
+    pub(crate) fn reset(&mut self) {
         self.attempt = 0;
     }
 }

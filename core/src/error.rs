@@ -15,6 +15,21 @@ pub enum Delivery {
     MaybeDelivered,
 }
 
+/// Whose fault an error is, and when it happened (after h11's local/remote split).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorKind {
+    /// Refused at once by this client, before anything was sent: a bad argument, a message
+    /// too long, a full queue or table, a closed client. Fix the call; retrying as is fails too.
+    Refused,
+    /// The request was tried and did not succeed: timed out, cut off by a disconnect (see its
+    /// [`Delivery`]), the connection could not be opened, or the server said no with a code.
+    Failed,
+    /// The server sent something this client could not read (too large, not the shape the
+    /// protocol documents).
+    Undecodable,
+}
+
 /// Everything that can go wrong with a request or a frame.
 #[derive(Clone, Debug, PartialEq, thiserror::Error, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -95,9 +110,6 @@ pub enum Error {
         /// The server's reason.
         reason: String,
     },
-    /// The credentials expired: fetch new ones, reconnect and authenticate again.
-    #[error("token expired")]
-    TokenExpired,
     /// An error code from the TrueConf server.
     #[error("TrueConf error {code}")]
     #[serde(rename = "trueconf")]
@@ -128,4 +140,30 @@ pub enum Error {
     /// A Nextcloud Talk HTTP status with a documented meaning (read-only, lobby, rate limited…).
     #[error("Talk: {0}")]
     Talk(crate::talk::HttpError),
+}
+
+impl Error {
+    /// Whose fault this is and when it happened; see [`ErrorKind`].
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::TooManyPending { .. }
+            | Error::QueueFull { .. }
+            | Error::MessageTooLong { .. }
+            | Error::InvalidArgument { .. }
+            | Error::NotConnected
+            | Error::Closed => ErrorKind::Refused,
+            Error::FrameTooLarge { .. }
+            | Error::InvalidFrame { .. }
+            | Error::UnexpectedResponse { .. } => ErrorKind::Undecodable,
+            Error::Timeout
+            | Error::Disconnected { .. }
+            | Error::ConnectFailed { .. }
+            | Error::AuthFailed { .. }
+            | Error::TrueConf { .. }
+            | Error::NotConfirmed { .. }
+            | Error::Rejected { .. }
+            | Error::Http { .. }
+            | Error::Talk(_) => ErrorKind::Failed,
+        }
+    }
 }

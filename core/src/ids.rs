@@ -1,5 +1,8 @@
 //! Request identifiers.
 
+// Reachable from outside only through `internals` (tests, fuzzers).
+#![cfg_attr(not(feature = "internals"), allow(unreachable_pub))]
+
 use serde::{Deserialize, Serialize};
 use std::fmt;
 

@@ -1,5 +1,8 @@
 //! Lenient JSON: what real servers and their published examples send.
 
+// Reachable from outside only through `internals` (tests, fuzzers).
+#![cfg_attr(not(feature = "internals"), allow(unreachable_pub))]
+
 use serde_json::Value;
 
 /// Parses JSON, tolerating a trailing comma before `}` or `]` (two TrueConf spec examples have one,
@@ -56,7 +59,7 @@ fn strip_trailing_commas(text: &str) -> String {
 }
 
 /// Reads an integer sent as a number or as a string of digits (TrueConf `timestamp`).
-pub fn int_lenient(value: &Value) -> Option<i64> {
+pub(crate) fn int_lenient(value: &Value) -> Option<i64> {
     match value {
         Value::Number(n) => n.as_i64().or_else(|| n.as_f64().map(|f| f as i64)),
         Value::String(s) => s.trim().parse().ok(),
@@ -64,8 +67,18 @@ pub fn int_lenient(value: &Value) -> Option<i64> {
     }
 }
 
+/// Reads a frame id: a whole number (or its digits as a string) that fits `u32`. A fraction
+/// (`1.5`) or anything out of range is no id at all — acking it as `1` would ack another frame.
+pub(crate) fn id_lenient(value: &Value) -> Option<u32> {
+    match value {
+        Value::Number(n) => n.as_u64().and_then(|n| u32::try_from(n).ok()),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
 /// Reads a string field; a number is turned into its decimal text (ids sent either way).
-pub fn str_lenient(value: &Value) -> Option<String> {
+pub(crate) fn str_lenient(value: &Value) -> Option<String> {
     match value {
         Value::String(s) => Some(s.clone()),
         Value::Number(n) => Some(n.to_string()),
@@ -74,17 +87,17 @@ pub fn str_lenient(value: &Value) -> Option<String> {
 }
 
 /// A field of an object read as lenient string.
-pub fn field_str(obj: &Value, key: &str) -> Option<String> {
+pub(crate) fn field_str(obj: &Value, key: &str) -> Option<String> {
     obj.get(key).and_then(str_lenient)
 }
 
 /// A field of an object read as lenient integer.
-pub fn field_int(obj: &Value, key: &str) -> Option<i64> {
+pub(crate) fn field_int(obj: &Value, key: &str) -> Option<i64> {
     obj.get(key).and_then(int_lenient)
 }
 
 /// A field of an object read as a boolean (`true`/`false`, or 0/1).
-pub fn field_bool(obj: &Value, key: &str) -> Option<bool> {
+pub(crate) fn field_bool(obj: &Value, key: &str) -> Option<bool> {
     match obj.get(key)? {
         Value::Bool(b) => Some(*b),
         Value::Number(n) => n.as_i64().map(|n| n != 0),
@@ -96,7 +109,7 @@ pub fn field_bool(obj: &Value, key: &str) -> Option<bool> {
 ///
 /// The TrueConf spec sends milliseconds in most places and seconds (as a string) in participant
 /// notifications; a value below 10^11 cannot be a millisecond time after March 1973.
-pub fn unix_millis(value: i64) -> i64 {
+pub(crate) fn unix_millis(value: i64) -> i64 {
     if value.unsigned_abs() < 100_000_000_000 {
         value.saturating_mul(1000)
     } else {
@@ -105,7 +118,7 @@ pub fn unix_millis(value: i64) -> i64 {
 }
 
 /// The first `max` bytes of `text` (on a character boundary), to keep error events bounded.
-pub fn truncate(text: &str, max: usize) -> String {
+pub(crate) fn truncate(text: &str, max: usize) -> String {
     if text.len() <= max {
         return text.to_string();
     }
@@ -114,4 +127,25 @@ pub fn truncate(text: &str, max: usize) -> String {
         end -= 1;
     }
     format!("{}…", &text[..end])
+}
+
+/// The routing fields of a frame too large to decode, read without building its tree: what is
+/// needed to ack it (TrueConf `type` + `id`, tada `confirm_id`), so the server does not
+/// redeliver it forever.
+#[derive(serde::Deserialize)]
+pub(crate) struct AckFields {
+    #[serde(rename = "type", default)]
+    pub(crate) kind: Option<Value>,
+    #[serde(default)]
+    pub(crate) id: Option<Value>,
+    #[serde(default)]
+    pub(crate) confirm_id: Option<Value>,
+}
+
+impl AckFields {
+    /// Reads the routing fields; `None` when the text is not a JSON object.
+    pub(crate) fn peek(text: &str) -> Option<AckFields> {
+        // Unknown fields (the large payload) are skipped by the parser without allocating.
+        serde_json::from_str(text).ok()
+    }
 }

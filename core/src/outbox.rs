@@ -10,7 +10,7 @@ use std::collections::VecDeque;
 ///
 /// Bounded so a host that stops polling gets [`Error::QueueFull`] instead of unbounded memory.
 #[derive(Debug, Default)]
-pub struct Outbox {
+pub(crate) struct Outbox {
     limit: usize,
     transmits: VecDeque<(Transmit, Option<RequestId>)>,
     events: VecDeque<Event>,
@@ -18,7 +18,7 @@ pub struct Outbox {
 
 impl Outbox {
     /// Empty queues of at most `limit` entries each.
-    pub fn new(limit: usize) -> Self {
+    pub(crate) fn new(limit: usize) -> Self {
         Outbox {
             limit,
             ..Default::default()
@@ -26,12 +26,12 @@ impl Outbox {
     }
 
     /// Whether one more transmit fits.
-    pub fn has_room(&self) -> bool {
+    pub(crate) fn has_room(&self) -> bool {
         self.transmits.len() < self.limit
     }
 
     /// Queues a transmit, or refuses at the limit.
-    pub fn transmit(&mut self, t: Transmit) -> Result<(), Error> {
+    pub(crate) fn transmit(&mut self, t: Transmit) -> Result<(), Error> {
         if !self.has_room() {
             return Err(Error::QueueFull {
                 limit: self.limit as u64,
@@ -44,7 +44,7 @@ impl Outbox {
     /// Queues the frame carrying request `id`, or refuses at the limit. The id comes back from
     /// [`Outbox::poll_transmit_with_id`] so the session learns exactly when it left, which decides
     /// whether a disconnect means "maybe delivered" or "not sent".
-    pub fn request_frame(&mut self, text: String, id: RequestId) -> Result<(), Error> {
+    pub(crate) fn request_frame(&mut self, text: String, id: RequestId) -> Result<(), Error> {
         if !self.has_room() {
             return Err(Error::QueueFull {
                 limit: self.limit as u64,
@@ -57,23 +57,27 @@ impl Outbox {
 
     /// Queues a protocol control frame (an ack) even at the limit: refusing it would make the
     /// server redeliver, which costs more than one frame of memory.
-    pub fn control_frame(&mut self, text: String) {
+    pub(crate) fn control_frame(&mut self, text: String) {
         self.transmits.push_back((Transmit::Frame { text }, None));
     }
 
     /// Queues a text frame, or refuses at the limit.
-    pub fn frame(&mut self, text: String) -> Result<(), Error> {
+    pub(crate) fn frame(&mut self, text: String) -> Result<(), Error> {
         self.transmit(Transmit::Frame { text })
     }
 
     /// Queues an event. Events are never dropped: a full queue still takes it, because losing a
     /// message is worse than memory; the host that never polls is the one to fix.
-    pub fn event(&mut self, e: Event) {
+    pub(crate) fn event(&mut self, e: Event) {
         self.events.push_back(e);
     }
 
     /// Queues the outcome of request `request` as [`Event::Response`] or [`Event::RequestFailed`].
-    pub fn resolve(&mut self, request: RequestId, result: Result<crate::event::Reply, Error>) {
+    pub(crate) fn resolve(
+        &mut self,
+        request: RequestId,
+        result: Result<crate::event::Reply, Error>,
+    ) {
         self.events.push_back(match result {
             Ok(reply) => Event::Response { request, reply },
             Err(error) => Event::RequestFailed { request, error },
@@ -81,27 +85,27 @@ impl Outbox {
     }
 
     /// Queues a close request even at the limit (the session gave up on the connection).
-    pub fn control_frame_close(&mut self, reason: String) {
+    pub(crate) fn control_frame_close(&mut self, reason: String) {
         self.transmits.push_back((Transmit::Close { reason }, None));
     }
 
     /// Next transmit for the host.
-    pub fn poll_transmit(&mut self) -> Option<Transmit> {
+    pub(crate) fn poll_transmit(&mut self) -> Option<Transmit> {
         self.transmits.pop_front().map(|(t, _)| t)
     }
 
     /// Next transmit for the host, with the request id it carries, if any.
-    pub fn poll_transmit_with_id(&mut self) -> Option<(Transmit, Option<RequestId>)> {
+    pub(crate) fn poll_transmit_with_id(&mut self) -> Option<(Transmit, Option<RequestId>)> {
         self.transmits.pop_front()
     }
 
     /// Next event for the app.
-    pub fn poll_event(&mut self) -> Option<Event> {
+    pub(crate) fn poll_event(&mut self) -> Option<Event> {
         self.events.pop_front()
     }
 
     /// Drops queued transmits (the connection they were meant for closed); returns them.
-    pub fn take_transmits(&mut self) -> Vec<(Transmit, Option<RequestId>)> {
+    pub(crate) fn take_transmits(&mut self) -> Vec<(Transmit, Option<RequestId>)> {
         self.transmits.drain(..).collect()
     }
 }

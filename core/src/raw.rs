@@ -10,8 +10,10 @@ use std::fmt;
 /// tree), for what the normalized model does not carry.
 ///
 /// It cannot be invalid JSON: every constructor takes a parsed value or text the core produced.
-/// It serializes as a JSON **string** holding the document (so it crosses into JS, Python and
-/// Kotlin as text), and deserializes from such a string or from a nested JSON value.
+/// Serialized by a human-readable format (serde_json: the CLI's JSON lines, snapshots) it is
+/// embedded as the nested document; by a host-object format (serde-wasm-bindgen, which is not
+/// human-readable) it is a **string** holding the document, so it reaches JS as text with one
+/// type. It deserializes from either.
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct RawJson(String);
 
@@ -79,7 +81,15 @@ impl fmt::Display for RawJson {
 
 impl Serialize for RawJson {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&self.0)
+        if s.is_human_readable() {
+            // The text is JSON by construction, so embedding it cannot produce invalid output.
+            match serde_json::value::RawValue::from_string(self.0.clone()) {
+                Ok(raw) => raw.serialize(s),
+                Err(_) => s.serialize_str(&self.0),
+            }
+        } else {
+            s.serialize_str(&self.0)
+        }
     }
 }
 

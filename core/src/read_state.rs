@@ -24,7 +24,7 @@ pub struct ReadState {
 
 /// A partial change to a chat's read state: the same fields, where `None` means "unchanged"
 /// and `version` orders the update against what is held.
-pub type ReadUpdate = ReadState;
+pub(crate) type ReadUpdate = ReadState;
 
 /// Read state of every chat the session has heard of.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

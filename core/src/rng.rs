@@ -5,6 +5,9 @@
 //! (wasm32-unknown-unknown has none without extra glue), and ids and jitter need no cryptographic
 //! strength: the host supplies a fresh seed per session.
 
+// Reachable from outside only through `internals` (tests, fuzzers).
+#![cfg_attr(not(feature = "internals"), allow(unreachable_pub))]
+
 use serde::{Deserialize, Serialize};
 
 const ALPHANUMERIC: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";

@@ -3,7 +3,7 @@
 //! | route | what |
 //! |---|---|
 //! | `GET /admin/faults` | JSON array of the client faults logged so far (strings) |
-//! | `POST /admin/inject` | JSON [`Inject`]: changes the given fault fields (the others stay), optionally drops every WebSocket or expires every TrueConf token; answers the faults now in force |
+//! | `POST /admin/inject` | JSON [`Inject`]: changes the given fault fields (the others stay), optionally drops every WebSocket, expires every TrueConf token or changes the TrueConf file upload limits; answers the faults now in force |
 //! | `POST /admin/reset` | back to the seeded state: drops every WebSocket, forgets tokens, chats and messages, restores the configured faults, clears the fault log |
 //! | `GET /admin/users` | the seeded accounts ([`crate::users`]) as JSON |
 
@@ -57,6 +57,12 @@ pub struct Inject {
     /// Expire every TrueConf token issued so far: `auth` with one, and any request on a
     /// connection authorized with one, answers `errorCode` 203.
     pub expire_tokens: bool,
+    /// New TrueConf file upload limits (`{"maxSize":N|null,"extensions":{"mode":"allow"|"block","list":[..]}|null}`):
+    /// `uploadFile` checks them from now on, and every authorized TrueConf connection gets a
+    /// `getFileUploadLimits` server request carrying them, as a real server does when an
+    /// administrator changes them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file_upload_limits: Option<crate::trueconf::UploadLimits>,
 }
 
 /// A present field (even `null`) becomes `Some(..)`; an absent one stays `None` by `default`.
@@ -118,8 +124,11 @@ pub(crate) fn apply(sim: &Sim, inject: &Inject) -> Faults {
         }
         f.clone()
     });
-    if inject.disconnect_all || inject.expire_tokens {
+    if inject.disconnect_all || inject.expire_tokens || inject.file_upload_limits.is_some() {
         let mut w = sim.world();
+        if let Some(limits) = &inject.file_upload_limits {
+            crate::trueconf::set_upload_limits(&mut w, limits.clone());
+        }
         if inject.expire_tokens {
             crate::trueconf::expire_tokens(&mut w);
         }

@@ -36,6 +36,7 @@
 
 pub mod admin;
 pub mod faults;
+mod multipart;
 mod seed;
 mod state;
 mod statics;
@@ -129,6 +130,11 @@ pub struct SimConfig {
     /// Directory whose files are served at `/` for paths no protocol claims (`index.html` for
     /// a directory); `None` (default) serves nothing.
     pub static_dir: Option<std::path::PathBuf>,
+    /// How long a file posted with TrueConf `sendFile` stays in `readyState` 1 (uploading:
+    /// the server still storing it) before it becomes 2 (ready), in wall-clock milliseconds.
+    /// Meanwhile `getFileInfo` has no `downloadUrl`, and subscribers of `subscribeFileProgress`
+    /// get `uploadFileProgress` at half and at the full size. Default 0: ready at once.
+    pub trueconf_file_ready_ms: u64,
 }
 
 impl Default for SimConfig {
@@ -144,6 +150,7 @@ impl Default for SimConfig {
             cors: CorsMode::Permissive,
             talk_bulk_rooms: 0,
             static_dir: None,
+            trueconf_file_ready_ms: 0,
         }
     }
 }

@@ -219,6 +219,7 @@ pub(crate) async fn ticker(sim: std::sync::Arc<Sim>) {
         let now = Instant::now();
         let mut w = sim.world();
         trueconf::check_acks(&sim, &mut w, now);
+        trueconf::advance_files(&mut w, now);
         tada::check_confirms(&sim, &mut w, now);
     }
 }

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::ws::{Message, WebSocket};
+use futures::SinkExt as _;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
@@ -55,7 +56,14 @@ pub(crate) async fn serve(
                     Err(_) => sim.log_fault(format!("conn {conn}: binary frame that is not UTF-8")),
                 },
                 Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
-                Some(Ok(Message::Close(_))) | Some(Err(_)) | None => break,
+                Some(Ok(Message::Close(_))) => {
+                    // Complete the close handshake: tungstenite has queued the echo of the
+                    // client's Close (1000 for a normal close); flushing writes it, so clients
+                    // see a clean close instead of an abnormal 1006.
+                    let _ = tokio::time::timeout(Duration::from_secs(1), socket.flush()).await;
+                    break;
+                }
+                Some(Err(_)) | None => break,
             },
             out = rx.recv() => {
                 let out = match out {

@@ -18,7 +18,7 @@ TRUECONF_BOB = "bob@sim.local"
 PROTOCOLS = ["trueconf", "tada", "talk"]
 # Fast reconnects keep the drop tests short.
 FAST = chatwire.ClientOptions(reconnect=True, backoff_base_ms=50, backoff_max_ms=300,
-                              max_replays=3, replay_timeout_ms=10000, seed=7,
+                              max_replays=3, replay_timeout_ms=10000, stable_after_ms=1000, seed=7,
                               session_seed=None)
 
 

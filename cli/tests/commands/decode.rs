@@ -6,6 +6,10 @@ use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
 fn decode(args: &[&str], input: &str) -> Output {
+    decode_bytes(args, input.as_bytes())
+}
+
+fn decode_bytes(args: &[&str], input: &[u8]) -> Output {
     let mut child = Command::new(crate::support::bin())
         .arg("decode")
         .args(args)
@@ -15,7 +19,7 @@ fn decode(args: &[&str], input: &str) -> Output {
         .spawn()
         .expect("spawn chatwire decode");
     let mut stdin = child.stdin.take().expect("stdin");
-    stdin.write_all(input.as_bytes()).expect("write frames");
+    stdin.write_all(input).expect("write frames");
     drop(stdin);
     child.wait_with_output().expect("decode output")
 }
@@ -96,4 +100,18 @@ fn usage_errors_exit_2() {
             "args {args:?}: a usage error says why"
         );
     }
+}
+
+#[test]
+fn a_line_that_is_not_utf8_is_one_bad_frame_and_the_rest_is_decoded() {
+    let mut input = b"{\"type\":2,\"id\":1}\n".to_vec();
+    input.extend_from_slice(b"\xff\xfe garbage\n");
+    input.extend_from_slice(b"{\"type\":1,\"id\":5,\"method\":\"somethingNew\",\"payload\":{}}\n");
+    let out = decode_bytes(&["--protocol", "trueconf"], &input);
+    assert!(out.status.success());
+    let v = verdicts(&out);
+    assert_eq!(v.len(), 3, "{v:?}");
+    assert_eq!(v[1]["ok"], false);
+    assert!(v[1]["error"].as_str().unwrap().contains("UTF-8"));
+    assert_eq!(v[2]["name"], "somethingNew");
 }

@@ -7,5 +7,6 @@ mod connect_tada;
 mod connect_talk;
 mod connect_token_refresh;
 mod connect_trueconf;
+mod connect_trueconf_files;
 mod decode;
 mod support;

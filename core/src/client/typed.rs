@@ -187,7 +187,7 @@ impl Client<tada::TadaSession> {
 impl Client<talk::TalkSession> {
     /// Starts receiving `room`: history first, then long-polls; messages arrive as events.
     pub fn join_room(&self, now: Timestamp, room: &str) -> Result<(), Error> {
-        self.with_session(now, |s, now| s.join_room(now, room))
+        self.with_open_session(now, |s, now| s.join_room(now, room))
     }
 
     /// Posts `text` to `room`; resolves to the new message's id (as decimal text).

@@ -15,7 +15,7 @@ use serde_json::Value;
 /// (the spec's `server.uisettings` example shows only the settings data) is inspected as
 /// `unknown`, as the session delivers it: [`crate::Event::Unknown`]. Client events are not
 /// type-checked: the spec's client examples are schemas (`"BOOL"`), not values.
-pub fn inspect(frame: &str, direction: Direction) -> Result<Inspection, String> {
+pub fn inspect_tada(frame: &str, direction: Direction) -> Result<Inspection, String> {
     let value = parse_lenient(frame)?;
     if !value.is_object() {
         return Err("not a JSON object".to_string());

@@ -18,6 +18,17 @@ pub(crate) fn opt_i64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D:
         .and_then(int_lenient))
 }
 
+/// An optional object version (`gentime`): a whole, non-negative integer, or its digits as a
+/// string. Anything else (`1e300`, `-1`, `2.5`) is no version: taken as one it would outrank
+/// every real update and freeze the object's state for good.
+pub(crate) fn opt_version<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    Ok(match Option::<Value>::deserialize(d)? {
+        Some(Value::Number(n)) => n.as_i64().filter(|v| *v >= 0),
+        Some(Value::String(s)) => s.trim().parse::<i64>().ok().filter(|v| *v >= 0),
+        _ => None,
+    })
+}
+
 /// An optional flag: `true`/`false` or `0`/`1`; anything else is absent.
 pub(crate) fn opt_bool<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
     Ok(match Option::<Value>::deserialize(d)? {
@@ -47,6 +58,21 @@ where
     T: Deserialize<'de>,
 {
     Ok(Option::<Vec<T>>::deserialize(d)?.unwrap_or_default())
+}
+
+/// A list whose items are decoded one by one: an item that does not decode is left out here
+/// (the session decodes the raw list item by item to report it), so one bad item cannot take
+/// the good ones down with it.
+pub(crate) fn list_of_good<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: serde::de::DeserializeOwned,
+{
+    let items = Option::<Vec<Value>>::deserialize(d)?.unwrap_or_default();
+    Ok(items
+        .into_iter()
+        .filter_map(|item| serde_json::from_value(item).ok())
+        .collect())
 }
 
 /// Any JSON value, `null` when missing.

@@ -1,7 +1,7 @@
 //! tada.team messenger over WebSocket (`/messaging/{team}`).
 //!
 //! [`TadaSession`] is the sans-IO state machine; [`ClientEvent`] and [`ServerEvent`] are every event
-//! of the spec, typed; [`inspect`] looks at one frame in isolation.
+//! of the spec, typed; [`inspect_tada`] looks at one frame in isolation.
 //!
 //! ```
 //! use chatwire::tada::{TadaConfig, TadaSession, SendMessage};
@@ -19,6 +19,7 @@
 //! # let _ = id;
 //! ```
 
+mod catchup;
 mod client_event;
 mod config;
 mod content;
@@ -37,7 +38,7 @@ pub use client_event::{
 };
 pub use config::TadaConfig;
 pub use content::MessageContent;
-pub use inspect::inspect;
+pub use inspect::inspect_tada;
 pub use server_event::{
     CallAnswer, CallBuzz, CallDescription, CallDevice, CallFingerprint, CallMute, CallOnliner,
     CallRef, CallRejected, CallState, CallTalking, ChatInfo, ChatsChanged, Composing, Contact,

@@ -39,6 +39,8 @@ pub struct TadaSnapshot {
     pub(crate) sent_ids: SeenSet,
     /// Newest message per chat, for the optimistic read marker.
     pub(crate) last_messages: BTreeMap<String, String>,
+    /// Newest message `gentime` delivered: the catch-up after a restart starts there.
+    pub(crate) catchup_cursor: Option<i64>,
 }
 
 /// One outgoing event waiting for `server.confirm`.

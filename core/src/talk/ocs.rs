@@ -8,7 +8,7 @@ use serde_json::Value;
 
 /// The `meta` part of an OCS answer.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Meta {
+pub(super) struct Meta {
     /// `ok` or `failure`.
     pub status: Option<String>,
     /// OCS status code (mirrors the HTTP status on v2 routes).
@@ -19,7 +19,7 @@ pub struct Meta {
 
 /// A decoded OCS answer.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Envelope {
+pub(super) struct Envelope {
     /// Status part.
     pub meta: Meta,
     /// The payload (`null` when absent).
@@ -28,7 +28,7 @@ pub struct Envelope {
 
 impl Envelope {
     /// Decodes a response body; the error is the reason, for a protocol-error event.
-    pub fn decode(body: &str) -> Result<Envelope, String> {
+    pub(super) fn decode(body: &str) -> Result<Envelope, String> {
         let value = parse_lenient(body)?;
         let ocs = value
             .get("ocs")

@@ -24,7 +24,7 @@ const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'~');
 
 /// Percent-encodes one path segment, query value or form value.
-pub fn encode_component(value: &str) -> String {
+pub(super) fn encode_component(value: &str) -> String {
     utf8_percent_encode(value, COMPONENT).to_string()
 }
 
@@ -38,12 +38,12 @@ fn encode_pairs(pairs: &[(&str, String)]) -> String {
 }
 
 /// Path of a conversation's chat (`/chat/{token}`).
-pub fn chat_path(token: &str) -> String {
+pub(super) fn chat_path(token: &str) -> String {
     format!("{API_BASE}/chat/{}", encode_component(token))
 }
 
 /// The `Authorization` header value for HTTP Basic auth, kept redacted.
-pub fn basic_authorization(user: &str, password: &str) -> Secret {
+pub(super) fn basic_authorization(user: &str, password: &str) -> Secret {
     let raw = format!("{user}:{password}");
     Secret::new(format!(
         "Basic {}",
@@ -70,7 +70,7 @@ pub(crate) struct Receive {
 
 impl Receive {
     /// Path and query of this request.
-    pub fn path(&self, token: &str) -> String {
+    pub(super) fn path(&self, token: &str) -> String {
         let mut q: Vec<(&str, String)> = vec![
             (
                 "lookIntoFuture",
@@ -109,7 +109,7 @@ pub(crate) struct Builder {
 
 impl Builder {
     /// A builder authenticating as `user` with `password`.
-    pub fn new(user: &str, password: &str) -> Self {
+    pub(super) fn new(user: &str, password: &str) -> Self {
         Builder {
             authorization: (!password.is_empty()).then(|| basic_authorization(user, password)),
         }
@@ -134,7 +134,7 @@ impl Builder {
     }
 
     /// The request `planned`, under exchange id `id`.
-    pub fn build(&self, id: RequestId, planned: Planned) -> HttpRequest {
+    pub(super) fn build(&self, id: RequestId, planned: Planned) -> HttpRequest {
         match planned {
             Planned::Get { path } => HttpRequest {
                 id,
@@ -173,7 +173,7 @@ pub(crate) enum Planned {
 
 impl Planned {
     /// `GET path?query`.
-    pub fn get_query(path: String, query: &[(&str, String)]) -> Planned {
+    pub(super) fn get_query(path: String, query: &[(&str, String)]) -> Planned {
         Planned::Get {
             path: format!("{path}?{}", encode_pairs(query)),
         }

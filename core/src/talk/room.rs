@@ -85,7 +85,7 @@ pub(crate) struct Room {
 
 impl Room {
     /// A room whose loop starts now, with the history unless `last_given` resumes it.
-    pub fn new(backoff: Backoff, last_given: Option<i64>) -> Self {
+    pub(super) fn new(backoff: Backoff, last_given: Option<i64>) -> Self {
         Room {
             phase: if last_given.is_some() {
                 Phase::Live
@@ -106,7 +106,7 @@ impl Room {
 
     /// Moves the read marker forward to `id` (never back: a late answer must not undo a newer
     /// mark); returns whether it moved.
-    pub fn advance_read(&mut self, id: i64) -> bool {
+    pub(super) fn advance_read(&mut self, id: i64) -> bool {
         if self.last_read.is_some_and(|r| r >= id) {
             return false;
         }
@@ -116,7 +116,7 @@ impl Room {
     }
 
     /// Records the oldest id seen for history paging.
-    pub fn saw_old(&mut self, id: i64) {
+    pub(super) fn saw_old(&mut self, id: i64) {
         self.oldest_known = Some(self.oldest_known.map_or(id, |o| o.min(id)));
     }
 }

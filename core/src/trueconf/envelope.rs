@@ -6,35 +6,39 @@ use crate::raw::RawJson;
 use serde_json::Value;
 
 /// Envelope `type` codes (EnvelopeContentType).
-pub mod envelope_type {
+pub(super) mod envelope_type {
     /// A participant was added.
-    pub const PARTICIPANT_ADDED: i64 = 1;
+    pub(crate) const PARTICIPANT_ADDED: i64 = 1;
     /// A participant was removed.
-    pub const PARTICIPANT_REMOVED: i64 = 2;
+    pub(crate) const PARTICIPANT_REMOVED: i64 = 2;
     /// The chat title changed.
-    pub const TITLE_CHANGED: i64 = 21;
+    pub(crate) const TITLE_CHANGED: i64 = 21;
     /// The chat picture changed.
-    pub const AVATAR_CHANGED: i64 = 22;
+    pub(crate) const AVATAR_CHANGED: i64 = 22;
     /// The history was cleared.
-    pub const HISTORY_CLEARED: i64 = 23;
+    pub(crate) const HISTORY_CLEARED: i64 = 23;
     /// A participant's role changed.
-    pub const ROLE_CHANGED: i64 = 110;
+    pub(crate) const ROLE_CHANGED: i64 = 110;
     /// Plain or formatted text.
-    pub const TEXT: i64 = 200;
+    pub(crate) const TEXT: i64 = 200;
     /// A forwarded message.
-    pub const FORWARDED: i64 = 201;
+    pub(crate) const FORWARDED: i64 = 201;
     /// A file.
-    pub const ATTACHMENT: i64 = 202;
+    pub(crate) const ATTACHMENT: i64 = 202;
     /// A location.
-    pub const LOCATION: i64 = 203;
+    pub(crate) const LOCATION: i64 = 203;
     /// A survey.
-    pub const SURVEY: i64 = 204;
+    pub(crate) const SURVEY: i64 = 204;
     /// A voice message.
-    pub const VOICE: i64 = 205;
+    pub(crate) const VOICE: i64 = 205;
 }
 
 /// Decodes an Envelope. `chat_hint` fills `chatId` where the spec omits it (`lastMessage`).
-pub fn decode_envelope(v: &Value, chat_hint: Option<&str>, me: Option<&str>) -> Option<Message> {
+pub(super) fn decode_envelope(
+    v: &Value,
+    chat_hint: Option<&str>,
+    me: Option<&str>,
+) -> Option<Message> {
     let id = field_str(v, "messageId")?;
     let author_obj = v.get("author").cloned().unwrap_or(Value::Null);
     let author = Author {
@@ -46,12 +50,19 @@ pub fn decode_envelope(v: &Value, chat_hint: Option<&str>, me: Option<&str>) -> 
     let content = v.get("content").cloned().unwrap_or(Value::Null);
     Some(Message {
         id,
-        chat_id: field_str(v, "chatId").or_else(|| chat_hint.map(str::to_string)),
+        // Real servers send `chat{chatId,chatTitle,chatType}` beside (and the SDK reads only)
+        // `chatId`; either names the chat.
+        chat_id: field_str(v, "chatId")
+            .or_else(|| v.get("chat").and_then(|c| field_str(c, "chatId")))
+            .or_else(|| chat_hint.map(str::to_string)),
         author,
         timestamp_ms: field_int(v, "timestamp").map(unix_millis),
         content: decode_content(field_int(v, "type"), content),
         edited: field_bool(v, "isEdited").unwrap_or(false),
-        reply_to: field_str(v, "replyMessageId"),
+        reply_to: field_str(v, "replyMessageId").or_else(|| {
+            v.get("replyMessage")
+                .and_then(|r| field_str(r, "messageId"))
+        }),
         version: None,
         own,
         raw: RawJson::from(v.clone()),
@@ -113,7 +124,7 @@ fn decode_content(kind: Option<i64>, c: Value) -> Content {
 }
 
 /// The shared chat kind for a TrueConf `chatType` (ChatTypeEnum).
-pub fn chat_kind(code: Option<i64>) -> ChatKind {
+pub(super) fn chat_kind(code: Option<i64>) -> ChatKind {
     match code {
         Some(1) => ChatKind::Direct,
         Some(2) => ChatKind::Group,
@@ -126,7 +137,7 @@ pub fn chat_kind(code: Option<i64>) -> ChatKind {
 }
 
 /// Decodes a Chat object (getChatByID, getChats, create* notifications).
-pub fn decode_chat(v: &Value, me: Option<&str>) -> Option<Chat> {
+pub(super) fn decode_chat(v: &Value, me: Option<&str>) -> Option<Chat> {
     let id = field_str(v, "chatId")?;
     let last_message = v
         .get("lastMessage")
@@ -145,7 +156,7 @@ pub fn decode_chat(v: &Value, me: Option<&str>) -> Option<Chat> {
 }
 
 /// Decodes a ChatParticipant object.
-pub fn decode_participant(v: &Value) -> Option<Participant> {
+pub(super) fn decode_participant(v: &Value) -> Option<Participant> {
     Some(Participant {
         user_id: field_str(v, "userId")?,
         role: v
@@ -154,4 +165,46 @@ pub fn decode_participant(v: &Value) -> Option<Participant> {
             .and_then(Role::from_json),
         kind: v.get("type").and_then(crate::json::str_lenient),
     })
+}
+
+/// The chat an envelope names in its `chat` object (`chatId`, `chatTitle`, `chatType`), as
+/// real servers send it in messages and in a chat's `lastMessage`.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct EnvelopeChat {
+    /// The chat's id.
+    pub chat_id: String,
+    /// Its title, when it has one.
+    pub title: Option<String>,
+    /// Its kind.
+    pub kind: ChatKind,
+}
+
+/// The `chat` object of a TrueConf message (see [`EnvelopeChat`]); `None` on a seed-style
+/// envelope with `chatId` only.
+pub fn envelope_chat(message: &Message) -> Option<EnvelopeChat> {
+    let raw: Value = serde_json::from_str(message.raw.as_str()).ok()?;
+    let chat = raw.get("chat")?;
+    Some(EnvelopeChat {
+        chat_id: field_str(chat, "chatId")?,
+        title: field_str(chat, "chatTitle"),
+        kind: chat_kind(field_int(chat, "chatType")),
+    })
+}
+
+/// The message a TrueConf reply answers, as the server expands it (`replyMessage`); `me`
+/// marks own messages. `None` when the server sent only `replyMessageId`.
+pub fn reply_message(message: &Message, me: Option<&str>) -> Option<Message> {
+    let raw: Value = serde_json::from_str(message.raw.as_str()).ok()?;
+    let reply = raw.get("replyMessage").filter(|r| r.is_object())?;
+    decode_envelope(reply, message.chat_id.as_deref(), me)
+}
+
+/// The original of a TrueConf forward (type 201), whose content is the forwarded message's
+/// whole envelope; `me` marks own messages. `None` for any other message.
+pub fn forwarded_message(message: &Message, me: Option<&str>) -> Option<Message> {
+    let Content::Forwarded { raw } = &message.content else {
+        return None;
+    };
+    let original: Value = serde_json::from_str(raw.as_str()).ok()?;
+    decode_envelope(&original, None, me)
 }

@@ -6,7 +6,7 @@ use crate::inspect::{Direction, FrameKind, Inspection};
 
 /// Decodes `text` as a frame travelling in `direction`: its kind, method and the ack this client
 /// would send. A notification whose payload cannot be decoded is an error.
-pub fn inspect(text: &str, direction: Direction) -> Result<Inspection, String> {
+pub fn inspect_trueconf(text: &str, direction: Direction) -> Result<Inspection, String> {
     let (frame, _) = wire::decode(text).map_err(|e| e.reason)?;
     Ok(match (frame, direction) {
         (

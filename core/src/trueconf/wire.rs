@@ -1,11 +1,14 @@
 //! TrueConf framing: `type` 1 (request) and 2 (response), routed on `type` before `id`.
 
-use crate::json::{int_lenient, parse_lenient};
+// Reachable from outside only through `internals` (tests, fuzzers).
+#![cfg_attr(not(feature = "internals"), allow(unreachable_pub))]
+
+use crate::json::{id_lenient, int_lenient, parse_lenient};
 use serde_json::{json, Value};
 
 /// One decoded frame.
 #[derive(Clone, Debug, PartialEq)]
-pub enum Frame {
+pub(crate) enum Frame {
     /// `type: 1` — a request. From the server it is a notification and must be acked.
     Request {
         /// The sender's request id (the server's ids are a space of their own).
@@ -27,7 +30,7 @@ pub enum Frame {
 /// Why a frame could not be decoded; `id` is set when it was readable, so the frame can still be
 /// acked and the server does not redeliver it forever.
 #[derive(Clone, Debug, PartialEq)]
-pub struct FrameError {
+pub(crate) struct FrameError {
     /// What is wrong.
     pub reason: String,
     /// The request id, when the frame is a readable `type: 1` with an id.
@@ -35,16 +38,13 @@ pub struct FrameError {
 }
 
 /// Decodes a text frame, tolerating trailing commas and ids sent as strings.
-pub fn decode(text: &str) -> Result<(Frame, Value), FrameError> {
+pub(crate) fn decode(text: &str) -> Result<(Frame, Value), FrameError> {
     let value = parse_lenient(text).map_err(|reason| FrameError {
         reason: format!("not JSON: {reason}"),
         ack_id: None,
     })?;
     let kind = value.get("type").and_then(int_lenient);
-    let id = value
-        .get("id")
-        .and_then(int_lenient)
-        .and_then(|n| u32::try_from(n).ok());
+    let id = value.get("id").and_then(id_lenient);
     let payload = value.get("payload").cloned().unwrap_or(Value::Null);
     let fail = |reason: &str, ack_id| FrameError {
         reason: reason.to_string(),
@@ -73,7 +73,7 @@ pub fn ack(id: u32) -> String {
 }
 
 /// The `errorCode` of a response payload, if it reports an error.
-pub fn error_code(payload: &Value) -> Option<u32> {
+pub(crate) fn error_code(payload: &Value) -> Option<u32> {
     payload
         .get("errorCode")
         .and_then(int_lenient)

@@ -24,12 +24,13 @@ fn all_errors() -> Vec<Error> {
         Error::UnexpectedResponse { reason: "r".into() },
         Error::NotConnected,
         Error::AuthFailed { reason: "r".into() },
-        Error::TokenExpired,
+        Error::Closed,
+        Error::ConnectFailed { reason: "r".into() },
         Error::TrueConf {
             code: ErrorCode::TokenExpired,
         },
         Error::TrueConf {
-            code: ErrorCode::Chat(304),
+            code: ErrorCode::ChatNotFound,
         },
         Error::TrueConf {
             code: ErrorCode::Other(999),
@@ -53,7 +54,7 @@ fn every_error_round_trips_through_json() {
         assert_eq!(back, e, "{text}");
     }
     let code = serde_json::to_value(Error::TrueConf {
-        code: ErrorCode::Chat(304),
+        code: ErrorCode::ChatNotFound,
     })
     .unwrap();
     assert_eq!(code, serde_json::json!({"kind": "trueconf", "code": 304}));
@@ -62,9 +63,9 @@ fn every_error_round_trips_through_json() {
 #[test]
 fn events_carrying_errors_serialize() {
     for e in all_errors() {
-        let event = Event::Response {
+        let event = Event::RequestFailed {
             request: RequestId(1),
-            result: Err(e.clone()),
+            error: e.clone(),
         };
         assert!(serde_json::to_string(&event).is_ok(), "{event:?}");
         let event = Event::AuthFailed { error: e };

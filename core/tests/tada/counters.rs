@@ -19,7 +19,7 @@ fn counters_are_reported_when_they_change() {
         drain_events(&mut s),
         vec![Event::Counters {
             badge: Some(449),
-            team_unread: team_unread.clone()
+            team_unread: team_unread.clone().into()
         }]
     );
     assert_eq!(s.badge(), Some(449));
@@ -47,7 +47,7 @@ fn counters_are_reported_when_they_change() {
         drain_events(&mut s),
         vec![Event::Counters {
             badge: Some(450),
-            team_unread
+            team_unread: team_unread.into()
         }]
     );
 }

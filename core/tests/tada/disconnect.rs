@@ -22,11 +22,11 @@ fn unconfirmed_events_are_resent_after_reconnecting() {
     assert_eq!(
         events,
         vec![
-            Event::Response {
+            Event::RequestFailed {
                 request: ping,
-                result: Err(Error::Disconnected {
+                error: Error::Disconnected {
                     delivery: Delivery::MaybeDelivered
-                })
+                }
             },
             Event::Disconnected {
                 reason: "network".into()
@@ -59,10 +59,7 @@ fn unconfirmed_events_are_resent_after_reconnecting() {
     let resolved: Vec<_> = drain_events(&mut s)
         .into_iter()
         .filter_map(|e| match e {
-            Event::Response {
-                request,
-                result: Ok(_),
-            } => Some(request),
+            Event::Response { request, reply: _ } => Some(request),
             _ => None,
         })
         .collect();
@@ -108,9 +105,9 @@ fn the_attempt_budget_spans_connections() {
     s.handle_timeout(Timestamp(12_000));
     assert_eq!(
         drain_events(&mut s),
-        vec![Event::Response {
+        vec![Event::RequestFailed {
             request: id,
-            result: Err(Error::NotConfirmed { attempts: 3 })
+            error: Error::NotConfirmed { attempts: 3 }
         }]
     );
 }

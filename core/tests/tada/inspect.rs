@@ -1,6 +1,6 @@
 //! tada::inspect classifies one frame and shows the client.confirm the session would answer.
 
-use chatwire::tada::inspect;
+use chatwire::tada::inspect_tada as inspect;
 use chatwire::{Direction, FrameKind};
 
 #[test]

@@ -77,7 +77,7 @@ fn an_app_ping_resolves_or_times_out_with_the_same_deadline() {
     );
     assert!(matches!(
         drain_events(&mut s).as_slice(),
-        [Event::Response { request, result: Ok(_) }] if *request == ok
+        [Event::Response { request, reply: _ }] if *request == ok
     ));
 
     let lost = s.ping(Timestamp(2_000)).unwrap();
@@ -86,9 +86,9 @@ fn an_app_ping_resolves_or_times_out_with_the_same_deadline() {
     let events = drain_events(&mut s);
     assert_eq!(
         events[0],
-        Event::Response {
+        Event::RequestFailed {
             request: lost,
-            result: Err(Error::Timeout)
+            error: Error::Timeout
         }
     );
     assert!(matches!(events[1], Event::ConnectionDead { .. }));

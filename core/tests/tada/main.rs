@@ -3,11 +3,13 @@
 
 mod acks;
 mod bad_input;
+mod catchup;
 mod connect;
 mod counters;
 mod determinism;
 mod disconnect;
 mod gentime_order;
+mod hostile_values;
 mod inspect;
 mod keepalive;
 mod mark_read;

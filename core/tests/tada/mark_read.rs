@@ -47,7 +47,7 @@ fn marking_the_newest_message_read_zeroes_the_counts_at_once() {
         &confirm(frames[0]["confirm_id"].as_str().unwrap()),
     );
     assert!(
-        matches!(drain_events(&mut s).as_slice(), [Event::Response { request, result: Ok(_) }] if *request == id)
+        matches!(drain_events(&mut s).as_slice(), [Event::Response { request, reply: _ }] if *request == id)
     );
 
     // The server's own answer agrees: only its version is news.
@@ -116,11 +116,11 @@ fn a_refused_mark_read_is_rolled_back() {
                 chat_id: "g-1".into(),
                 state: before.clone()
             },
-            Event::Response {
+            Event::RequestFailed {
                 request: id,
-                result: Err(Error::Rejected {
+                error: Error::Rejected {
                     message: "no".into()
-                })
+                }
             }
         ]
     );

@@ -2,8 +2,9 @@
 //! spliced) never panic the decoder, the inspector or the session, and the session keeps working.
 
 use crate::support::*;
-use chatwire::tada::inspect;
-use chatwire::{Direction, Event, Rng, Session as _, Timestamp};
+use chatwire::internals::Rng;
+use chatwire::tada::inspect_tada as inspect;
+use chatwire::{Direction, Event, Session as _, Timestamp};
 use serde_json::{json, Value};
 
 fn replacements() -> Vec<Value> {

@@ -89,11 +89,11 @@ fn a_message_is_resent_identically_until_confirmed_then_delivered() {
             },
             Event::Response {
                 request: id,
-                result: Ok(Reply::MessageSent {
+                reply: Reply::MessageSent {
                     chat_id: Some("g-1".into()),
                     message_id,
                     timestamp_ms: None
-                })
+                }
             }
         ]
     );
@@ -120,9 +120,9 @@ fn after_the_last_resend_the_event_fails_with_not_confirmed() {
     assert!(drain_frames(&mut s).is_empty());
     assert_eq!(
         drain_events(&mut s),
-        vec![Event::Response {
+        vec![Event::RequestFailed {
             request: id,
-            result: Err(Error::NotConfirmed { attempts: 3 })
+            error: Error::NotConfirmed { attempts: 3 }
         }]
     );
 }
@@ -142,7 +142,7 @@ fn confirms_resolve_their_own_event_only() {
         drain_events(&mut s),
         vec![Event::Response {
             request: b,
-            result: Ok(Reply::Empty)
+            reply: Reply::Empty
         }]
     );
     // A confirm for an id this session never made is reported, typed, not dropped.
@@ -178,7 +178,7 @@ fn the_echo_of_a_message_confirms_it_when_the_confirm_is_late() {
     );
     let events = drain_events(&mut s);
     assert!(matches!(&events[0], Event::Delivered { request, .. } if *request == id));
-    assert!(matches!(&events[1], Event::Response { request, result: Ok(_) } if *request == id));
+    assert!(matches!(&events[1], Event::Response { request, reply: _ } if *request == id));
     let Event::MessageReceived { message } = &events[2] else {
         panic!("{events:?}")
     };

@@ -134,10 +134,10 @@ fn events_that_cannot_be_restored_are_reported_not_dropped() {
     let mut r = TadaSession::restore(c, snapshot);
     let events = drain_events(&mut r);
     assert!(
-        matches!(&events[0], Event::Response { request, result: Err(chatwire::Error::TooManyPending { limit: 1 }) } if *request == b)
+        matches!(&events[0], Event::RequestFailed { request, error: chatwire::Error::TooManyPending { limit: 1 } } if *request == b)
     );
     assert!(
-        matches!(&events[1], Event::Response { request, result: Err(chatwire::Error::InvalidArgument { .. }) } if request.0 == 99)
+        matches!(&events[1], Event::RequestFailed { request, error: chatwire::Error::InvalidArgument { .. } } if request.0 == 99)
     );
     assert_eq!(r.pending_count(), 1);
     assert_eq!(r.snapshot().outgoing[0].request, a);

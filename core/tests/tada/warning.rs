@@ -24,13 +24,13 @@ fn a_warning_about_our_event_rejects_it() {
         vec![
             Event::Warning {
                 message: "not your message".into(),
-                original: orig
+                original: orig.into()
             },
-            Event::Response {
+            Event::RequestFailed {
                 request: id,
-                result: Err(Error::Rejected {
+                error: Error::Rejected {
                     message: "not your message".into()
-                })
+                }
             }
         ]
     );
@@ -55,6 +55,7 @@ fn the_spec_warning_example_is_reported_without_touching_requests() {
         panic!("{events:?}")
     };
     assert_eq!(message, "unknown event: client.deeeeeaddddbeeeeeef");
+    let original: serde_json::Value = original.parse().unwrap();
     assert_eq!(original["confirm_id"], "c6280a82ed1c");
     assert!(s.pending_count() == 1, "request {id} still waits");
 }

@@ -39,7 +39,7 @@ fn garbage_body_is_reported_and_the_loop_backs_off() {
             poll.id,
             HttpResponse {
                 status: 200,
-                headers: vec![("X-Chat-Last-Given".into(), "99".into())],
+                headers: vec![chatwire::Header::new("X-Chat-Last-Given", "99")],
                 body: body.into(),
             },
         );
@@ -95,7 +95,7 @@ fn oversized_bodies_are_rejected() {
     let r = one_request(&mut s);
     s.handle_http_response(at(3), r.id, ocs(200, json!([{"id": "x".repeat(400)}]), &[]));
     assert!(events(&mut s).iter().any(|e| matches!(e,
-        Event::Response { request, result: Err(Error::FrameTooLarge { limit: 300, .. }) }
+        Event::RequestFailed { request, error: Error::FrameTooLarge { limit: 300, .. } }
             if *request == id)));
 }
 

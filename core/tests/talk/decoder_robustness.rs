@@ -2,7 +2,8 @@
 //! a seeded generator makes the same thousands of cases on every run.
 
 use crate::support::*;
-use chatwire::{HttpResponse, Rng, Session as _};
+use chatwire::internals::Rng;
+use chatwire::{HttpResponse, Session as _};
 use serde_json::json;
 
 fn mangle(rng: &mut Rng, valid: &str) -> String {
@@ -47,7 +48,10 @@ fn mangled_bodies_never_panic_and_the_loop_goes_on() {
         let status = [200, 200, 200, 201, 304, 404, 0, 500][rng.below(8) as usize];
         let response = HttpResponse {
             status,
-            headers: vec![("X-Chat-Last-Given".into(), rng.below(1000).to_string())],
+            headers: vec![chatwire::Header::new(
+                "X-Chat-Last-Given",
+                rng.below(1000).to_string(),
+            )],
             body: mangle(&mut rng, &valid),
         };
         s.handle_http_response(now, poll.id, response);

@@ -9,7 +9,7 @@ fn page_of(events: &[Event], id: RequestId) -> Vec<String> {
         .find_map(|e| match e {
             Event::Response {
                 request,
-                result: Ok(Reply::Messages { messages }),
+                reply: Reply::Messages { messages },
             } if *request == id => Some(messages.iter().map(|m: &Message| m.id.clone()).collect()),
             _ => None,
         })

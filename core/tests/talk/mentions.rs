@@ -33,7 +33,7 @@ fn mentions_are_typed() {
         .find_map(|e| match e {
             Event::Response {
                 request,
-                result: Ok(Reply::Mentions { suggestions }),
+                reply: Reply::Mentions { suggestions },
             } if *request == id => Some(suggestions.clone()),
             _ => None,
         })

@@ -42,7 +42,7 @@ fn echo_after_201_is_not_delivered_twice() {
         message_id: Some("8".into())
     }));
     assert!(evs.iter().any(|e| matches!(e,
-        Event::Response { request, result: Ok(Reply::MessageSent { message_id, .. }) }
+        Event::Response { request, reply: Reply::MessageSent { message_id, .. } }
             if *request == req && message_id == "8")));
     assert!(s.pending_sends().is_empty());
 

@@ -72,7 +72,7 @@ fn retry_after_is_a_floor() {
     let mut s = talk();
     let poll = join_live(&mut s, at(0), 7);
     let mut r = failure(429);
-    r.headers.push(("Retry-After".into(), "7".into()));
+    r.headers.push(chatwire::Header::new("Retry-After", "7"));
     let d = fail_at(&mut s, at(0), poll.id, r);
     assert_eq!(d, 7000);
 }

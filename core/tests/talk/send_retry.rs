@@ -2,8 +2,8 @@
 //! same referenceId, under the same request id; after the last attempt the failure is reported.
 
 use crate::support::*;
-use chatwire::error::Delivery;
 use chatwire::talk::TalkSession;
+use chatwire::Delivery;
 use chatwire::{Error, Event, Reply, Session as _, Timestamp};
 use serde_json::json;
 
@@ -52,7 +52,7 @@ fn a_timed_out_send_is_resent_and_its_late_answer_ignored() {
     assert!(events(&mut s).is_empty());
     s.handle_http_response(due, second.id, ocs(201, message(9, USER, "hello"), &[]));
     assert!(events(&mut s).iter().any(|e| matches!(e,
-        Event::Response { request, result: Ok(Reply::MessageSent { .. }) } if *request == req)));
+        Event::Response { request, reply: Reply::MessageSent { .. } } if *request == req)));
 }
 
 #[test]
@@ -77,11 +77,11 @@ fn failure_is_reported_after_the_last_attempt() {
     let evs = events(&mut s);
     assert_eq!(
         evs,
-        [Event::Response {
+        [Event::RequestFailed {
             request: req,
-            result: Err(Error::Disconnected {
+            error: Error::Disconnected {
                 delivery: Delivery::MaybeDelivered
-            })
+            }
         }]
     );
     assert!(s.pending_sends().is_empty());

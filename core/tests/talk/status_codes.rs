@@ -21,7 +21,7 @@ fn send_and_answer(response: HttpResponse) -> Vec<Event> {
 
 fn error_of(evs: &[Event]) -> Error {
     match evs {
-        [Event::Response { result: Err(e), .. }] => e.clone(),
+        [Event::RequestFailed { error: e, .. }] => e.clone(),
         other => panic!("expected one failed response, got {other:?}"),
     }
 }
@@ -97,6 +97,6 @@ fn successes() {
     s.handle_http_response(at(1), r.id, ocs(200, serde_json::json!([]), &[]));
     assert!(events(&mut s).contains(&Event::Response {
         request: read,
-        result: Ok(Reply::Empty)
+        reply: Reply::Empty
     }));
 }

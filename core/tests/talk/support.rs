@@ -62,7 +62,7 @@ pub fn ocs(status: u16, data: Value, headers: &[(&str, &str)]) -> HttpResponse {
         status,
         headers: headers
             .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .map(|(k, v)| chatwire::Header::new(*k, *v))
             .collect(),
         body: body.to_string(),
     }
@@ -135,8 +135,8 @@ pub fn form(req: &HttpRequest) -> BTreeMap<String, String> {
 pub fn header<'a>(req: &'a HttpRequest, name: &str) -> Option<&'a str> {
     req.headers
         .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case(name))
-        .map(|(_, v)| v.as_str())
+        .find(|h| h.name.eq_ignore_ascii_case(name))
+        .map(|h| h.value.as_str())
 }
 
 /// Joins [`ROOM`], answers its history with nothing but a cursor at `cursor`, and returns the

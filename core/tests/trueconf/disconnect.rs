@@ -73,7 +73,7 @@ fn connecting_again_on_a_live_connection_lets_the_old_one_go() {
     assert_eq!(
         frames,
         vec![
-            serde_json::json!({"type":"connect","path":"/websocket/chat_bot/","headers":[],"subprotocols":["json.v1"]})
+            serde_json::json!({"type":"connect","path":"/websocket/chat_bot/","headers":[],"subprotocols":["json.v1"],"auth":"first_frame"})
         ]
     );
     assert_eq!(

@@ -1,6 +1,7 @@
 //! Thousands of corrupted spec frames: no panic, no stuck state, the session keeps working.
 use crate::support::{examples, Harness};
-use chatwire::{Event, Rng};
+use chatwire::internals::Rng;
+use chatwire::Event;
 use serde_json::json;
 
 /// Corrupts `text` the way networks and buggy servers do: flipped, dropped, duplicated and
@@ -54,5 +55,5 @@ fn mutated_spec_frames_never_panic_and_never_wedge_the_session() {
     let (_, events) = h.feed(json!({"type":2,"id":id.0,"payload":[]}));
     assert!(events
         .iter()
-        .any(|e| matches!(e, Event::Response { request, result: Ok(_) } if *request == id)));
+        .any(|e| matches!(e, Event::Response { request, reply: _ } if *request == id)));
 }

@@ -1,8 +1,9 @@
 //! Every JSON example in the published TrueConf spec decodes — trailing commas and all.
 //! The examples are copied verbatim from the spec into `tests/fixtures/trueconf/`.
 use crate::support::{examples, Harness};
-use chatwire::json::parse_lenient;
-use chatwire::trueconf::{inspect, wire, Request};
+use chatwire::internals::parse_lenient;
+use chatwire::internals::trueconf_ack;
+use chatwire::trueconf::{inspect_trueconf as inspect, Request};
 use chatwire::{Direction, Event, FrameKind};
 use serde_json::Value;
 
@@ -71,7 +72,7 @@ fn every_client_response_example_decodes_for_its_request() {
                 let request = last_request
                     .as_ref()
                     .unwrap_or_else(|| panic!("{}: response before request", ex.heading));
-                let reply = request.decode_reply(&v["payload"], None);
+                let reply = request.decode_reply(&v["payload"], None, &mut Vec::new());
                 assert!(
                     reply.is_ok(),
                     "{} ({}): {reply:?}",
@@ -97,7 +98,12 @@ fn every_server_notification_example_is_acked_and_becomes_a_typed_event() {
         if v["type"] == 2 {
             // "Response from client": exactly the ack we send.
             let id = v["id"].as_u64().unwrap() as u32;
-            assert_eq!(parse_lenient(&wire::ack(id)).unwrap(), v, "{}", ex.heading);
+            assert_eq!(
+                parse_lenient(&trueconf_ack(id)).unwrap(),
+                v,
+                "{}",
+                ex.heading
+            );
             continue;
         }
         let mut h = Harness::ready();

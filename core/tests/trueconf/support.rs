@@ -82,7 +82,8 @@ pub fn responses(events: &[Event]) -> Vec<(u32, Result<chatwire::Reply, chatwire
     events
         .iter()
         .filter_map(|e| match e {
-            Event::Response { request, result } => Some((request.0, result.clone())),
+            Event::Response { request, reply } => Some((request.0, Ok(reply.clone()))),
+            Event::RequestFailed { request, error } => Some((request.0, Err(error.clone()))),
             _ => None,
         })
         .collect()

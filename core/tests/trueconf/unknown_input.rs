@@ -31,11 +31,11 @@ fn garbage_is_a_protocol_error_with_the_raw_text() {
     let id = h.s.get_chats(h.now, 1, 1).unwrap();
     h.drain();
     let (_, events) = h.feed(json!({"type":2,"id":id.0,"payload":[]}));
-    assert!(matches!(&events[0], Event::Response { result: Ok(_), .. }));
+    assert!(matches!(&events[0], Event::Response { reply: _, .. }));
 }
 
 #[test]
-fn oversized_frames_are_refused_before_parsing() {
+fn oversized_frames_are_refused_but_still_acked() {
     let mut config = TrueConfConfig::new("t");
     config.limits = Limits {
         max_frame_bytes: 64,
@@ -47,13 +47,31 @@ fn oversized_frames_are_refused_before_parsing() {
         "a".repeat(100)
     );
     s.handle_frame(Timestamp(0), &big);
-    assert!(
-        s.poll_transmit().is_none(),
-        "not even acked: it was never read"
+    // Unacked, the server would redeliver it forever: its id is read and acked.
+    assert_eq!(
+        s.poll_transmit(),
+        Some(chatwire::Transmit::Frame {
+            text: r#"{"type":2,"id":1}"#.into()
+        })
     );
     assert!(
         matches!(s.poll_event(), Some(Event::ProtocolError { reason, .. }) if reason.contains("exceeds"))
     );
+}
+
+#[test]
+fn a_fractional_id_is_no_id_and_is_not_acked() {
+    let mut s = TrueConfSession::new(TrueConfConfig::new("t"));
+    s.handle_frame(
+        Timestamp(0),
+        r#"{"type":1,"id":1.5,"method":"removeChat","payload":{"chatId":"c"}}"#,
+    );
+    assert_eq!(
+        s.poll_transmit(),
+        None,
+        "acking 1.5 as 1 would ack another frame"
+    );
+    assert!(matches!(s.poll_event(), Some(Event::ProtocolError { .. })));
 }
 
 #[test]
@@ -73,7 +91,7 @@ fn unknown_envelope_type_is_kept_raw() {
         message.content,
         Content::Unknown {
             kind: "999".into(),
-            raw: json!({"hologram":true})
+            raw: json!({"hologram":true}).into()
         }
     );
     assert_eq!(

@@ -135,11 +135,18 @@ impl Tc {
 
     /// Gets a token for `user`, connects and authenticates.
     pub async fn login(addr: std::net::SocketAddr, user: &str) -> Tc {
+        Tc::login_with(addr, user, json!({})).await
+    }
+
+    /// Like [`Tc::login`], with more `auth` fields (`receiveUnread`, ...).
+    pub async fn login_with(addr: std::net::SocketAddr, user: &str, extra: Value) -> Tc {
         let token = tc_token(addr, user).await;
         let mut tc = Tc::connect(addr).await;
-        let r = tc
-            .call("auth", json!({"token": token, "tokenType": "JWT"}))
-            .await;
+        let mut auth = json!({"token": token, "tokenType": "JWT"});
+        if let (Some(a), Some(e)) = (auth.as_object_mut(), extra.as_object()) {
+            a.extend(e.clone());
+        }
+        let r = tc.call("auth", auth).await;
         assert_eq!(r["userId"], format!("{user}@sim.local"), "auth: {r}");
         tc
     }

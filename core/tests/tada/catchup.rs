@@ -1,0 +1,146 @@
+//! After a reconnect the session fetches, over tada's REST history, what each known chat got
+//! while the socket was down; each message reaches the app once, in order, even when the new
+//! socket delivers it too.
+use crate::support::*;
+use chatwire::{Event, HttpRequest, HttpResponse, Session as _, Timestamp, Transmit};
+use serde_json::json;
+
+fn http_requests(s: &mut chatwire::tada::TadaSession) -> Vec<HttpRequest> {
+    drain_transmits(s)
+        .into_iter()
+        .filter_map(|t| match t {
+            Transmit::Http(r) => Some(r),
+            _ => None,
+        })
+        .collect()
+}
+
+fn received(events: &[Event]) -> Vec<String> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            Event::MessageReceived { message } => Some(message.id.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn history(messages: Vec<serde_json::Value>) -> HttpResponse {
+    HttpResponse {
+        status: 200,
+        headers: Vec::new(),
+        body: json!({"ok": true, "result": {"messages": messages}}).to_string(),
+    }
+}
+
+#[test]
+fn the_gap_is_fetched_after_a_reconnect_and_delivered_once_in_order() {
+    let mut s = connected();
+    s.handle_frame(
+        Timestamp(1),
+        &messages_updated(vec![message("m-1", "g-1", "d-2", "before", 5)], None),
+    );
+    assert_eq!(received(&drain_events(&mut s)), ["m-1"]);
+    drain_transmits(&mut s);
+    assert!(
+        http_requests(&mut s).is_empty(),
+        "nothing to catch up on a live socket"
+    );
+
+    s.handle_closed(Timestamp(2), "network down");
+    drain_events(&mut s);
+    s.connect(Timestamp(3)).unwrap();
+    s.handle_connected(Timestamp(4));
+    let requests = http_requests(&mut s);
+    assert_eq!(requests.len(), 1, "{requests:?}");
+    let r = &requests[0];
+    assert_eq!(r.method, "GET");
+    assert!(
+        r.path.starts_with("/api/v4/teams/")
+            && r.path
+                .contains("/messages/g-1?gentime_from=5&include_deleted=true"),
+        "{}",
+        r.path
+    );
+    assert!(r.headers.iter().any(|h| h.name == "token"), "authenticated");
+
+    // The new socket delivers the newest first; the history brings the gap, out of order.
+    s.handle_frame(
+        Timestamp(5),
+        &messages_updated(vec![message("m-4", "g-1", "d-2", "live", 9)], None),
+    );
+    s.handle_http_response(
+        Timestamp(6),
+        r.id,
+        history(vec![
+            message("m-3", "g-1", "d-2", "gap 2", 8),
+            message("m-2", "g-1", "d-2", "gap 1", 7),
+            message("m-4", "g-1", "d-2", "live", 9),
+        ]),
+    );
+    assert_eq!(
+        received(&drain_events(&mut s)),
+        ["m-4", "m-2", "m-3"],
+        "each once; the gap oldest first"
+    );
+}
+
+#[test]
+fn the_cursor_survives_a_restore() {
+    let mut s = connected();
+    s.handle_frame(
+        Timestamp(1),
+        &messages_updated(vec![message("m-1", "g-1", "d-2", "x", 42)], None),
+    );
+    drain_events(&mut s);
+    let snapshot: chatwire::tada::TadaSnapshot =
+        serde_json::from_str(&serde_json::to_string(&s.snapshot()).unwrap()).unwrap();
+    let mut r = chatwire::tada::TadaSession::restore(config(), snapshot);
+    r.connect(Timestamp(0)).unwrap();
+    r.handle_connected(Timestamp(1));
+    let requests = http_requests(&mut r);
+    assert_eq!(requests.len(), 1);
+    assert!(requests[0].path.contains("gentime_from=42"));
+}
+
+#[test]
+fn a_failed_fetch_is_retried_then_reported() {
+    let mut s = connected();
+    s.handle_frame(
+        Timestamp(1),
+        &messages_updated(vec![message("m-1", "g-1", "d-2", "x", 5)], None),
+    );
+    s.handle_closed(Timestamp(2), "down");
+    s.connect(Timestamp(3)).unwrap();
+    s.handle_connected(Timestamp(4));
+    drain_events(&mut s);
+    let mut id = http_requests(&mut s)[0].id;
+    for _ in 0..2 {
+        s.handle_http_response(
+            Timestamp(5),
+            id,
+            HttpResponse {
+                status: 503,
+                ..Default::default()
+            },
+        );
+        let again = http_requests(&mut s);
+        assert_eq!(again.len(), 1, "retried");
+        id = again[0].id;
+    }
+    s.handle_http_response(
+        Timestamp(6),
+        id,
+        HttpResponse {
+            status: 503,
+            ..Default::default()
+        },
+    );
+    let events = drain_events(&mut s);
+    assert!(
+        events.iter().any(
+            |e| matches!(e, Event::ProtocolError { reason, .. } if reason.contains("may be missing"))
+        ),
+        "the app hears of the gap: {events:?}"
+    );
+}
