@@ -68,16 +68,15 @@ async def test_reconnect_after_drop_loses_and_doubles_nothing(sim, protocol):
 async def test_close_settles_pending_calls(sim):
     alice = await open_client(sim, "trueconf", "alice")
     # The command's output (the request) is taken but never performed, as if the host's
-    # socket swallowed it: shutting down settles the call as maybe delivered.
+    # socket swallowed it: closing (the core's shutdown) settles the call with Closed.
     issued = alice.core.create_group_chat(chatwire.now_ms(), "never sent")
     await alice.close()
-    with pytest.raises(chatwire.ChatwireError.Disconnected) as info:
+    with pytest.raises(chatwire.ChatwireError.Closed):
         await asyncio.wait_for(issued.call.wait(), 5)
-    assert info.value.delivery == chatwire.Delivery.MAYBE_DELIVERED
-    # Later commands fail at once, as does waiting again on a settled call.
+    # Later commands fail at once, as does waiting again on the settled call.
     with pytest.raises(chatwire.ChatwireError.Closed):
         await alice.core.send_text(chatwire.now_ms(), "chat", "x", None).call.wait()
-    with pytest.raises(chatwire.ChatwireError.Disconnected):
+    with pytest.raises(chatwire.ChatwireError.Closed):
         await issued.call.wait()
 
 
@@ -86,10 +85,22 @@ async def test_shutdown_before_connect_settles_with_closed():
     core = chatwire.TrueConfClient("jwt", None)
     issued = core.send_text(0, "chat", "queued while never connected", None)
     core.shutdown(1)
-    # It never left the client: safe to send again, and the verdict says so.
-    with pytest.raises(chatwire.ChatwireError.Disconnected) as info:
+    with pytest.raises(chatwire.ChatwireError.Closed):
         await asyncio.wait_for(issued.call.wait(), 5)
-    assert info.value.delivery == chatwire.Delivery.NOT_SENT
+
+
+@pytest.mark.asyncio
+async def test_close_without_shutdown_gives_the_delivery_verdict(sim):
+    alice = await open_client(sim, "trueconf", "alice")
+    try:
+        issued = alice.core.create_group_chat(chatwire.now_ms(), "cut off")
+        # Taken (so maybe delivered), then the app lets the connection go without ending.
+        alice._apply(alice.core.close(chatwire.now_ms()))
+        with pytest.raises(chatwire.ChatwireError.Disconnected) as info:
+            await asyncio.wait_for(issued.call.wait(), 5)
+        assert info.value.delivery == chatwire.Delivery.MAYBE_DELIVERED
+    finally:
+        await alice.close()
 
 
 @pytest.mark.asyncio

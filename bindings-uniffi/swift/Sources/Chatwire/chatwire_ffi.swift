@@ -2503,6 +2503,10 @@ public struct ClientOptions: Equatable, Hashable {
      */
     public var replayTimeoutMs: UInt64
     /**
+     * How long an authenticated connection must last before its drop starts a fresh backoff, ms.
+     */
+    public var stableAfterMs: UInt64
+    /**
      * Seed of the reconnect jitter.
      */
     public var seed: UInt64
@@ -2531,6 +2535,9 @@ public struct ClientOptions: Equatable, Hashable {
          * How long a request cut off by a drop waits for the reconnect that would replay it, ms.
          */replayTimeoutMs: UInt64 = UInt64(30000), 
         /**
+         * How long an authenticated connection must last before its drop starts a fresh backoff, ms.
+         */stableAfterMs: UInt64 = UInt64(1000), 
+        /**
          * Seed of the reconnect jitter.
          */seed: UInt64 = UInt64(7163418443722306149), 
         /**
@@ -2542,6 +2549,7 @@ public struct ClientOptions: Equatable, Hashable {
         self.backoffMaxMs = backoffMaxMs
         self.maxReplays = maxReplays
         self.replayTimeoutMs = replayTimeoutMs
+        self.stableAfterMs = stableAfterMs
         self.seed = seed
         self.sessionSeed = sessionSeed
     }
@@ -2567,6 +2575,7 @@ public struct FfiConverterTypeClientOptions: FfiConverterRustBuffer {
                 backoffMaxMs: FfiConverterUInt64.read(from: &buf), 
                 maxReplays: FfiConverterUInt32.read(from: &buf), 
                 replayTimeoutMs: FfiConverterUInt64.read(from: &buf), 
+                stableAfterMs: FfiConverterUInt64.read(from: &buf), 
                 seed: FfiConverterUInt64.read(from: &buf), 
                 sessionSeed: FfiConverterOptionUInt64.read(from: &buf)
         )
@@ -2578,6 +2587,7 @@ public struct FfiConverterTypeClientOptions: FfiConverterRustBuffer {
         FfiConverterUInt64.write(value.backoffMaxMs, into: &buf)
         FfiConverterUInt32.write(value.maxReplays, into: &buf)
         FfiConverterUInt64.write(value.replayTimeoutMs, into: &buf)
+        FfiConverterUInt64.write(value.stableAfterMs, into: &buf)
         FfiConverterUInt64.write(value.seed, into: &buf)
         FfiConverterOptionUInt64.write(value.sessionSeed, into: &buf)
     }
@@ -3525,10 +3535,6 @@ enum ChatwireError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError 
          */reason: String
     )
     /**
-     * The credentials expired: get new ones and connect again.
-     */
-    case TokenExpired
-    /**
      * An `errorCode` from the TrueConf server (its number).
      */
     case TrueConf(
@@ -3643,24 +3649,23 @@ public struct FfiConverterTypeChatwireError: FfiConverterRustBuffer {
         case 13: return .AuthFailed(
             reason: try FfiConverterString.read(from: &buf)
             )
-        case 14: return .TokenExpired
-        case 15: return .TrueConf(
+        case 14: return .TrueConf(
             code: try FfiConverterUInt32.read(from: &buf)
             )
-        case 16: return .NotConfirmed(
+        case 15: return .NotConfirmed(
             attempts: try FfiConverterUInt32.read(from: &buf)
             )
-        case 17: return .Rejected(
+        case 16: return .Rejected(
             reason: try FfiConverterString.read(from: &buf)
             )
-        case 18: return .Http(
+        case 17: return .Http(
             status: try FfiConverterUInt16.read(from: &buf), 
             body: try FfiConverterString.read(from: &buf)
             )
-        case 19: return .Talk(
+        case 18: return .Talk(
             error: try FfiConverterTypeTalkHttpError.read(from: &buf)
             )
-        case 20: return .Other(
+        case 19: return .Other(
             description: try FfiConverterString.read(from: &buf)
             )
 
@@ -3739,38 +3744,34 @@ public struct FfiConverterTypeChatwireError: FfiConverterRustBuffer {
             FfiConverterString.write(reason, into: &buf)
             
         
-        case .TokenExpired:
-            writeInt(&buf, Int32(14))
-        
-        
         case let .TrueConf(code):
-            writeInt(&buf, Int32(15))
+            writeInt(&buf, Int32(14))
             FfiConverterUInt32.write(code, into: &buf)
             
         
         case let .NotConfirmed(attempts):
-            writeInt(&buf, Int32(16))
+            writeInt(&buf, Int32(15))
             FfiConverterUInt32.write(attempts, into: &buf)
             
         
         case let .Rejected(reason):
-            writeInt(&buf, Int32(17))
+            writeInt(&buf, Int32(16))
             FfiConverterString.write(reason, into: &buf)
             
         
         case let .Http(status,body):
-            writeInt(&buf, Int32(18))
+            writeInt(&buf, Int32(17))
             FfiConverterUInt16.write(status, into: &buf)
             FfiConverterString.write(body, into: &buf)
             
         
         case let .Talk(error):
-            writeInt(&buf, Int32(19))
+            writeInt(&buf, Int32(18))
             FfiConverterTypeTalkHttpError.write(error, into: &buf)
             
         
         case let .Other(description):
-            writeInt(&buf, Int32(20))
+            writeInt(&buf, Int32(19))
             FfiConverterString.write(description, into: &buf)
             
         }
