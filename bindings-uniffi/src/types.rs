@@ -782,6 +782,84 @@ impl From<core::talk::Mention> for Mention {
     }
 }
 
+/// A TrueConf file preview.
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct FilePreview {
+    /// Its name.
+    pub name: Option<String>,
+    /// Size in bytes.
+    pub size: Option<u64>,
+    /// MIME type.
+    pub mime_type: Option<String>,
+    /// Where to `GET` it.
+    pub download_url: Option<String>,
+}
+
+impl From<core::trueconf::FilePreview> for FilePreview {
+    fn from(p: core::trueconf::FilePreview) -> Self {
+        FilePreview {
+            name: p.name,
+            size: p.size,
+            mime_type: p.mime_type,
+            download_url: p.download_url,
+        }
+    }
+}
+
+/// A TrueConf file's description (`getFileInfo`).
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct FileInfo {
+    /// The file's id.
+    pub file_id: String,
+    /// Its name.
+    pub name: Option<String>,
+    /// Size in bytes.
+    pub size: Option<u64>,
+    /// MIME type.
+    pub mime_type: Option<String>,
+    /// The server's readiness state.
+    pub ready_state: Option<u32>,
+    /// Where to `GET` it.
+    pub download_url: Option<String>,
+    /// Its previews.
+    pub previews: Vec<FilePreview>,
+}
+
+impl From<core::trueconf::FileInfo> for FileInfo {
+    fn from(f: core::trueconf::FileInfo) -> Self {
+        FileInfo {
+            file_id: f.file_id,
+            name: f.name,
+            size: f.size,
+            mime_type: f.mime_type,
+            ready_state: f.ready_state,
+            download_url: f.download_url,
+            previews: list(f.previews),
+        }
+    }
+}
+
+/// What the TrueConf server lets this user upload.
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct FileUploadLimits {
+    /// Largest file in bytes.
+    pub max_size: Option<u64>,
+    /// How `extensions` is meant (allow or deny list), as the server says.
+    pub extensions_mode: Option<String>,
+    /// The extensions.
+    pub extensions: Vec<String>,
+}
+
+impl From<core::trueconf::FileUploadLimits> for FileUploadLimits {
+    fn from(l: core::trueconf::FileUploadLimits) -> Self {
+        FileUploadLimits {
+            max_size: l.max_size,
+            extensions_mode: l.extensions_mode,
+            extensions: l.extensions,
+        }
+    }
+}
+
 fn list<A, B: From<A>>(v: Vec<A>) -> Vec<B> {
     v.into_iter().map(Into::into).collect()
 }
@@ -864,6 +942,60 @@ pub enum Reply {
         /// In the server's order.
         suggestions: Vec<Mention>,
     },
+    /// A TrueConf upload task was created.
+    UploadTask {
+        /// Its id.
+        upload_task_id: String,
+    },
+    /// A file was uploaded; send it by this temporary id.
+    Uploaded {
+        /// The temporary file id.
+        temporal_file_id: String,
+    },
+    /// A file message was accepted.
+    FileSent {
+        /// The chat.
+        chat_id: Option<String>,
+        /// The message's id.
+        message_id: String,
+        /// When, Unix ms.
+        timestamp_ms: Option<i64>,
+        /// The file's id.
+        file_id: Option<String>,
+        /// The caption message's id.
+        caption_message_id: Option<String>,
+    },
+    /// A file's description.
+    FileInfo {
+        /// The description.
+        info: FileInfo,
+    },
+    /// A file was downloaded.
+    Downloaded {
+        /// The file's id.
+        file_id: String,
+        /// Its size in bytes.
+        size: Option<u64>,
+    },
+    /// The upload limits.
+    FileUploadLimits {
+        /// The limits.
+        limits: FileUploadLimits,
+    },
+    /// A chat activity (typing…) was sent.
+    ChatActivitySent {
+        /// The chat.
+        chat_id: String,
+        /// The activity.
+        activity: String,
+        /// When another may be sent, ms.
+        retry_after_ms: Option<u64>,
+    },
+    /// A user's display name.
+    DisplayName {
+        /// The name.
+        display_name: Option<String>,
+    },
     /// A reply kind this version of the binding does not name, as the core's JSON.
     Unsupported {
         /// The core's serde JSON of the reply.
@@ -921,6 +1053,36 @@ impl From<core::Reply> for Reply {
             R::Mentions { suggestions } => Reply::Mentions {
                 suggestions: list(suggestions),
             },
+            R::UploadTask { upload_task_id } => Reply::UploadTask { upload_task_id },
+            R::Uploaded { temporal_file_id } => Reply::Uploaded { temporal_file_id },
+            R::FileSent {
+                chat_id,
+                message_id,
+                timestamp_ms,
+                file_id,
+                caption_message_id,
+            } => Reply::FileSent {
+                chat_id,
+                message_id,
+                timestamp_ms,
+                file_id,
+                caption_message_id,
+            },
+            R::FileInfo { info } => Reply::FileInfo { info: info.into() },
+            R::Downloaded { file_id, size } => Reply::Downloaded { file_id, size },
+            R::FileUploadLimits { limits } => Reply::FileUploadLimits {
+                limits: limits.into(),
+            },
+            R::ChatActivitySent {
+                chat_id,
+                activity,
+                retry_after_ms,
+            } => Reply::ChatActivitySent {
+                chat_id,
+                activity,
+                retry_after_ms,
+            },
+            R::DisplayName { display_name } => Reply::DisplayName { display_name },
             other => Reply::Unsupported {
                 json: serde_json::to_string(&other).unwrap_or_default(),
             },
@@ -1112,6 +1274,48 @@ pub enum Event {
         /// Why.
         error: ChatwireError,
     },
+    /// A TrueConf bot command (a button or a `/command`) arrived.
+    CommandReceived {
+        /// The command's id, to answer it.
+        command_id: Option<String>,
+        /// The command.
+        command: String,
+        /// Custom data of the button.
+        custom_data: Option<String>,
+        /// The button's id.
+        button_id: Option<String>,
+        /// Where it came from.
+        source: Option<String>,
+        /// The chat.
+        chat_id: Option<String>,
+        /// The message it belongs to.
+        message_id: Option<String>,
+        /// Who sent it.
+        user_id: Option<String>,
+        /// The notification as received, JSON text.
+        raw: String,
+    },
+    /// An upload progressed.
+    FileProgress {
+        /// The file.
+        file_id: String,
+        /// Bytes so far.
+        progress: u64,
+    },
+    /// The upload limits changed.
+    FileUploadLimitsChanged {
+        /// The new limits.
+        limits: FileUploadLimits,
+    },
+    /// Someone is active in a chat (typing…).
+    ChatActivity {
+        /// The chat.
+        chat_id: String,
+        /// Who.
+        user_id: Option<String>,
+        /// What they do.
+        activity: String,
+    },
     /// An event kind this version of the binding does not name, as the core's JSON.
     Unsupported {
         /// The core's serde JSON of the event.
@@ -1240,6 +1444,40 @@ impl From<core::Event> for Event {
             E::RoomStopped { chat_id, error } => Event::RoomStopped {
                 chat_id,
                 error: error.into(),
+            },
+            E::CommandReceived {
+                command_id,
+                command,
+                custom_data,
+                button_id,
+                source,
+                chat_id,
+                message_id,
+                user_id,
+                raw,
+            } => Event::CommandReceived {
+                command_id,
+                command,
+                custom_data,
+                button_id,
+                source,
+                chat_id,
+                message_id,
+                user_id,
+                raw: raw.into_string(),
+            },
+            E::FileProgress { file_id, progress } => Event::FileProgress { file_id, progress },
+            E::FileUploadLimitsChanged { limits } => Event::FileUploadLimitsChanged {
+                limits: limits.into(),
+            },
+            E::ChatActivity {
+                chat_id,
+                user_id,
+                activity,
+            } => Event::ChatActivity {
+                chat_id,
+                user_id,
+                activity,
             },
             other => Event::Unsupported {
                 json: serde_json::to_string(&other).unwrap_or_default(),

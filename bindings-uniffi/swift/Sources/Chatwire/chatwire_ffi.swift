@@ -2679,6 +2679,293 @@ public func FfiConverterTypeCommand_lower(_ value: Command) -> RustBuffer {
 
 
 /**
+ * A TrueConf file's description (`getFileInfo`).
+ */
+public struct FileInfo: Equatable, Hashable {
+    /**
+     * The file's id.
+     */
+    public var fileId: String
+    /**
+     * Its name.
+     */
+    public var name: String?
+    /**
+     * Size in bytes.
+     */
+    public var size: UInt64?
+    /**
+     * MIME type.
+     */
+    public var mimeType: String?
+    /**
+     * The server's readiness state.
+     */
+    public var readyState: UInt32?
+    /**
+     * Where to `GET` it.
+     */
+    public var downloadUrl: String?
+    /**
+     * Its previews.
+     */
+    public var previews: [FilePreview]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The file's id.
+         */fileId: String, 
+        /**
+         * Its name.
+         */name: String?, 
+        /**
+         * Size in bytes.
+         */size: UInt64?, 
+        /**
+         * MIME type.
+         */mimeType: String?, 
+        /**
+         * The server's readiness state.
+         */readyState: UInt32?, 
+        /**
+         * Where to `GET` it.
+         */downloadUrl: String?, 
+        /**
+         * Its previews.
+         */previews: [FilePreview]) {
+        self.fileId = fileId
+        self.name = name
+        self.size = size
+        self.mimeType = mimeType
+        self.readyState = readyState
+        self.downloadUrl = downloadUrl
+        self.previews = previews
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension FileInfo: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeFileInfo: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> FileInfo {
+        return
+            try FileInfo(
+                fileId: FfiConverterString.read(from: &buf), 
+                name: FfiConverterOptionString.read(from: &buf), 
+                size: FfiConverterOptionUInt64.read(from: &buf), 
+                mimeType: FfiConverterOptionString.read(from: &buf), 
+                readyState: FfiConverterOptionUInt32.read(from: &buf), 
+                downloadUrl: FfiConverterOptionString.read(from: &buf), 
+                previews: FfiConverterSequenceTypeFilePreview.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: FileInfo, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.fileId, into: &buf)
+        FfiConverterOptionString.write(value.name, into: &buf)
+        FfiConverterOptionUInt64.write(value.size, into: &buf)
+        FfiConverterOptionString.write(value.mimeType, into: &buf)
+        FfiConverterOptionUInt32.write(value.readyState, into: &buf)
+        FfiConverterOptionString.write(value.downloadUrl, into: &buf)
+        FfiConverterSequenceTypeFilePreview.write(value.previews, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeFileInfo_lift(_ buf: RustBuffer) throws -> FileInfo {
+    return try FfiConverterTypeFileInfo.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeFileInfo_lower(_ value: FileInfo) -> RustBuffer {
+    return FfiConverterTypeFileInfo.lower(value)
+}
+
+
+/**
+ * A TrueConf file preview.
+ */
+public struct FilePreview: Equatable, Hashable {
+    /**
+     * Its name.
+     */
+    public var name: String?
+    /**
+     * Size in bytes.
+     */
+    public var size: UInt64?
+    /**
+     * MIME type.
+     */
+    public var mimeType: String?
+    /**
+     * Where to `GET` it.
+     */
+    public var downloadUrl: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Its name.
+         */name: String?, 
+        /**
+         * Size in bytes.
+         */size: UInt64?, 
+        /**
+         * MIME type.
+         */mimeType: String?, 
+        /**
+         * Where to `GET` it.
+         */downloadUrl: String?) {
+        self.name = name
+        self.size = size
+        self.mimeType = mimeType
+        self.downloadUrl = downloadUrl
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension FilePreview: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeFilePreview: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> FilePreview {
+        return
+            try FilePreview(
+                name: FfiConverterOptionString.read(from: &buf), 
+                size: FfiConverterOptionUInt64.read(from: &buf), 
+                mimeType: FfiConverterOptionString.read(from: &buf), 
+                downloadUrl: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: FilePreview, into buf: inout [UInt8]) {
+        FfiConverterOptionString.write(value.name, into: &buf)
+        FfiConverterOptionUInt64.write(value.size, into: &buf)
+        FfiConverterOptionString.write(value.mimeType, into: &buf)
+        FfiConverterOptionString.write(value.downloadUrl, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeFilePreview_lift(_ buf: RustBuffer) throws -> FilePreview {
+    return try FfiConverterTypeFilePreview.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeFilePreview_lower(_ value: FilePreview) -> RustBuffer {
+    return FfiConverterTypeFilePreview.lower(value)
+}
+
+
+/**
+ * What the TrueConf server lets this user upload.
+ */
+public struct FileUploadLimits: Equatable, Hashable {
+    /**
+     * Largest file in bytes.
+     */
+    public var maxSize: UInt64?
+    /**
+     * How `extensions` is meant (allow or deny list), as the server says.
+     */
+    public var extensionsMode: String?
+    /**
+     * The extensions.
+     */
+    public var extensions: [String]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Largest file in bytes.
+         */maxSize: UInt64?, 
+        /**
+         * How `extensions` is meant (allow or deny list), as the server says.
+         */extensionsMode: String?, 
+        /**
+         * The extensions.
+         */extensions: [String]) {
+        self.maxSize = maxSize
+        self.extensionsMode = extensionsMode
+        self.extensions = extensions
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension FileUploadLimits: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeFileUploadLimits: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> FileUploadLimits {
+        return
+            try FileUploadLimits(
+                maxSize: FfiConverterOptionUInt64.read(from: &buf), 
+                extensionsMode: FfiConverterOptionString.read(from: &buf), 
+                extensions: FfiConverterSequenceString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: FileUploadLimits, into buf: inout [UInt8]) {
+        FfiConverterOptionUInt64.write(value.maxSize, into: &buf)
+        FfiConverterOptionString.write(value.extensionsMode, into: &buf)
+        FfiConverterSequenceString.write(value.extensions, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeFileUploadLimits_lift(_ buf: RustBuffer) throws -> FileUploadLimits {
+    return try FfiConverterTypeFileUploadLimits.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeFileUploadLimits_lower(_ value: FileUploadLimits) -> RustBuffer {
+    return FfiConverterTypeFileUploadLimits.lower(value)
+}
+
+
+/**
  * One HTTP or WebSocket header.
  */
 public struct Header: Equatable, Hashable {
@@ -4557,6 +4844,71 @@ public enum Event: Equatable, Hashable {
          */error: ChatwireError
     )
     /**
+     * A TrueConf bot command (a button or a `/command`) arrived.
+     */
+    case commandReceived(
+        /**
+         * The command's id, to answer it.
+         */commandId: String?, 
+        /**
+         * The command.
+         */command: String, 
+        /**
+         * Custom data of the button.
+         */customData: String?, 
+        /**
+         * The button's id.
+         */buttonId: String?, 
+        /**
+         * Where it came from.
+         */source: String?, 
+        /**
+         * The chat.
+         */chatId: String?, 
+        /**
+         * The message it belongs to.
+         */messageId: String?, 
+        /**
+         * Who sent it.
+         */userId: String?, 
+        /**
+         * The notification as received, JSON text.
+         */raw: String
+    )
+    /**
+     * An upload progressed.
+     */
+    case fileProgress(
+        /**
+         * The file.
+         */fileId: String, 
+        /**
+         * Bytes so far.
+         */progress: UInt64
+    )
+    /**
+     * The upload limits changed.
+     */
+    case fileUploadLimitsChanged(
+        /**
+         * The new limits.
+         */limits: FileUploadLimits
+    )
+    /**
+     * Someone is active in a chat (typing…).
+     */
+    case chatActivity(
+        /**
+         * The chat.
+         */chatId: String, 
+        /**
+         * Who.
+         */userId: String?, 
+        /**
+         * What they do.
+         */activity: String
+    )
+    /**
      * An event kind this version of the binding does not name, as the core's JSON.
      */
     case unsupported(
@@ -4662,7 +5014,19 @@ public struct FfiConverterTypeEvent: FfiConverterRustBuffer {
         case 26: return .roomStopped(chatId: try FfiConverterString.read(from: &buf), error: try FfiConverterTypeChatwireError.read(from: &buf)
         )
         
-        case 27: return .unsupported(json: try FfiConverterString.read(from: &buf)
+        case 27: return .commandReceived(commandId: try FfiConverterOptionString.read(from: &buf), command: try FfiConverterString.read(from: &buf), customData: try FfiConverterOptionString.read(from: &buf), buttonId: try FfiConverterOptionString.read(from: &buf), source: try FfiConverterOptionString.read(from: &buf), chatId: try FfiConverterOptionString.read(from: &buf), messageId: try FfiConverterOptionString.read(from: &buf), userId: try FfiConverterOptionString.read(from: &buf), raw: try FfiConverterString.read(from: &buf)
+        )
+        
+        case 28: return .fileProgress(fileId: try FfiConverterString.read(from: &buf), progress: try FfiConverterUInt64.read(from: &buf)
+        )
+        
+        case 29: return .fileUploadLimitsChanged(limits: try FfiConverterTypeFileUploadLimits.read(from: &buf)
+        )
+        
+        case 30: return .chatActivity(chatId: try FfiConverterString.read(from: &buf), userId: try FfiConverterOptionString.read(from: &buf), activity: try FfiConverterString.read(from: &buf)
+        )
+        
+        case 31: return .unsupported(json: try FfiConverterString.read(from: &buf)
         )
         
         default: throw UniffiInternalError.unexpectedEnumCase
@@ -4829,8 +5193,39 @@ public struct FfiConverterTypeEvent: FfiConverterRustBuffer {
             FfiConverterTypeChatwireError.write(error, into: &buf)
             
         
-        case let .unsupported(json):
+        case let .commandReceived(commandId,command,customData,buttonId,source,chatId,messageId,userId,raw):
             writeInt(&buf, Int32(27))
+            FfiConverterOptionString.write(commandId, into: &buf)
+            FfiConverterString.write(command, into: &buf)
+            FfiConverterOptionString.write(customData, into: &buf)
+            FfiConverterOptionString.write(buttonId, into: &buf)
+            FfiConverterOptionString.write(source, into: &buf)
+            FfiConverterOptionString.write(chatId, into: &buf)
+            FfiConverterOptionString.write(messageId, into: &buf)
+            FfiConverterOptionString.write(userId, into: &buf)
+            FfiConverterString.write(raw, into: &buf)
+            
+        
+        case let .fileProgress(fileId,progress):
+            writeInt(&buf, Int32(28))
+            FfiConverterString.write(fileId, into: &buf)
+            FfiConverterUInt64.write(progress, into: &buf)
+            
+        
+        case let .fileUploadLimitsChanged(limits):
+            writeInt(&buf, Int32(29))
+            FfiConverterTypeFileUploadLimits.write(limits, into: &buf)
+            
+        
+        case let .chatActivity(chatId,userId,activity):
+            writeInt(&buf, Int32(30))
+            FfiConverterString.write(chatId, into: &buf)
+            FfiConverterOptionString.write(userId, into: &buf)
+            FfiConverterString.write(activity, into: &buf)
+            
+        
+        case let .unsupported(json):
+            writeInt(&buf, Int32(31))
             FfiConverterString.write(json, into: &buf)
             
         }
@@ -4981,6 +5376,91 @@ public enum Reply: Equatable, Hashable {
          */suggestions: [Mention]
     )
     /**
+     * A TrueConf upload task was created.
+     */
+    case uploadTask(
+        /**
+         * Its id.
+         */uploadTaskId: String
+    )
+    /**
+     * A file was uploaded; send it by this temporary id.
+     */
+    case uploaded(
+        /**
+         * The temporary file id.
+         */temporalFileId: String
+    )
+    /**
+     * A file message was accepted.
+     */
+    case fileSent(
+        /**
+         * The chat.
+         */chatId: String?, 
+        /**
+         * The message's id.
+         */messageId: String, 
+        /**
+         * When, Unix ms.
+         */timestampMs: Int64?, 
+        /**
+         * The file's id.
+         */fileId: String?, 
+        /**
+         * The caption message's id.
+         */captionMessageId: String?
+    )
+    /**
+     * A file's description.
+     */
+    case fileInfo(
+        /**
+         * The description.
+         */info: FileInfo
+    )
+    /**
+     * A file was downloaded.
+     */
+    case downloaded(
+        /**
+         * The file's id.
+         */fileId: String, 
+        /**
+         * Its size in bytes.
+         */size: UInt64?
+    )
+    /**
+     * The upload limits.
+     */
+    case fileUploadLimits(
+        /**
+         * The limits.
+         */limits: FileUploadLimits
+    )
+    /**
+     * A chat activity (typing…) was sent.
+     */
+    case chatActivitySent(
+        /**
+         * The chat.
+         */chatId: String, 
+        /**
+         * The activity.
+         */activity: String, 
+        /**
+         * When another may be sent, ms.
+         */retryAfterMs: UInt64?
+    )
+    /**
+     * A user's display name.
+     */
+    case displayName(
+        /**
+         * The name.
+         */displayName: String?
+    )
+    /**
      * A reply kind this version of the binding does not name, as the core's JSON.
      */
     case unsupported(
@@ -5050,7 +5530,31 @@ public struct FfiConverterTypeReply: FfiConverterRustBuffer {
         case 14: return .mentions(suggestions: try FfiConverterSequenceTypeMention.read(from: &buf)
         )
         
-        case 15: return .unsupported(json: try FfiConverterString.read(from: &buf)
+        case 15: return .uploadTask(uploadTaskId: try FfiConverterString.read(from: &buf)
+        )
+        
+        case 16: return .uploaded(temporalFileId: try FfiConverterString.read(from: &buf)
+        )
+        
+        case 17: return .fileSent(chatId: try FfiConverterOptionString.read(from: &buf), messageId: try FfiConverterString.read(from: &buf), timestampMs: try FfiConverterOptionInt64.read(from: &buf), fileId: try FfiConverterOptionString.read(from: &buf), captionMessageId: try FfiConverterOptionString.read(from: &buf)
+        )
+        
+        case 18: return .fileInfo(info: try FfiConverterTypeFileInfo.read(from: &buf)
+        )
+        
+        case 19: return .downloaded(fileId: try FfiConverterString.read(from: &buf), size: try FfiConverterOptionUInt64.read(from: &buf)
+        )
+        
+        case 20: return .fileUploadLimits(limits: try FfiConverterTypeFileUploadLimits.read(from: &buf)
+        )
+        
+        case 21: return .chatActivitySent(chatId: try FfiConverterString.read(from: &buf), activity: try FfiConverterString.read(from: &buf), retryAfterMs: try FfiConverterOptionUInt64.read(from: &buf)
+        )
+        
+        case 22: return .displayName(displayName: try FfiConverterOptionString.read(from: &buf)
+        )
+        
+        case 23: return .unsupported(json: try FfiConverterString.read(from: &buf)
         )
         
         default: throw UniffiInternalError.unexpectedEnumCase
@@ -5134,8 +5638,55 @@ public struct FfiConverterTypeReply: FfiConverterRustBuffer {
             FfiConverterSequenceTypeMention.write(suggestions, into: &buf)
             
         
-        case let .unsupported(json):
+        case let .uploadTask(uploadTaskId):
             writeInt(&buf, Int32(15))
+            FfiConverterString.write(uploadTaskId, into: &buf)
+            
+        
+        case let .uploaded(temporalFileId):
+            writeInt(&buf, Int32(16))
+            FfiConverterString.write(temporalFileId, into: &buf)
+            
+        
+        case let .fileSent(chatId,messageId,timestampMs,fileId,captionMessageId):
+            writeInt(&buf, Int32(17))
+            FfiConverterOptionString.write(chatId, into: &buf)
+            FfiConverterString.write(messageId, into: &buf)
+            FfiConverterOptionInt64.write(timestampMs, into: &buf)
+            FfiConverterOptionString.write(fileId, into: &buf)
+            FfiConverterOptionString.write(captionMessageId, into: &buf)
+            
+        
+        case let .fileInfo(info):
+            writeInt(&buf, Int32(18))
+            FfiConverterTypeFileInfo.write(info, into: &buf)
+            
+        
+        case let .downloaded(fileId,size):
+            writeInt(&buf, Int32(19))
+            FfiConverterString.write(fileId, into: &buf)
+            FfiConverterOptionUInt64.write(size, into: &buf)
+            
+        
+        case let .fileUploadLimits(limits):
+            writeInt(&buf, Int32(20))
+            FfiConverterTypeFileUploadLimits.write(limits, into: &buf)
+            
+        
+        case let .chatActivitySent(chatId,activity,retryAfterMs):
+            writeInt(&buf, Int32(21))
+            FfiConverterString.write(chatId, into: &buf)
+            FfiConverterString.write(activity, into: &buf)
+            FfiConverterOptionUInt64.write(retryAfterMs, into: &buf)
+            
+        
+        case let .displayName(displayName):
+            writeInt(&buf, Int32(22))
+            FfiConverterOptionString.write(displayName, into: &buf)
+            
+        
+        case let .unsupported(json):
+            writeInt(&buf, Int32(23))
             FfiConverterString.write(json, into: &buf)
             
         }
@@ -5850,6 +6401,31 @@ fileprivate struct FfiConverterSequenceTypeChat: FfiConverterRustBuffer {
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypeChat.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeFilePreview: FfiConverterRustBuffer {
+    typealias SwiftType = [FilePreview]
+
+    public static func write(_ value: [FilePreview], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeFilePreview.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [FilePreview] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [FilePreview]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeFilePreview.read(from: &buf))
         }
         return seq
     }
