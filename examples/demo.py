@@ -471,6 +471,7 @@ def demo_talk(binary: str, server: str, timeout: float, verbose: bool) -> None:
     alice, bob = peer("alice"), peer("bob")
     room = TALK_ROOM
     for p in (alice, bob):
+        since = p.mark()
         p.call("join", room=room)
         # The room list read at start may already have reported this room's read state, and
         # the join reports only a change: any report of it will do.
