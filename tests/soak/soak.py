@@ -68,29 +68,39 @@ class Mix:
 WS_MIXES = [
     Mix("none"),
     Mix("dup+reorder+malformed", {"duplicate": True, "reorder": True, "malformed_every": 7}),
-    Mix("delay 5ms", {"delay_ms": 5}),
     Mix("drop after 300 frames", {"drop_after_frames": 300}),
-    Mix("disconnect every 2s", every=(2.0, [{"disconnect_all": True}])),
-    Mix("mix", {"delay_ms": 1, "duplicate": True, "reorder": True, "malformed_every": 11,
-                "drop_after_frames": 500},
-        every=(3.0, [{"disconnect_all": True}])),
+    Mix("disconnect every 1s", every=(1.0, [{"disconnect_all": True}])),
+    Mix("mix", {"delay_ms": 2, "duplicate": True, "reorder": True, "malformed_every": 11},
+        every=(1.5, [{"disconnect_all": True}])),
 ]
 TRUECONF_MIXES = WS_MIXES + [
-    Mix("token expiry every 3s", every=(3.0, [{"expire_tokens": True}])),
-    Mix("mix+expiry", {"delay_ms": 1, "duplicate": True, "reorder": True, "malformed_every": 11},
-        every=(2.5, [{"disconnect_all": True}, {"expire_tokens": True}])),
+    Mix("token expiry every 1s", every=(1.0, [{"expire_tokens": True}])),
+    Mix("mix+expiry", {"delay_ms": 2, "duplicate": True, "reorder": True, "malformed_every": 11},
+        every=(1.0, [{"disconnect_all": True}, {"expire_tokens": True}])),
 ]
+# Talk is HTTP: the WebSocket faults do not apply; a burst answers the next N Talk requests
+# (sends and long-polls alike) 429 or 503.
 TALK_MIXES = [
     Mix("none"),
-    Mix("429/503 bursts", every=(1.0, [{"http_429_burst": 3}, {"http_503_burst": 3}])),
-    Mix("long 503 burst", every=(4.0, [{"http_503_burst": 12}])),
+    Mix("429/503 bursts", {"http_429_burst": 3},
+        every=(0.4, [{"http_503_burst": 3}, {"http_429_burst": 3}])),
+    Mix("long 503 bursts", {"http_503_burst": 12}, every=(1.5, [{"http_503_burst": 12}])),
 ]
 MIXES = {"trueconf": TRUECONF_MIXES, "tada": WS_MIXES, "talk": TALK_MIXES}
-QUICK = {"trueconf": ["dup+reorder+malformed", "mix+expiry"],
-         "tada": ["dup+reorder+malformed", "mix"],
-         "talk": ["429/503 bursts"]}
+QUICK = {"trueconf": ["mix+expiry"], "tada": ["drop after 300 frames", "mix"],
+         "talk": ["none", "429/503 bursts"]}
 
 TEXT = re.compile(r"^soak (\w+) #(\d+)$")
+
+
+# Events that say a part of the client stopped or gave up: shown in the cell's notes.
+NOTABLE = ("room_stopped", "connection_dead", "auth_failed", "connect_failed", "warning",
+           "token_expired")
+
+
+def _brief(e: dict) -> str:
+    text = json.dumps({k: v for k, v in e.items() if k != "raw"}, separators=(",", ":"))
+    return text if len(text) <= 160 else text[:157] + "..."
 
 
 class CellFailed(Exception):
@@ -125,8 +135,12 @@ class Side:
         self.results: dict[str, dict] = {}
         self.received: list[tuple[str, int, str]] = []  # (sender, seq, message id)
         self.unread: int | None = None  # the last read_state_changed for the chat
+        self.last_id: str | None = None  # the latest arrival in the chat
+        self.own_ids: list[str] = []  # ids of this side's sent messages, as answered
         self.connects = 0
         self.protocol_errors = 0
+        self.kinds: dict[str, int] = {}  # events by type, for the cell's notes
+        self.notable: list[str] = []  # events that mean something stopped or broke
 
     def pump(self) -> None:
         with self.peer.cond:
@@ -134,8 +148,14 @@ class Side:
             self.seen += len(new)
         for e in new:
             kind = e.get("type")
+            self.kinds[str(kind)] = self.kinds.get(str(kind), 0) + 1
+            if kind in NOTABLE:
+                self.notable.append(_brief(e))
             if kind == "result":
                 self.results[str(e.get("tag"))] = e
+                sent = (e.get("reply") or {}).get("message_id") if e.get("ok") else None
+                if sent is not None:
+                    self.own_ids.append(str(sent))
             elif kind == "connected":
                 self.connects += 1
             elif kind == "protocol_error":
@@ -144,6 +164,8 @@ class Side:
                 self.unread = (e.get("state") or {}).get("unread")
             elif kind == "message_received":
                 m = e.get("message") or {}
+                if m.get("chat_id") in (None, self.chat):
+                    self.last_id = str(m.get("id"))
                 text = (m.get("content") or {}).get("text") or ""
                 hit = TEXT.match(text)
                 if hit and hit.group(1) != self.peer.name:
@@ -203,9 +225,12 @@ class Row:
     unresolved: int = 0
     reconnects: int = 0
     read_ok: bool = False
+    late: int = 0  # delivered only after every send was answered (during the settle)
     seconds: float = 0.0
+    send_seconds: float = 0.0  # from the first send until every send was answered
     problems: list[str] = field(default_factory=list)
     send_failures: list[str] = field(default_factory=list)  # the distinct reasons given
+    events: list[str] = field(default_factory=list)  # notable client events, summed up
     sim_faults: int = 0  # client faults the simulator logged (GET /admin/faults)
 
     @property
@@ -326,7 +351,8 @@ def run_cell(protocol: str, mix: Mix, args: argparse.Namespace, seed: int) -> Ro
 
         # Send: every tenth message by bob, the rest by alice, at most WINDOW unanswered each.
         tags: dict[int, tuple[str, str]] = {}  # seq -> (sender, tag)
-        send_deadline = time.monotonic() + args.send_timeout
+        phase = time.monotonic()
+        send_deadline = phase + args.send_timeout
         for seq in range(1, args.messages + 1):
             sender = "bob" if seq % 10 == 0 else "alice"
             side = sides[sender]
@@ -351,6 +377,8 @@ def run_cell(protocol: str, mix: Mix, args: argparse.Namespace, seed: int) -> Ro
             return all(t in sides[who].results for (who, t) in tags.values())
 
         until("every send answered", answered, max(1.0, send_deadline - time.monotonic()), both)
+        row.send_seconds = time.monotonic() - phase
+        early = {(n, q) for n, s in sides.items() for (_, q, _) in s.received}
         if injector:
             injector.stop.set()
             injector.join(timeout=5)
@@ -376,19 +404,32 @@ def run_cell(protocol: str, mix: Mix, args: argparse.Namespace, seed: int) -> Ro
             s.pump()
 
         # Account for every message.
+        lost: dict[str, list[int]] = {"alice": [], "bob": []}
+        unanswered: dict[str, list[int]] = {"alice": [], "bob": []}
         for seq, (who, t) in tags.items():
             other = sides["bob" if who == "alice" else "alice"]
             got = sum(1 for (_, q, _) in other.received if q == seq)
             res = sides[who].results.get(t)
             if res is None:
                 row.unresolved += 1
+                unanswered[who].append(seq)
             if got:
                 row.delivered += 1
+                row.late += (other.peer.name, seq) not in early
                 row.dups += got - 1
             elif res is not None and not res.get("ok") and (res.get("message") or res.get("error")):
                 row.failed += 1
             elif res is not None:
                 row.lost += 1
+                lost[who].append(seq)
+        for who, seqs in lost.items():
+            if seqs:
+                row.problems.append(f"lost {len(seqs)} sent by {who} (answered ok, never "
+                                    f"received): #{_ranges(seqs)}")
+        for who, seqs in unanswered.items():
+            if seqs:
+                row.problems.append(f"{len(seqs)} sends by {who} never answered: "
+                                    f"#{_ranges(seqs)}")
         for s in both:
             last = 0
             for (_, q, _) in s.received:
@@ -410,6 +451,15 @@ def run_cell(protocol: str, mix: Mix, args: argparse.Namespace, seed: int) -> Ro
         reasons = sorted({str(r.get("message"))[:90] for rs in failures for r in rs.values()
                           if not r.get("ok")})
         row.send_failures = reasons
+        for name, side in sides.items():
+            if side.notable:
+                counts = ", ".join(f"{side.kinds[k]} {k}" for k in NOTABLE if side.kinds.get(k))
+                row.events.append(f"{name}: {counts}; first {side.notable[0]}"
+                                  + (f"; last {side.notable[-1]}" if len(side.notable) > 1
+                                     else ""))
+            if side.protocol_errors:
+                row.events.append(f"{name}: {side.protocol_errors} protocol_error events "
+                                  "(the malformed frames)")
         try:
             row.sim_faults = len(get(server, "/admin/faults"))
         except OSError:
@@ -430,6 +480,18 @@ def run_cell(protocol: str, mix: Mix, args: argparse.Namespace, seed: int) -> Ro
     return row
 
 
+def _ranges(seqs: list[int], most: int = 6) -> str:
+    """1,2,3,7,9 -> '1-3, 7, 9' (the first `most` runs)."""
+    runs: list[list[int]] = []
+    for q in sorted(seqs):
+        if runs and q == runs[-1][1] + 1:
+            runs[-1][1] = q
+        else:
+            runs.append([q, q])
+    text = ", ".join(f"{a}-{b}" if a != b else f"{a}" for a, b in runs[:most])
+    return text + (f", … ({len(runs) - most} more runs)" if len(runs) > most else "")
+
+
 def _panics(peer: Peer) -> list[str]:
     peer.log.flush()
     peer.log.seek(0)
@@ -442,9 +504,14 @@ def compare_read(setup: Setup, sides: dict[str, Side], row: Row, args) -> bool:
     for n, (name, side) in enumerate(sides.items()):
         for phase in ("at quiescence", "after marking read"):
             if phase == "after marking read":
-                if not side.received:
+                if side.last_id is None:
                     continue
-                newest = max(side.received, key=lambda r: r[1])[2]
+                # What an app shows last: the newest message of the chat. Talk does not echo
+                # one's own messages, and reading up to an older id moves the server's marker
+                # back below them, so there it is the highest id seen or sent.
+                newest = side.last_id
+                if setup.protocol == "talk":
+                    newest = str(max(int(i) for i in [newest, *side.own_ids] if i.isdigit()))
                 try:
                     side.peer.call("read", chat=side.chat, message=newest)
                 except DemoFailed as e:
@@ -477,12 +544,13 @@ def compare_read(setup: Setup, sides: dict[str, Side], row: Row, args) -> bool:
 
 def table(rows: list[Row]) -> str:
     head = ("protocol", "faults", "sent", "delivered", "failed", "lost", "dups", "ooo",
-            "unresolved", "reconnects", "read", "secs", "verdict")
+            "unresolved", "reconnects", "late", "read", "secs", "verdict")
     lines = [head]
     for r in rows:
         lines.append((r.protocol, r.mix, str(r.sent), str(r.delivered), str(r.failed),
                       str(r.lost), str(r.dups), str(r.ooo), str(r.unresolved),
-                      str(r.reconnects), "equal" if r.read_ok else "DIFF", f"{r.seconds:.1f}",
+                      str(r.reconnects), str(r.late), "equal" if r.read_ok else "DIFF",
+                      f"{r.seconds:.1f}",
                       "pass" if r.passed else "FAIL"))
     widths = [max(len(line[i]) for line in lines) for i in range(len(head))]
     out = []
@@ -555,7 +623,8 @@ def main() -> int:
             row = run_cell(protocol, mix, args, args.seed * 100 + i)
             rows.append(row)
             log(f"  {protocol:<8} {mix.name:<24} {'pass' if row.passed else 'FAIL'} "
-                f"({row.delivered}/{row.sent} delivered, {row.seconds:.1f} s)")
+                f"({row.delivered}/{row.sent} delivered, sends answered in "
+                f"{row.send_seconds:.1f} s, {row.seconds:.1f} s in all)")
     except KeyboardInterrupt:
         print("\nsoak interrupted", file=sys.stderr)
         return 130
@@ -564,7 +633,8 @@ def main() -> int:
     log("")
     log(table(rows))
     for r in rows:
-        notes = r.problems + [f"send failed: {m}" for m in r.send_failures]
+        notes = (r.problems + [f"send failed: {m}" for m in r.send_failures]
+                 + [f"events: {m}" for m in r.events])
         if r.sim_faults:
             notes.append(f"simulator logged {r.sim_faults} client faults (GET /admin/faults)")
         if notes:
