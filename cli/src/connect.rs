@@ -5,7 +5,10 @@ use chatwire::{Client, ClientConfig, Error, Event, Reply, Session};
 use chatwire_native::NativeClient;
 use clap::ValueEnum;
 use futures::future::BoxFuture;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -47,20 +50,43 @@ pub struct Args {
     /// Talk room token to join (repeatable).
     #[arg(long = "room")]
     pub rooms: Vec<String>,
+    /// Talk: join every room of the account's room list, now and as rooms appear.
+    #[arg(long)]
+    pub all_rooms: bool,
     /// Print for people instead of JSON lines.
     #[arg(long)]
     pub pretty: bool,
     /// Seed for ids and jitter (default: from the system clock).
     #[arg(long)]
     pub seed: Option<u64>,
+    /// Keep the session's state (cursors, read markers, what was not yet confirmed) in FILE:
+    /// restored at start, written atomically after changes (at most once a second) and at
+    /// exit, so a restart neither repeats what was seen nor misses what came meanwhile.
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<PathBuf>,
 }
+
+/// A command started by `connect` itself (Talk's `--room` joins): its result is printed like
+/// one typed on stdin.
+pub type Started = (String, Value, BoxFuture<'static, Result<Reply, Error>>);
 
 /// A protocol session as `connect` drives it: how it is built and which extra ops it takes.
 pub trait Cli: Session + Send + Sized + 'static {
-    /// Builds the session from the arguments (may fetch a token).
-    fn build(args: &Args, seed: u64) -> BoxFuture<'static, Result<Self, String>>;
-    /// Runs after the client exists (Talk joins its rooms).
-    fn start(_client: &NativeClient<Self>, _args: &Args) {}
+    /// What `--state` keeps: the session's snapshot.
+    type Snapshot: Serialize + DeserializeOwned + Send + 'static;
+    /// Builds the session from the arguments (may fetch a token), restored from `snapshot`
+    /// when `--state` held one.
+    fn build(
+        args: &Args,
+        seed: u64,
+        snapshot: Option<Self::Snapshot>,
+    ) -> BoxFuture<'static, Result<Self, String>>;
+    /// The state to keep.
+    fn snapshot(&self) -> Self::Snapshot;
+    /// Runs after the client exists (Talk joins its rooms); returns the commands it started.
+    fn start(_client: &NativeClient<Self>, _args: &Args) -> Vec<Started> {
+        Vec::new()
+    }
     /// Protocol-specific ops beyond `send` and `read`.
     fn op(
         client: &NativeClient<Self>,
@@ -85,13 +111,17 @@ pub fn run(args: Args) -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    runtime.block_on(async move {
+    let code = runtime.block_on(async move {
         match args.protocol {
             ConnectProtocol::Trueconf => session::<chatwire::trueconf::TrueConfSession>(args).await,
             ConnectProtocol::Tada => session::<chatwire::tada::TadaSession>(args).await,
             ConnectProtocol::Talk => session::<chatwire::talk::TalkSession>(args).await,
         }
-    })
+    });
+    // Stdin is read on a blocking thread that only ends with the next line: waiting for it
+    // would keep a stopped `connect` (refused credentials) alive until someone types.
+    runtime.shutdown_background();
+    code
 }
 
 async fn session<S: Cli>(args: Args) -> ExitCode {
@@ -102,7 +132,15 @@ async fn session<S: Cli>(args: Args) -> ExitCode {
             .map(|d| d.as_nanos() as u64)
             .unwrap_or(1)
     });
-    let session = match S::build(&args, seed).await {
+    let snapshot = match args.state.as_deref().map(load_state::<S::Snapshot>) {
+        None | Some(Ok(None)) => None,
+        Some(Ok(Some(s))) => Some(s),
+        Some(Err(reason)) => {
+            eprintln!("chatwire connect: {reason}");
+            return ExitCode::from(1);
+        }
+    };
+    let session = match S::build(&args, seed, snapshot).await {
         Ok(s) => s,
         Err(reason) => {
             eprintln!("chatwire connect: {reason}");
@@ -115,14 +153,21 @@ async fn session<S: Cli>(args: Args) -> ExitCode {
     };
     let client = NativeClient::spawn(Client::new(session, config), args.server.clone());
     client.connect();
-    S::start(&client, &args);
-    let args = Arc::new(args);
     let out = Printer {
         pretty: args.pretty,
     };
-    let events = tokio::spawn(print_events(client.clone(), args.clone(), out));
     let in_flight = Arc::new(AtomicUsize::new(0));
     let idle = Arc::new(tokio::sync::Notify::new());
+    for (op, tag, fut) in S::start(&client, &args) {
+        track(op, tag, fut, out, &in_flight, &idle);
+    }
+    let saver = args
+        .state
+        .clone()
+        .map(|path| StateSaver::spawn(client.clone(), path, out));
+    let args = Arc::new(args);
+    let changed = saver.as_ref().map(|s| s.changed.clone());
+    let events = tokio::spawn(print_events(client.clone(), args.clone(), out, changed));
     let mut lines = tokio::io::BufReader::new(tokio::io::stdin()).lines();
     let code = loop {
         tokio::select! {
@@ -136,6 +181,10 @@ async fn session<S: Cli>(args: Args) -> ExitCode {
             done = wait(&events) => break done,
         }
     };
+    // Saved before the shutdown fails what is pending: unconfirmed sends stay in the state.
+    if let Some(saver) = saver {
+        saver.finish().await;
+    }
     client.shutdown();
     // Give the close frame a moment to leave.
     tokio::time::sleep(std::time::Duration::from_millis(50)).await;
@@ -185,13 +234,114 @@ async fn wait(task: &tokio::task::JoinHandle<ExitCode>) -> ExitCode {
     }
 }
 
+/// Reads `--state`: `None` when the file does not exist yet (first run).
+fn load_state<T: DeserializeOwned>(path: &Path) -> Result<Option<T>, String> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => serde_json::from_str(&text)
+            .map(Some)
+            .map_err(|e| format!("state file {} is not a saved state: {e}", path.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(format!("cannot read state file {}: {e}", path.display())),
+    }
+}
+
+/// Writes `text` to `path` atomically: a temporary file beside it, synced, then renamed over
+/// it, so a crash leaves the old state or the new one, never half of one.
+fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    let tmp = PathBuf::from(tmp);
+    let mut file = std::fs::File::create(&tmp)?;
+    file.write_all(text.as_bytes())?;
+    file.sync_all()?;
+    drop(file);
+    std::fs::rename(&tmp, path)
+}
+
+/// Keeps `--state` up to date: after events (at most once a second), now and then in case
+/// a cursor moved without an event, and at exit.
+struct StateSaver<S: Cli> {
+    client: NativeClient<S>,
+    path: PathBuf,
+    out: Printer,
+    /// Told after each event.
+    changed: Arc<tokio::sync::Notify>,
+    task: tokio::task::JoinHandle<()>,
+    last: Arc<std::sync::Mutex<String>>,
+}
+
+/// Shortest time between two writes of the state.
+const SAVE_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+/// Longest time a change without an event (a cursor moved by an empty answer) goes unsaved.
+const SAVE_IDLE: std::time::Duration = std::time::Duration::from_secs(5);
+
+impl<S: Cli> StateSaver<S> {
+    fn spawn(client: NativeClient<S>, path: PathBuf, out: Printer) -> Self {
+        let changed = Arc::new(tokio::sync::Notify::new());
+        let last = Arc::new(std::sync::Mutex::new(String::new()));
+        let task = {
+            let (client, path, changed, last) =
+                (client.clone(), path.clone(), changed.clone(), last.clone());
+            tokio::spawn(async move {
+                loop {
+                    Self::save(&client, &path, &last, out);
+                    tokio::time::sleep(SAVE_EVERY).await;
+                    let _ = tokio::time::timeout(SAVE_IDLE, changed.notified()).await;
+                }
+            })
+        };
+        StateSaver {
+            client,
+            path,
+            out,
+            changed,
+            task,
+            last,
+        }
+    }
+
+    /// Writes the state if it changed since the last write.
+    fn save(client: &NativeClient<S>, path: &Path, last: &std::sync::Mutex<String>, out: Printer) {
+        let snapshot = client
+            .client()
+            .inspect(|s| serde_json::to_string(&s.snapshot()));
+        let text = match snapshot {
+            Ok(t) => t,
+            Err(e) => return out.note(&format!("state not saved: {e}")),
+        };
+        let mut last = last.lock().unwrap_or_else(|p| p.into_inner());
+        if *last == text {
+            return;
+        }
+        match write_atomically(path, &text) {
+            Ok(()) => *last = text,
+            Err(e) => out.note(&format!("state not saved to {}: {e}", path.display())),
+        }
+    }
+
+    async fn finish(self) {
+        self.task.abort();
+        let _ = self.task.await;
+        Self::save(&self.client, &self.path, &self.last, self.out);
+    }
+}
+
 /// Prints events until a fatal one; refreshes credentials on `TokenExpired`.
-async fn print_events<S: Cli>(client: NativeClient<S>, args: Arc<Args>, out: Printer) -> ExitCode {
+async fn print_events<S: Cli>(
+    client: NativeClient<S>,
+    args: Arc<Args>,
+    out: Printer,
+    changed: Option<Arc<tokio::sync::Notify>>,
+) -> ExitCode {
     // Whether the last credential refresh worked: an `AuthFailed` for an expired token that
     // follows it is the old connection's, not a reason to stop.
     let mut refreshed = false;
     while let Some(event) = client.next_event().await {
         out.event(&event);
+        if let Some(changed) = &changed {
+            changed.notify_one();
+        }
         match &event {
             Event::AuthFailed { error } => {
                 let expired = matches!(
@@ -267,6 +417,18 @@ fn dispatch<S: Cli>(
             }
         },
     };
+    track(op, tag, fut, out, in_flight, idle);
+}
+
+/// Prints the result of `fut` when it settles; counted in `in_flight` until then.
+fn track(
+    op: String,
+    tag: Value,
+    fut: BoxFuture<'static, Result<Reply, Error>>,
+    out: Printer,
+    in_flight: &Arc<AtomicUsize>,
+    idle: &Arc<tokio::sync::Notify>,
+) {
     in_flight.fetch_add(1, Ordering::SeqCst);
     let (in_flight, idle) = (in_flight.clone(), idle.clone());
     tokio::spawn(async move {

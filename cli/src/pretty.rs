@@ -66,6 +66,36 @@ pub fn event(e: &Event) -> String {
         Event::ParticipantRemoved {
             chat_id, user_id, ..
         } => format!("- {user_id} left {chat_id}"),
+        Event::ConnectFailed {
+            reason,
+            permanent,
+            retry_in_ms,
+            attempt,
+        } => match (permanent, retry_in_ms) {
+            (true, _) | (_, None) => format!("✗ cannot reach the server, giving up: {reason}"),
+            (false, Some(ms)) => format!(
+                "… attempt {attempt} failed: {reason}; trying again in {:.1} s",
+                *ms as f64 / 1000.0
+            ),
+        },
+        Event::ReactionsChanged {
+            chat_id,
+            message_id,
+            reactions,
+        } => {
+            let list: Vec<String> = reactions
+                .iter()
+                .map(|r| {
+                    format!(
+                        "{} {}{}",
+                        r.emoji,
+                        r.count,
+                        if r.own { " (you)" } else { "" }
+                    )
+                })
+                .collect();
+            format!("[{chat_id}] reactions on {message_id}: {}", list.join(", "))
+        }
         other => serde_json::to_string(other).unwrap_or_default(),
     }
 }

@@ -1,6 +1,6 @@
 //! How `chatwire connect` builds and commands each protocol's session.
 
-use crate::connect::{Args, Cli};
+use crate::connect::{Args, Cli, Started};
 use chatwire::{Error, Reply};
 use chatwire_native::NativeClient;
 use futures::future::BoxFuture;
@@ -48,8 +48,78 @@ async fn trueconf_token(server: &str, user: &str, password: &str) -> Result<Stri
     }
 }
 
+/// The TrueConf server's base URL, for the file ops (see `start`).
+static TRUECONF_SERVER: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+fn http_failed(e: &reqwest::Error) -> Error {
+    Error::Http {
+        status: 0,
+        body: e.to_string(),
+    }
+}
+
+/// Sends `bytes` for upload task `task` as the official clients do: `POST` multipart/form-data
+/// with one part `file` to the files endpoint, `Upload-Task-Id` naming the task. Answers the
+/// `temporalFileId`.
+async fn upload_bytes(
+    server: &str,
+    task: &str,
+    name: &str,
+    content_type: Option<&str>,
+    bytes: Vec<u8>,
+) -> Result<String, Error> {
+    let boundary = format!("chatwire-{task}-{}", bytes.len());
+    // A quote or line break in the name would break the part header: the server gets it escaped.
+    let quoted = name
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace(['\r', '\n'], " ");
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{quoted}\"\r\nContent-Type: {}\r\n\r\n",
+        content_type.unwrap_or("application/octet-stream")
+    )
+    .into_bytes();
+    body.extend_from_slice(&bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let url = format!("{server}{}", chatwire::trueconf::FILES_PATH);
+    let response = reqwest::Client::new()
+        .post(&url)
+        .header("Upload-Task-Id", task)
+        .header(
+            "Content-Type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(body)
+        .send()
+        .await
+        .map_err(|e| http_failed(&e))?;
+    let status = response.status().as_u16();
+    let text = response.text().await.map_err(|e| http_failed(&e))?;
+    let answer: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+    if let Some(code) = answer["errorCode"]
+        .as_u64()
+        .and_then(|c| u32::try_from(c).ok())
+    {
+        return Err(Error::TrueConf { code: code.into() });
+    }
+    match answer["temporalFileId"].as_str() {
+        Some(id) if (200..300).contains(&status) => Ok(id.to_string()),
+        _ => Err(Error::Http { status, body: text }),
+    }
+}
+
 impl Cli for chatwire::trueconf::TrueConfSession {
-    fn build(args: &Args, _seed: u64) -> BoxFuture<'static, Result<Self, String>> {
+    type Snapshot = chatwire::trueconf::TrueConfSnapshot;
+
+    fn snapshot(&self) -> Self::Snapshot {
+        chatwire::trueconf::TrueConfSession::snapshot(self)
+    }
+
+    fn build(
+        args: &Args,
+        _seed: u64,
+        snapshot: Option<Self::Snapshot>,
+    ) -> BoxFuture<'static, Result<Self, String>> {
         let (server, token) = (args.server.clone(), args.token.clone());
         let (user, password) = (args.user.clone(), args.password.clone());
         Box::pin(async move {
@@ -66,7 +136,10 @@ impl Cli for chatwire::trueconf::TrueConfSession {
             // message sent while the socket was down is never delivered (the session's
             // redelivery filter drops the ones already seen).
             config.receive_unread = Some(true);
-            Ok(chatwire::trueconf::TrueConfSession::new(config))
+            Ok(match snapshot {
+                Some(s) => chatwire::trueconf::TrueConfSession::restore(config, s),
+                None => chatwire::trueconf::TrueConfSession::new(config),
+            })
         })
     }
 
@@ -98,8 +171,137 @@ impl Cli for chatwire::trueconf::TrueConfSession {
                         .call(c.now(), move |s, now| s.get_chats(now, count, 1)),
                 ))
             }
+            // Shows "typing…" (or another activity) to the chat's other participants.
+            "typing" => {
+                let Some(chat) = text(cmd, "chat") else {
+                    return refuse("typing needs \"chat\"");
+                };
+                let activity = text(cmd, "activity").unwrap_or_else(|| "typing".into());
+                Some(Box::pin(c.client().call(c.now(), move |s, now| {
+                    s.send_chat_activity(now, &chat, &activity)
+                })))
+            }
+            "display_name" => {
+                let Some(user) = text(cmd, "user") else {
+                    return refuse("display_name needs \"user\"");
+                };
+                Some(Box::pin(c.client().call(c.now(), move |s, now| {
+                    s.get_user_display_name(now, &user)
+                })))
+            }
+            "file_info" => {
+                let Some(file) = text(cmd, "file") else {
+                    return refuse("file_info needs \"file\"");
+                };
+                Some(Box::pin(
+                    c.client()
+                        .call(c.now(), move |s, now| s.get_file_info(now, &file)),
+                ))
+            }
+            "upload_limits" => Some(Box::pin(
+                c.client()
+                    .call(c.now(), |s, now| s.get_file_upload_limits(now)),
+            )),
+            "answer_command" => {
+                let Some(command_id) = text(cmd, "command_id") else {
+                    return refuse("answer_command needs \"command_id\"");
+                };
+                let answer = chatwire::trueconf::CommandAnswer {
+                    command_id,
+                    answer_type: text(cmd, "answer_type").unwrap_or_else(|| "complete".into()),
+                    text: text(cmd, "text"),
+                    status: text(cmd, "status"),
+                    visibility: text(cmd, "visibility"),
+                    level: text(cmd, "level"),
+                };
+                Some(Box::pin(c.client().call(c.now(), move |s, now| {
+                    s.answer_command(now, answer.clone())
+                })))
+            }
+            // Sends the file at "path" to "chat": `uploadFile`, the bytes over HTTP, `sendFile`.
+            "send_file" => {
+                let (Some(chat), Some(path)) = (text(cmd, "chat"), text(cmd, "path")) else {
+                    return refuse("send_file needs \"chat\" and \"path\"");
+                };
+                let Some(server) = TRUECONF_SERVER.get().cloned() else {
+                    return refuse("send_file before the session started");
+                };
+                let name = text(cmd, "name").or_else(|| {
+                    std::path::Path::new(&path)
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                });
+                let Some(name) = name else {
+                    return refuse("send_file: the path names no file; give \"name\"");
+                };
+                let (caption, reply_to) = (text(cmd, "caption"), text(cmd, "reply_to"));
+                let content_type = text(cmd, "content_type");
+                Some(Box::pin(async move {
+                    let bytes = std::fs::read(&path).map_err(|e| bad(format!("{path}: {e}")))?;
+                    let task = c
+                        .client()
+                        .open_upload_task(c.now(), &name, bytes.len() as u64)
+                        .await?;
+                    let temporal =
+                        upload_bytes(&server, &task, &name, content_type.as_deref(), bytes).await?;
+                    let sent = c.client().call(c.now(), move |s, now| {
+                        s.send_uploaded_file(
+                            now,
+                            &chat,
+                            &temporal,
+                            caption.as_deref(),
+                            reply_to.as_deref(),
+                        )
+                    });
+                    sent.await
+                }))
+            }
+            // Saves file "file" at "path" (`getFileInfo`, then its download URL).
+            "download" => {
+                let (Some(file), Some(path)) = (text(cmd, "file"), text(cmd, "path")) else {
+                    return refuse("download needs \"file\" and \"path\"");
+                };
+                Some(Box::pin(async move {
+                    let info = c.client().get_file_info(c.now(), &file).await?;
+                    let Some(url) = info.download_url else {
+                        return Err(bad(format!(
+                            "file {file} is not ready (readyState {:?})",
+                            info.ready_state
+                        )));
+                    };
+                    let response = reqwest::get(&url).await.map_err(|e| http_failed(&e))?;
+                    let status = response.status().as_u16();
+                    let body = response.bytes().await.map_err(|e| http_failed(&e))?;
+                    if !(200..300).contains(&status) {
+                        return Err(Error::Http {
+                            status,
+                            body: String::from_utf8_lossy(&body).into_owned(),
+                        });
+                    }
+                    std::fs::write(&path, &body).map_err(|e| bad(format!("{path}: {e}")))?;
+                    Ok(Reply::Downloaded {
+                        file_id: info.file_id,
+                        size: Some(body.len() as u64),
+                    })
+                }))
+            }
             _ => None,
         }
+    }
+
+    fn start(client: &NativeClient<Self>, args: &Args) -> Vec<Started> {
+        // The op hook gets no arguments: the file ops find the server's HTTP base here.
+        let _ = TRUECONF_SERVER.set(args.server.trim_end_matches('/').to_string());
+        // The wall clock, so the session refreshes the token ahead of the JWT's `exp`.
+        let unix_ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+            .unwrap_or(0);
+        let _ = client.client().with_session(client.now(), |s, now| {
+            s.set_unix_time(now, unix_ms);
+            Ok(())
+        });
+        Vec::new()
     }
 
     fn refresh(client: &NativeClient<Self>, args: &Args) -> BoxFuture<'static, Result<(), String>> {
@@ -126,7 +328,17 @@ impl Cli for chatwire::trueconf::TrueConfSession {
 }
 
 impl Cli for chatwire::tada::TadaSession {
-    fn build(args: &Args, seed: u64) -> BoxFuture<'static, Result<Self, String>> {
+    type Snapshot = chatwire::tada::TadaSnapshot;
+
+    fn snapshot(&self) -> Self::Snapshot {
+        chatwire::tada::TadaSession::snapshot(self)
+    }
+
+    fn build(
+        args: &Args,
+        seed: u64,
+        snapshot: Option<Self::Snapshot>,
+    ) -> BoxFuture<'static, Result<Self, String>> {
         let (team, token) = (args.team.clone(), args.token.clone());
         Box::pin(async move {
             let (Some(team), Some(token)) = (team, token) else {
@@ -134,7 +346,10 @@ impl Cli for chatwire::tada::TadaSession {
             };
             let mut config = chatwire::tada::TadaConfig::new(team, token);
             config.seed = seed;
-            Ok(chatwire::tada::TadaSession::new(config))
+            Ok(match snapshot {
+                Some(s) => chatwire::tada::TadaSession::restore(config, s),
+                None => chatwire::tada::TadaSession::new(config),
+            })
         })
     }
 
@@ -159,8 +374,24 @@ impl Cli for chatwire::tada::TadaSession {
     }
 }
 
+/// A Talk message id from a command (a number, or its decimal text).
+fn message_id(cmd: &Value) -> Option<i64> {
+    let v = cmd.get("message")?;
+    v.as_i64().or_else(|| v.as_str()?.trim().parse().ok())
+}
+
 impl Cli for chatwire::talk::TalkSession {
-    fn build(args: &Args, seed: u64) -> BoxFuture<'static, Result<Self, String>> {
+    type Snapshot = chatwire::talk::TalkSnapshot;
+
+    fn snapshot(&self) -> Self::Snapshot {
+        chatwire::talk::TalkSession::snapshot(self)
+    }
+
+    fn build(
+        args: &Args,
+        seed: u64,
+        snapshot: Option<Self::Snapshot>,
+    ) -> BoxFuture<'static, Result<Self, String>> {
         let (user, password) = (args.user.clone(), args.password.clone());
         Box::pin(async move {
             let (Some(user), Some(password)) = (user, password) else {
@@ -168,16 +399,35 @@ impl Cli for chatwire::talk::TalkSession {
             };
             let mut config = chatwire::talk::TalkConfig::new(user, password);
             config.seed = seed;
-            Ok(chatwire::talk::TalkSession::new(config))
+            Ok(match snapshot {
+                Some(s) => chatwire::talk::TalkSession::restore(config, s),
+                None => chatwire::talk::TalkSession::new(config),
+            })
         })
     }
 
-    fn start(client: &NativeClient<Self>, args: &Args) {
-        for room in &args.rooms {
-            if let Err(e) = client.client().join_room(client.now(), room) {
-                eprintln!("chatwire connect: cannot join {room}: {e}");
-            }
+    /// Reads the room list (and keeps it fresh), and opens each `--room`: looked up first, so
+    /// a room that does not exist fails its join and the others start from the server's read
+    /// marker. Rooms restored from `--state` poll from their cursors already.
+    fn start(client: &NativeClient<Self>, args: &Args) -> Vec<Started> {
+        let listed = if args.all_rooms {
+            client.client().join_listed_rooms(client.now())
+        } else {
+            client.client().watch_rooms(client.now())
+        };
+        if let Err(e) = listed {
+            eprintln!("chatwire connect: cannot read the room list: {e}");
         }
+        args.rooms
+            .iter()
+            .map(|room| -> Started {
+                let fut = client.client().call(client.now(), {
+                    let room = room.clone();
+                    move |s, now| s.open_room(now, &room)
+                });
+                ("join".into(), Value::from(room.as_str()), Box::pin(fut))
+            })
+            .collect()
     }
 
     fn op(
@@ -188,12 +438,47 @@ impl Cli for chatwire::talk::TalkSession {
         let c = client.clone();
         let room = text(cmd, "room").or_else(|| text(cmd, "chat"));
         match op {
+            // Answered with the room once the server has it; a missing room fails (404).
             "join" => {
                 let Some(room) = room else {
                     return refuse("join needs \"room\"");
                 };
-                let joined = c.client().join_room(c.now(), &room);
-                Some(Box::pin(async move { joined.map(|()| Reply::Empty) }))
+                Some(Box::pin(
+                    c.client()
+                        .call(c.now(), move |s, now| s.open_room(now, &room)),
+                ))
+            }
+            "edit" => {
+                let (Some(room), Some(id), Some(new)) = (room, message_id(cmd), text(cmd, "text"))
+                else {
+                    return refuse("edit needs \"room\", \"message\" and \"text\"");
+                };
+                Some(Box::pin(c.client().call(c.now(), move |s, now| {
+                    s.edit_message(now, &room, id, &new)
+                })))
+            }
+            "delete" => {
+                let (Some(room), Some(id)) = (room, message_id(cmd)) else {
+                    return refuse("delete needs \"room\" and \"message\"");
+                };
+                Some(Box::pin(c.client().call(c.now(), move |s, now| {
+                    s.delete_message(now, &room, id)
+                })))
+            }
+            "react" | "unreact" => {
+                let (Some(room), Some(id), Some(emoji)) =
+                    (room, message_id(cmd), text(cmd, "emoji"))
+                else {
+                    return refuse(format!("{op} needs \"room\", \"message\" and \"emoji\""));
+                };
+                let add = op == "react";
+                Some(Box::pin(c.client().call(c.now(), move |s, now| {
+                    if add {
+                        s.react(now, &room, id, &emoji)
+                    } else {
+                        s.unreact(now, &room, id, &emoji)
+                    }
+                })))
             }
             "leave" => {
                 let Some(room) = room else {

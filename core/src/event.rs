@@ -2,7 +2,7 @@
 
 use crate::error::Error;
 use crate::ids::RequestId;
-use crate::model::{Chat, Message, Participant, Role};
+use crate::model::{Chat, Message, Participant, Reaction, Role};
 use crate::raw::RawJson;
 use crate::read_state::ReadState;
 use serde::{Deserialize, Serialize};
@@ -203,6 +203,59 @@ pub enum Event {
         /// Why it stopped.
         error: Error,
     },
+    /// A user pressed a command button on a message of this bot (TrueConf `command`): answer
+    /// it with `answerCommand` and `command_id`.
+    CommandReceived {
+        /// The id to answer with; servers before 5.5.7 send none (no answer possible).
+        command_id: Option<String>,
+        /// The command (`/go`).
+        command: String,
+        /// The button's `customData`, when it has one.
+        custom_data: Option<String>,
+        /// The button's id, when it has one.
+        button_id: Option<String>,
+        /// Where it came from (`button`).
+        source: Option<String>,
+        /// The chat of the message carrying the button.
+        chat_id: Option<String>,
+        /// The message carrying the button.
+        message_id: Option<String>,
+        /// Who pressed it, when the server says.
+        user_id: Option<String>,
+        /// The payload as received.
+        raw: RawJson,
+    },
+    /// Upload progress of a file this client subscribed to (TrueConf `uploadFileProgress`).
+    FileProgress {
+        /// The file.
+        file_id: String,
+        /// Bytes uploaded so far.
+        progress: u64,
+    },
+    /// The server changed what may be uploaded (TrueConf `getFileUploadLimits` notification).
+    FileUploadLimitsChanged {
+        /// The new limits.
+        limits: crate::trueconf::FileUploadLimits,
+    },
+    /// Someone is typing, choosing a sticker or uploading a file in a chat (TrueConf
+    /// `sendChatActivity` from another participant).
+    ChatActivity {
+        /// The chat.
+        chat_id: String,
+        /// Who, when the server says.
+        user_id: Option<String>,
+        /// `typing`, `choosing_sticker`, `uploading_file`.
+        activity: String,
+    },
+    /// A message's reactions changed; `reactions` is the whole list after the change.
+    ReactionsChanged {
+        /// The chat.
+        chat_id: String,
+        /// The message reacted to.
+        message_id: String,
+        /// Every emoji with its count, in the server's order (empty: none left).
+        reactions: Vec<Reaction>,
+    },
 }
 
 /// The typed answer to a request.
@@ -284,5 +337,59 @@ pub enum Reply {
     Mentions {
         /// The suggestions, in the server's order.
         suggestions: Vec<crate::talk::Mention>,
+    },
+    /// An upload task was opened (TrueConf `uploadFile` alone): send the bytes with it.
+    UploadTask {
+        /// The `Upload-Task-Id`.
+        upload_task_id: String,
+    },
+    /// The bytes were uploaded: the temporary id that `sendFile` or `editChatAvatar` takes.
+    Uploaded {
+        /// The `temporalFileId`.
+        temporal_file_id: String,
+    },
+    /// A file was sent to a chat (TrueConf `sendFile`).
+    FileSent {
+        /// The chat.
+        chat_id: Option<String>,
+        /// The attachment message.
+        message_id: String,
+        /// When, in Unix milliseconds, when given.
+        timestamp_ms: Option<i64>,
+        /// The stored file's id.
+        file_id: Option<String>,
+        /// The caption's own message, when a caption was sent.
+        caption_message_id: Option<String>,
+    },
+    /// A file's description (TrueConf `getFileInfo`).
+    FileInfo {
+        /// The file.
+        info: crate::trueconf::FileInfo,
+    },
+    /// A file was downloaded to the host's destination.
+    Downloaded {
+        /// The file.
+        file_id: String,
+        /// Its size in bytes, as the server described it.
+        size: Option<u64>,
+    },
+    /// What may be uploaded (TrueConf `getFileUploadLimits`).
+    FileUploadLimits {
+        /// The limits.
+        limits: crate::trueconf::FileUploadLimits,
+    },
+    /// A chat activity was shown (TrueConf `sendChatActivity`).
+    ChatActivitySent {
+        /// The chat.
+        chat_id: String,
+        /// The activity.
+        activity: String,
+        /// Milliseconds until sending it again keeps it shown, when given.
+        retry_after_ms: Option<u64>,
+    },
+    /// A user's display name (TrueConf `getUserDisplayName`).
+    DisplayName {
+        /// The name, when the user has one.
+        display_name: Option<String>,
     },
 }

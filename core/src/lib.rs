@@ -54,8 +54,6 @@
 #![warn(missing_docs, unreachable_pub)]
 
 mod backoff;
-// The client's machinery is `pub` for its own files; the lint is settled after its tests land.
-#[allow(unreachable_pub)]
 mod client;
 mod config;
 mod dedupe;
@@ -84,13 +82,15 @@ pub use error::{Delivery, Error, ErrorKind};
 pub use event::{Event, Reply};
 pub use ids::RequestId;
 pub use inspect::{Direction, FrameKind, Inspection};
-pub use model::{Author, Chat, ChatKind, Content, Message, Participant, Role};
+pub use model::{Author, Chat, ChatKind, Content, Message, Participant, Reaction, Role};
 pub use raw::RawJson;
 pub use read_state::ReadState;
 pub use secret::Secret;
 pub use session::Session;
 pub use time::Timestamp;
-pub use transmit::{ConnectAuth, ConnectInfo, Header, HttpRequest, HttpResponse, Transmit};
+pub use transmit::{
+    ConnectAuth, ConnectInfo, Header, HttpDownload, HttpRequest, HttpResponse, HttpUpload, Transmit,
+};
 
 /// Machinery for chatwire's own tests and fuzzers (id allocation, the pending table, the
 /// seeded RNG, lenient JSON); not part of the API and free to change in any release.

@@ -5,7 +5,9 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// One instruction for the host's transport, from `poll_transmit`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+///
+/// `Debug` hides credentials: a frame's `"token"` value (TrueConf `auth`) prints `<redacted>`.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Transmit {
@@ -25,6 +27,94 @@ pub enum Transmit {
         /// Why, for logs.
         reason: String,
     },
+    /// Upload a file the host holds, then call `handle_http_response` with its id. The core
+    /// never holds the bytes: the host reads them from `source` while it sends.
+    Upload(HttpUpload),
+    /// Download a file into a destination the host holds, then call `handle_http_response`
+    /// with its id (status and headers; the body stays with the host, pass it empty).
+    Download(HttpDownload),
+}
+
+impl fmt::Debug for Transmit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Transmit::Connect(info) => f.debug_tuple("Connect").field(info).finish(),
+            Transmit::Frame { text } => f
+                .debug_struct("Frame")
+                .field("text", &redact_token(text))
+                .finish(),
+            Transmit::Http(request) => f.debug_tuple("Http").field(request).finish(),
+            Transmit::Close { reason } => f.debug_struct("Close").field("reason", reason).finish(),
+            Transmit::Upload(upload) => f.debug_tuple("Upload").field(upload).finish(),
+            Transmit::Download(download) => f.debug_tuple("Download").field(download).finish(),
+        }
+    }
+}
+
+/// `text` with the value of every `"token":"…"` replaced by `<redacted>`.
+fn redact_token(text: &str) -> String {
+    const KEY: &str = "\"token\":\"";
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(KEY) {
+        let value_start = at + KEY.len();
+        out.push_str(&rest[..value_start]);
+        out.push_str("<redacted>");
+        // The value ends at the first quote not escaped by a backslash.
+        let tail = &rest[value_start..];
+        let mut end = tail.len();
+        let mut escaped = false;
+        for (i, c) in tail.char_indices() {
+            match c {
+                '\\' if !escaped => escaped = true,
+                '"' if !escaped => {
+                    end = i;
+                    break;
+                }
+                _ => escaped = false,
+            }
+        }
+        rest = &tail[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// A file upload for the host to perform: `method` to `path` below the server's base URL, with
+/// `headers`, and a `multipart/form-data` body of one part named `form_field` holding the bytes
+/// of `source` as `file_name` (`content_type` when given, else the host's guess).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HttpUpload {
+    /// Correlates the response: pass it back to `handle_http_response`.
+    pub id: RequestId,
+    /// `POST`.
+    pub method: String,
+    /// Path below the server's base URL.
+    pub path: String,
+    /// Request headers (TrueConf `Upload-Task-Id`); the host adds the multipart content type.
+    pub headers: Vec<Header>,
+    /// The form part's name (`file`).
+    pub form_field: String,
+    /// The file name sent with the part.
+    pub file_name: String,
+    /// The part's content type, when the app gave one.
+    pub content_type: Option<String>,
+    /// What the host reads the bytes from (a path, a handle name): the app's own string.
+    pub source: String,
+    /// How many bytes the server was told to expect.
+    pub size: u64,
+}
+
+/// A file download for the host to perform: `GET url` (absolute as the server gave it, or a
+/// path below the base URL), the body streamed into `destination`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HttpDownload {
+    /// Correlates the response: pass it back to `handle_http_response`.
+    pub id: RequestId,
+    /// The URL; it authorizes by itself (no credentials to add).
+    pub url: String,
+    /// Where the host writes the bytes (a path, a handle name): the app's own string.
+    pub destination: String,
 }
 
 /// One HTTP header; names compare case-insensitively.

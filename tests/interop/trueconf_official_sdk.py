@@ -372,7 +372,7 @@ async def run(c: Checks, chatwire: str) -> None:
         # --- chat activity, display names ----------------------------------------------------
         act = await bot.send_chat_activity(p2p, ChatActivity.TYPING)
         c.ok("sendChatActivity answer", act.chat_id == p2p and act.activity_type == "typing" and act.retry_after >= 0, act)
-        c.ok("bob sees the typing", bob.saw("sendChatActivity", "typing", "alice@sim.local") is not None)
+        c.ok("bob sees the typing", bob.saw("typing", "alice@sim.local", p2p) is not None)
         bob.request("sendChatActivity", {"chatId": p2p, "activityType": "typing"})
         up = await inbox.wait(lambda e: isinstance(e, Update) and e.method == "sendChatActivity")
         c.ok("bot gets bob's typing as a raw update", up is not None and up.payload.get("userId") == "bob@sim.local", up)

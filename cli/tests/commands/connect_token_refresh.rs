@@ -1,5 +1,7 @@
 //! `chatwire connect --protocol trueconf` with a user and password gets a new token by itself when
-//! the server says the old one expired (errorCode 203), reconnects and carries on.
+//! the server says the old one expired (errorCode 203), reconnects and carries on; the request
+//! the server refused for the old token did not run, so it is replayed after the re-auth and
+//! succeeds (issue 14) instead of failing back to the user.
 
 use crate::support::{is_type, Peer, Sim};
 use serde_json::json;
@@ -13,8 +15,12 @@ fn an_expired_token_is_refreshed_and_the_session_goes_on() {
 
     let since = alice.mark();
     let tag = alice.submit("chats", json!({}));
-    let failed = alice.result(&tag);
-    assert_eq!(failed["ok"], false, "{failed}");
+    let replayed = alice.result(&tag);
+    assert_eq!(
+        replayed["ok"], true,
+        "replayed after the re-auth: {replayed}"
+    );
+    assert!(replayed["reply"]["chats"].is_array(), "{replayed}");
     alice.wait_for("token_expired", since, is_type("token_expired"));
     alice.wait_for("a new connection", since, is_type("connected"));
 

@@ -113,6 +113,33 @@ impl Sim {
         self.post("/admin/inject", &body.to_string())
     }
 
+    /// `GET path` of the Talk API as `user` (their seeded session cookie); the OCS `data`.
+    pub fn talk_get(&self, user: &str, path: &str) -> Value {
+        let mut s = TcpStream::connect(&self.addr).expect("connect to the sim");
+        s.set_read_timeout(Some(WAIT)).expect("read timeout");
+        let request = format!(
+            "GET {path} HTTP/1.1\r\nHost: {}\r\nOCS-APIRequest: true\r\n\
+             Accept: application/json\r\nCookie: nc_session_id={user}-session\r\n\
+             Connection: close\r\n\r\n",
+            self.addr
+        );
+        s.write_all(request.as_bytes()).expect("send the request");
+        let mut response = String::new();
+        s.read_to_string(&mut response).expect("read the answer");
+        let (head, payload) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+        assert!(
+            head.starts_with("HTTP/1.1 200"),
+            "{path} answered {head}\n{payload}"
+        );
+        let v: Value = serde_json::from_str(payload).unwrap_or(Value::Null);
+        v["ocs"]["data"].clone()
+    }
+
+    /// The simulator's `host:port`.
+    pub fn addr(&self) -> &str {
+        &self.addr
+    }
+
     /// A POST on the simulator's admin routes, over a plain socket.
     pub fn post(&self, path: &str, body: &str) -> Value {
         let mut s = TcpStream::connect(&self.addr).expect("connect to the sim");
@@ -218,6 +245,26 @@ impl Peer {
         Peer::spawn(user, &args)
     }
 
+    /// [`Peer::talk`] with more arguments (`--state FILE`, `--all-rooms`).
+    pub fn talk_with(sim: &Sim, user: &str, rooms: &[&str], extra: &[&str]) -> Peer {
+        let password = format!("{user}-app-pass");
+        let mut args = vec![
+            "--protocol",
+            "talk",
+            "--server",
+            &sim.url,
+            "--user",
+            user,
+            "--password",
+            &password,
+        ];
+        for room in rooms {
+            args.extend(["--room", room]);
+        }
+        args.extend(extra);
+        Peer::spawn(user, &args)
+    }
+
     /// Spawns `chatwire connect` with `args` and starts reading its output.
     pub fn spawn(name: &str, args: &[&str]) -> Peer {
         let mut child = Command::new(bin())
@@ -312,14 +359,26 @@ impl Peer {
         self.wait_at(what, since, pred).1
     }
 
-    /// Like [`Peer::wait_for`], also returning the event's index (a `since` for what follows).
+    /// Like [`Peer::wait_at`], also returning the event's index (a `since` for what follows).
     pub fn wait_at(
         &self,
         what: &str,
         since: usize,
         pred: impl Fn(&Value) -> bool,
     ) -> (usize, Value) {
-        let deadline = Instant::now() + WAIT;
+        self.wait_within(what, since, WAIT, pred)
+    }
+
+    /// Like [`Peer::wait_at`] with a longer bound, for steps whose size the test chose
+    /// (thousands of rooms).
+    pub fn wait_within(
+        &self,
+        what: &str,
+        since: usize,
+        limit: Duration,
+        pred: impl Fn(&Value) -> bool,
+    ) -> (usize, Value) {
+        let deadline = Instant::now() + limit;
         let (mutex, cvar) = &*self.seen;
         let mut seen = lock(mutex);
         let mut i = since;
@@ -346,7 +405,7 @@ impl Peer {
                     .map(|e| e.to_string().chars().take(300).collect())
                     .collect();
                 panic!(
-                    "{}: {why} waiting for {what} ({WAIT:?})\nlast events:\n  {}\nstderr:\n{}",
+                    "{}: {why} waiting for {what} ({limit:?})\nlast events:\n  {}\nstderr:\n{}",
                     self.name,
                     last.join("\n  "),
                     lock(&self.stderr)
@@ -378,6 +437,11 @@ impl Peer {
             }
         }
         counts
+    }
+
+    /// Waits for the process to exit by itself (a permanent failure); its exit status.
+    pub fn wait_exit(&mut self) -> Option<ExitStatus> {
+        wait_exit(&mut self.child, WAIT)
     }
 
     /// Closes stdin and waits for a clean exit; panics if it does not exit with status 0

@@ -17,6 +17,11 @@ pub struct ClientConfig {
     /// it resolves with the disconnect error it got, so every call ends even if the server never
     /// comes back.
     pub replay_timeout: Duration,
+    /// How long an authenticated connection must last before its drop starts a fresh backoff.
+    /// Shorter drops keep growing the delay (a server that accepts and drops at once gets no
+    /// storm); longer ones reconnect at `backoff_base` (a flaky network must not leave a working
+    /// server unreached for `backoff_max`).
+    pub stable_after: Duration,
     /// Seed for the reconnect jitter.
     pub seed: u64,
 }
@@ -29,6 +34,7 @@ impl Default for ClientConfig {
             backoff_max: Duration::from_secs(30),
             max_replays: 3,
             replay_timeout: Duration::from_secs(30),
+            stable_after: Duration::from_secs(1),
             seed: 0x6368_6174_7769_7265,
         }
     }

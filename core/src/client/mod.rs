@@ -31,6 +31,8 @@ mod config;
 mod output;
 mod state;
 mod typed;
+mod typed_talk;
+mod typed_trueconf;
 
 pub use call::{Call, OutputReady};
 pub use config::ClientConfig;
@@ -176,14 +178,7 @@ impl<S: Session> Client<S> {
     pub fn close(&self, now: Timestamp) -> Output {
         self.input(now, |st| {
             st.stop(Error::Closed);
-            let had_socket = st.socket_requested;
-            st.session.close(now);
-            if had_socket {
-                st.socket_requested = false;
-                st.out.transmits.push(Transmit::Close {
-                    reason: "closed by the app".into(),
-                });
-            }
+            st.close_connection(now);
         })
     }
 
@@ -191,15 +186,23 @@ impl<S: Session> Client<S> {
     /// [`Error::Closed`] at once, and ignores every later input. The host drops its side after
     /// performing this output; nothing in the client refers to the host, so no cycle remains.
     pub fn shutdown(&self, now: Timestamp) -> Output {
-        let mut out = self.close(now);
-        let (_, last) = self.run(now, |st| {
+        let mut out = self.input(now, |st| {
+            // Callers hear `Closed` before the session reports their requests cut off (it
+            // would say `Disconnected`, with a delivery verdict for a frame never sent).
             st.phase = Phase::Shutdown;
             st.fail_all(Error::Closed);
+            st.reconnect_at = None;
+            // Requests queued since the host last took output are withdrawn with their
+            // callers: after `shutdown` nothing is sent.
+            st.out
+                .transmits
+                .retain(|t| !matches!(t, Transmit::Frame { .. } | Transmit::Http(_)));
+            st.close_connection(now);
         });
-        out.transmits.extend(last.transmits);
-        out.events.extend(last.events);
         out.timeout = None;
-        out.sequence = last.sequence;
+        // Wakes (and so drops) the host task's waker: it learns of the end, and the client
+        // keeps nothing of the host's.
+        self.inner.ready.raise();
         out
     }
 

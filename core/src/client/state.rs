@@ -81,7 +81,7 @@ pub(crate) struct State<S> {
 }
 
 impl<S: Session> State<S> {
-    pub fn new(session: S, config: ClientConfig) -> Self {
+    pub(super) fn new(session: S, config: ClientConfig) -> Self {
         State {
             session,
             backoff: Backoff::new(config.backoff_base, config.backoff_max),
@@ -102,7 +102,7 @@ impl<S: Session> State<S> {
     }
 
     /// Why a command cannot be issued now, if it cannot.
-    pub fn refusal(&self) -> Option<Error> {
+    pub(super) fn refusal(&self) -> Option<Error> {
         match self.phase {
             Phase::Stopped | Phase::Shutdown => Some(Error::Closed),
             Phase::Idle | Phase::Active => None,
@@ -110,7 +110,7 @@ impl<S: Session> State<S> {
     }
 
     /// Issues `command` and registers `tx` for its answer.
-    pub fn issue(&mut self, now: Timestamp, command: Command<S>, tx: Answer) {
+    pub(super) fn issue(&mut self, now: Timestamp, command: Command<S>, tx: Answer) {
         let replays = self.config.max_replays;
         if !self.parked.is_empty() {
             // Requests cut off by a drop go out first after the reconnect; a newer one must not
@@ -141,7 +141,13 @@ impl<S: Session> State<S> {
     }
 
     /// Registers a waiter for a request already issued as `id`.
-    pub fn register(&mut self, id: RequestId, command: Command<S>, tx: Answer, replays: u32) {
+    pub(super) fn register(
+        &mut self,
+        id: RequestId,
+        command: Command<S>,
+        tx: Answer,
+        replays: u32,
+    ) {
         let replay_safe = self.session.replay_safe(id);
         self.waiters.insert(
             id,
@@ -155,7 +161,7 @@ impl<S: Session> State<S> {
     }
 
     /// Moves everything the session produced into the output and routes its events.
-    pub fn pump(&mut self, now: Timestamp) {
+    pub(super) fn pump(&mut self, now: Timestamp) {
         loop {
             while let Some(t) = self.session.poll_transmit() {
                 if matches!(t, Transmit::Connect(_)) {
@@ -175,7 +181,7 @@ impl<S: Session> State<S> {
     }
 
     /// Takes the gathered output, with the current deadline.
-    pub fn take_output(&mut self) -> Output {
+    pub(super) fn take_output(&mut self) -> Output {
         self.sequence += 1;
         let mut out = std::mem::take(&mut self.out);
         out.timeout = self.deadline();
@@ -184,6 +190,12 @@ impl<S: Session> State<S> {
     }
 
     fn route(&mut self, now: Timestamp, event: Event) {
+        if self.phase == Phase::Shutdown
+            && matches!(event, Event::Response { .. } | Event::RequestFailed { .. })
+        {
+            // Their callers already heard `Closed`: the session's late verdicts are noise.
+            return;
+        }
         match event {
             Event::Response { request, reply } => match self.waiters.remove(&request) {
                 Some(w) => self.settle.push((w.tx, Ok(reply))),
@@ -210,7 +222,7 @@ impl<S: Session> State<S> {
                 let lasted = self
                     .connected_at
                     .take()
-                    .is_some_and(|t| now.since(t) >= self.config.backoff_max);
+                    .is_some_and(|t| now.since(t) >= self.config.stable_after);
                 if lasted {
                     self.backoff.reset();
                     self.attempts = 0;
@@ -261,7 +273,7 @@ impl<S: Session> State<S> {
     }
 
     /// Stops trying: no reconnect, and what waits for one fails with `error`.
-    pub fn stop(&mut self, error: Error) {
+    pub(super) fn stop(&mut self, error: Error) {
         if self.phase != Phase::Shutdown {
             self.phase = Phase::Stopped;
         }
@@ -275,7 +287,11 @@ impl<S: Session> State<S> {
             let will_reconnect = self.config.reconnect
                 && self.phase == Phase::Active
                 && self.permanent_failure.is_none();
-            if safe && w.replays_left > 0 && will_reconnect {
+            // A permanent connect failure being reported parks it too: the stop that follows
+            // fails what is parked with `ConnectFailed`, the reason the app needs, instead of
+            // a bare `Disconnected` for a request that will never be sent.
+            let failing_for_good = self.permanent_failure.is_some() && self.phase == Phase::Active;
+            if safe && w.replays_left > 0 && (will_reconnect || failing_for_good) {
                 self.park(now, w, error);
                 return;
             }
@@ -293,14 +309,14 @@ impl<S: Session> State<S> {
         });
     }
 
-    pub fn fail_parked(&mut self, error: Error) {
+    pub(super) fn fail_parked(&mut self, error: Error) {
         for p in std::mem::take(&mut self.parked) {
             self.settle.push((p.waiter.tx, Err(error.clone())));
         }
     }
 
     /// Fails every caller still waiting (parked or in flight) with `error`.
-    pub fn fail_all(&mut self, error: Error) {
+    pub(super) fn fail_all(&mut self, error: Error) {
         self.fail_parked(error.clone());
         for (_, w) in std::mem::take(&mut self.waiters) {
             self.settle.push((w.tx, Err(error.clone())));
@@ -318,12 +334,12 @@ impl<S: Session> State<S> {
         }
     }
 
-    pub fn emit(&mut self, event: Event) {
+    pub(super) fn emit(&mut self, event: Event) {
         self.out.events.push(event);
     }
 
     /// The earliest time something is due.
-    pub fn deadline(&self) -> Option<Timestamp> {
+    pub(super) fn deadline(&self) -> Option<Timestamp> {
         if self.phase == Phase::Shutdown {
             return None;
         }
@@ -334,8 +350,20 @@ impl<S: Session> State<S> {
             .min()
     }
 
+    /// Lets the session's connection go and asks the host to close the socket it opened.
+    pub(super) fn close_connection(&mut self, now: Timestamp) {
+        let had_socket = self.socket_requested;
+        self.session.close(now);
+        if had_socket {
+            self.socket_requested = false;
+            self.out.transmits.push(Transmit::Close {
+                reason: "closed by the app".into(),
+            });
+        }
+    }
+
     /// Asks the session to open its connection, reporting a refusal as a permanent failure.
-    pub fn open(&mut self, now: Timestamp) {
+    pub(super) fn open(&mut self, now: Timestamp) {
         self.phase = Phase::Active;
         if let Err(error) = self.session.connect(now) {
             let reason = error.to_string();
@@ -352,7 +380,7 @@ impl<S: Session> State<S> {
 
     /// Fires what is due at `now`: session deadlines, expired replays and a scheduled
     /// reconnect. A timer that fired early does nothing, and the next output re-arms it.
-    pub fn on_timeout(&mut self, now: Timestamp) {
+    pub(super) fn on_timeout(&mut self, now: Timestamp) {
         self.expire_parked(now);
         if self.session.poll_timeout().is_some_and(|t| t <= now) {
             self.session.handle_timeout(now);

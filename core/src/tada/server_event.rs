@@ -15,176 +15,114 @@ use std::collections::BTreeMap;
 /// Fields of a nested object that this version does not type, as received.
 pub type Extra = BTreeMap<String, Value>;
 
-/// A server event with typed params, as the `event`/`params` pair of the wire envelope.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "event", content = "params")]
-#[non_exhaustive]
-pub enum ServerEvent {
-    /// `server.call.answer`: call parameters (deprecated in favour of `server.call.sdp`).
-    #[serde(rename = "server.call.answer")]
-    CallAnswer(CallAnswer),
-    /// `server.call.buzz`: an incoming call is ringing.
-    #[serde(rename = "server.call.buzz")]
-    CallBuzz(CallBuzz),
-    /// `server.call.buzzcancel`: the ringing stopped.
-    #[serde(rename = "server.call.buzzcancel")]
-    CallBuzzcancel(CallRef),
-    /// `server.call.checkfingerprint`: experimental.
-    #[serde(rename = "server.call.checkfingerprint")]
-    CallCheckfingerprint(CallFingerprint),
-    /// `server.call.leave`: a participant left a call.
-    #[serde(rename = "server.call.leave")]
-    CallLeave(CallRef),
-    /// `server.call.muteall`: every participant was muted.
-    #[serde(rename = "server.call.muteall")]
-    CallMuteall(CallMute),
-    /// `server.call.reject`: a call was rejected.
-    #[serde(rename = "server.call.reject")]
-    CallReject(CallRejected),
-    /// `server.call.restart`: a call restarted.
-    #[serde(rename = "server.call.restart")]
-    CallRestart(CallRef),
-    /// `server.call.sdp`: the server's session description changed.
-    #[serde(rename = "server.call.sdp")]
-    CallSdp(CallDescription),
-    /// `server.call.sound`: a participant was muted or unmuted.
-    #[serde(rename = "server.call.sound")]
-    CallSound(CallMute),
-    /// `server.call.state`: the state of a call.
-    #[serde(rename = "server.call.state")]
-    CallState(CallState),
-    /// `server.call.talking`: someone started or stopped talking.
-    #[serde(rename = "server.call.talking")]
-    CallTalking(CallTalking),
-    /// `server.chat.composing`: someone is typing or recording.
-    #[serde(rename = "server.chat.composing")]
-    ChatComposing(Composing),
-    /// `server.chat.deleted`: chats were deleted.
-    #[serde(rename = "server.chat.deleted")]
-    ChatDeleted(ChatsChanged),
-    /// `server.chat.draft`: a chat's draft changed.
-    #[serde(rename = "server.chat.draft")]
-    ChatDraft(Draft),
-    /// `server.chat.lastread`: read markers and counters changed.
-    #[serde(rename = "server.chat.lastread")]
-    ChatLastread(ChatsChanged),
-    /// `server.chat.updated`: chats were created or changed.
-    #[serde(rename = "server.chat.updated")]
-    ChatUpdated(ChatsChanged),
-    /// `server.confirm`: the server received the client event with this `confirm_id`.
-    #[serde(rename = "server.confirm")]
-    Confirm(ServerConfirm),
-    /// `server.contact.updated`: contacts were created or changed.
-    #[serde(rename = "server.contact.updated")]
-    ContactUpdated(Contacts),
-    /// `server.debug`: a debug message.
-    #[serde(rename = "server.debug")]
-    Debug(DebugText),
-    /// `server.login`: this account logged in from another device.
-    #[serde(rename = "server.login")]
-    Login(Login),
-    /// `server.message.push`: a push notification, for desktop apps.
-    #[serde(rename = "server.message.push")]
-    MessagePush(MessagePush),
-    /// `server.message.received`: someone in a chat received messages.
-    #[serde(rename = "server.message.received")]
-    MessageReceived(MessagesReceived),
-    /// `server.message.updated`: messages were created, edited or deleted.
-    #[serde(rename = "server.message.updated")]
-    MessageUpdated(MessagesUpdated),
-    /// `server.online`: team members online and active calls.
-    #[serde(rename = "server.online")]
-    Online(Online),
-    /// `server.processing`: progress of a background operation.
-    #[serde(rename = "server.processing")]
-    Processing(Processing),
-    /// `server.remind.deleted`: reminders were deleted.
-    #[serde(rename = "server.remind.deleted")]
-    RemindDeleted(Reminds),
-    /// `server.remind.fired`: reminders fired.
-    #[serde(rename = "server.remind.fired")]
-    RemindFired(Reminds),
-    /// `server.remind.updated`: reminders were created or changed.
-    #[serde(rename = "server.remind.updated")]
-    RemindUpdated(Reminds),
-    /// `server.section.deleted`: contact sections or task projects were deleted.
-    #[serde(rename = "server.section.deleted")]
-    SectionDeleted(Sections),
-    /// `server.section.updated`: contact sections or task projects were created or changed.
-    #[serde(rename = "server.section.updated")]
-    SectionUpdated(Sections),
-    /// `server.tag.deleted`: tags were deleted.
-    #[serde(rename = "server.tag.deleted")]
-    TagDeleted(Tags),
-    /// `server.tag.updated`: tags were created or changed.
-    #[serde(rename = "server.tag.updated")]
-    TagUpdated(Tags),
-    /// `server.team.counters`: unread counters of the user's other teams.
-    #[serde(rename = "server.team.counters")]
-    TeamCounters(TeamCounters),
-    /// `server.team.deleted`: teams were archived.
-    #[serde(rename = "server.team.deleted")]
-    TeamDeleted(Teams),
-    /// `server.team.updated`: teams were created or changed.
-    #[serde(rename = "server.team.updated")]
-    TeamUpdated(Teams),
-    /// `server.time`: the server's current time.
-    #[serde(rename = "server.time")]
-    Time(ServerTime),
-    /// `server.uisettings`: part of the UI settings changed.
-    #[serde(rename = "server.uisettings")]
-    UiSettings(UiSettings),
-    /// `server.upload.updated`: uploads were created or changed.
-    #[serde(rename = "server.upload.updated")]
-    UploadUpdated(Uploads),
-    /// `server.warning`: the server could not carry out a client event.
-    #[serde(rename = "server.warning")]
-    Warning(Warning),
+/// Defines [`ServerEvent`], [`SERVER_EVENT_NAMES`] and [`ServerEvent::name`] from one table, so
+/// a wire name is written once.
+macro_rules! server_events {
+    ($($(#[doc = $doc:literal])* $name:literal => $variant:ident($ty:ty),)*) => {
+        /// A server event with typed params, as the `event`/`params` pair of the wire envelope.
+        #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+        #[serde(tag = "event", content = "params")]
+        #[non_exhaustive]
+        pub enum ServerEvent {
+            $($(#[doc = $doc])* #[serde(rename = $name)] $variant($ty),)*
+        }
+
+        /// Every server event name this version decodes, in the spec's order.
+        pub const SERVER_EVENT_NAMES: &[&str] = &[$($name),*];
+
+        impl ServerEvent {
+            /// The event name on the wire.
+            pub fn name(&self) -> &'static str {
+                match self {
+                    $(ServerEvent::$variant(_) => $name,)*
+                }
+            }
+        }
+    };
 }
 
-/// Every server event name this version decodes, in the spec's order.
-pub const SERVER_EVENT_NAMES: &[&str] = &[
-    "server.call.answer",
-    "server.call.buzz",
-    "server.call.buzzcancel",
-    "server.call.checkfingerprint",
-    "server.call.leave",
-    "server.call.muteall",
-    "server.call.reject",
-    "server.call.restart",
-    "server.call.sdp",
-    "server.call.sound",
-    "server.call.state",
-    "server.call.talking",
-    "server.chat.composing",
-    "server.chat.deleted",
-    "server.chat.draft",
-    "server.chat.lastread",
-    "server.chat.updated",
-    "server.confirm",
-    "server.contact.updated",
-    "server.debug",
-    "server.login",
-    "server.message.push",
-    "server.message.received",
-    "server.message.updated",
-    "server.online",
-    "server.processing",
-    "server.remind.deleted",
-    "server.remind.fired",
-    "server.remind.updated",
-    "server.section.deleted",
-    "server.section.updated",
-    "server.tag.deleted",
-    "server.tag.updated",
-    "server.team.counters",
-    "server.team.deleted",
-    "server.team.updated",
-    "server.time",
-    "server.uisettings",
-    "server.upload.updated",
-    "server.warning",
-];
+server_events! {
+    /// `server.call.answer`: call parameters (deprecated in favour of `server.call.sdp`).
+    "server.call.answer" => CallAnswer(CallAnswer),
+    /// `server.call.buzz`: an incoming call is ringing.
+    "server.call.buzz" => CallBuzz(CallBuzz),
+    /// `server.call.buzzcancel`: the ringing stopped.
+    "server.call.buzzcancel" => CallBuzzcancel(CallRef),
+    /// `server.call.checkfingerprint`: experimental.
+    "server.call.checkfingerprint" => CallCheckfingerprint(CallFingerprint),
+    /// `server.call.leave`: a participant left a call.
+    "server.call.leave" => CallLeave(CallRef),
+    /// `server.call.muteall`: every participant was muted.
+    "server.call.muteall" => CallMuteall(CallMute),
+    /// `server.call.reject`: a call was rejected.
+    "server.call.reject" => CallReject(CallRejected),
+    /// `server.call.restart`: a call restarted.
+    "server.call.restart" => CallRestart(CallRef),
+    /// `server.call.sdp`: the server's session description changed.
+    "server.call.sdp" => CallSdp(CallDescription),
+    /// `server.call.sound`: a participant was muted or unmuted.
+    "server.call.sound" => CallSound(CallMute),
+    /// `server.call.state`: the state of a call.
+    "server.call.state" => CallState(CallState),
+    /// `server.call.talking`: someone started or stopped talking.
+    "server.call.talking" => CallTalking(CallTalking),
+    /// `server.chat.composing`: someone is typing or recording.
+    "server.chat.composing" => ChatComposing(Composing),
+    /// `server.chat.deleted`: chats were deleted.
+    "server.chat.deleted" => ChatDeleted(ChatsChanged),
+    /// `server.chat.draft`: a chat's draft changed.
+    "server.chat.draft" => ChatDraft(Draft),
+    /// `server.chat.lastread`: read markers and counters changed.
+    "server.chat.lastread" => ChatLastread(ChatsChanged),
+    /// `server.chat.updated`: chats were created or changed.
+    "server.chat.updated" => ChatUpdated(ChatsChanged),
+    /// `server.confirm`: the server received the client event with this `confirm_id`.
+    "server.confirm" => Confirm(ServerConfirm),
+    /// `server.contact.updated`: contacts were created or changed.
+    "server.contact.updated" => ContactUpdated(Contacts),
+    /// `server.debug`: a debug message.
+    "server.debug" => Debug(DebugText),
+    /// `server.login`: this account logged in from another device.
+    "server.login" => Login(Login),
+    /// `server.message.push`: a push notification, for desktop apps.
+    "server.message.push" => MessagePush(MessagePush),
+    /// `server.message.received`: someone in a chat received messages.
+    "server.message.received" => MessageReceived(MessagesReceived),
+    /// `server.message.updated`: messages were created, edited or deleted.
+    "server.message.updated" => MessageUpdated(MessagesUpdated),
+    /// `server.online`: team members online and active calls.
+    "server.online" => Online(Online),
+    /// `server.processing`: progress of a background operation.
+    "server.processing" => Processing(Processing),
+    /// `server.remind.deleted`: reminders were deleted.
+    "server.remind.deleted" => RemindDeleted(Reminds),
+    /// `server.remind.fired`: reminders fired.
+    "server.remind.fired" => RemindFired(Reminds),
+    /// `server.remind.updated`: reminders were created or changed.
+    "server.remind.updated" => RemindUpdated(Reminds),
+    /// `server.section.deleted`: contact sections or task projects were deleted.
+    "server.section.deleted" => SectionDeleted(Sections),
+    /// `server.section.updated`: contact sections or task projects were created or changed.
+    "server.section.updated" => SectionUpdated(Sections),
+    /// `server.tag.deleted`: tags were deleted.
+    "server.tag.deleted" => TagDeleted(Tags),
+    /// `server.tag.updated`: tags were created or changed.
+    "server.tag.updated" => TagUpdated(Tags),
+    /// `server.team.counters`: unread counters of the user's other teams.
+    "server.team.counters" => TeamCounters(TeamCounters),
+    /// `server.team.deleted`: teams were archived.
+    "server.team.deleted" => TeamDeleted(Teams),
+    /// `server.team.updated`: teams were created or changed.
+    "server.team.updated" => TeamUpdated(Teams),
+    /// `server.time`: the server's current time.
+    "server.time" => Time(ServerTime),
+    /// `server.uisettings`: part of the UI settings changed.
+    "server.uisettings" => UiSettings(UiSettings),
+    /// `server.upload.updated`: uploads were created or changed.
+    "server.upload.updated" => UploadUpdated(Uploads),
+    /// `server.warning`: the server could not carry out a client event.
+    "server.warning" => Warning(Warning),
+}
 
 impl ServerEvent {
     /// Decodes the params of the event `name`.
@@ -206,52 +144,6 @@ impl ServerEvent {
         serde_json::from_value(Value::Object(envelope))
             .map(Some)
             .map_err(|e| format!("{name}: {e}"))
-    }
-
-    /// The event name on the wire.
-    pub fn name(&self) -> &'static str {
-        match self {
-            ServerEvent::CallAnswer(_) => "server.call.answer",
-            ServerEvent::CallBuzz(_) => "server.call.buzz",
-            ServerEvent::CallBuzzcancel(_) => "server.call.buzzcancel",
-            ServerEvent::CallCheckfingerprint(_) => "server.call.checkfingerprint",
-            ServerEvent::CallLeave(_) => "server.call.leave",
-            ServerEvent::CallMuteall(_) => "server.call.muteall",
-            ServerEvent::CallReject(_) => "server.call.reject",
-            ServerEvent::CallRestart(_) => "server.call.restart",
-            ServerEvent::CallSdp(_) => "server.call.sdp",
-            ServerEvent::CallSound(_) => "server.call.sound",
-            ServerEvent::CallState(_) => "server.call.state",
-            ServerEvent::CallTalking(_) => "server.call.talking",
-            ServerEvent::ChatComposing(_) => "server.chat.composing",
-            ServerEvent::ChatDeleted(_) => "server.chat.deleted",
-            ServerEvent::ChatDraft(_) => "server.chat.draft",
-            ServerEvent::ChatLastread(_) => "server.chat.lastread",
-            ServerEvent::ChatUpdated(_) => "server.chat.updated",
-            ServerEvent::Confirm(_) => "server.confirm",
-            ServerEvent::ContactUpdated(_) => "server.contact.updated",
-            ServerEvent::Debug(_) => "server.debug",
-            ServerEvent::Login(_) => "server.login",
-            ServerEvent::MessagePush(_) => "server.message.push",
-            ServerEvent::MessageReceived(_) => "server.message.received",
-            ServerEvent::MessageUpdated(_) => "server.message.updated",
-            ServerEvent::Online(_) => "server.online",
-            ServerEvent::Processing(_) => "server.processing",
-            ServerEvent::RemindDeleted(_) => "server.remind.deleted",
-            ServerEvent::RemindFired(_) => "server.remind.fired",
-            ServerEvent::RemindUpdated(_) => "server.remind.updated",
-            ServerEvent::SectionDeleted(_) => "server.section.deleted",
-            ServerEvent::SectionUpdated(_) => "server.section.updated",
-            ServerEvent::TagDeleted(_) => "server.tag.deleted",
-            ServerEvent::TagUpdated(_) => "server.tag.updated",
-            ServerEvent::TeamCounters(_) => "server.team.counters",
-            ServerEvent::TeamDeleted(_) => "server.team.deleted",
-            ServerEvent::TeamUpdated(_) => "server.team.updated",
-            ServerEvent::Time(_) => "server.time",
-            ServerEvent::UiSettings(_) => "server.uisettings",
-            ServerEvent::UploadUpdated(_) => "server.upload.updated",
-            ServerEvent::Warning(_) => "server.warning",
-        }
     }
 }
 

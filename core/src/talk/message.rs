@@ -1,7 +1,7 @@
 //! Talk chat messages, typed as the API describes them, and their normalized form.
 
 use crate::json::{field_bool, field_int, field_str};
-use crate::model::{Author, Content, Message};
+use crate::model::{Author, Content, Message, Reaction};
 use crate::raw::RawJson;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
@@ -131,6 +131,16 @@ system_messages! {
     GuestModeratorPromoted = "guest_moderator_promoted",
     /// `{actor} demoted {user} (a guest) from moderator`
     GuestModeratorDemoted = "guest_moderator_demoted",
+    /// `{actor} deleted a message`; its `parent` is the deleted message.
+    MessageDeleted = "message_deleted",
+    /// `{actor} edited a message` (Talk 19+); its `parent` is the message as edited.
+    MessageEdited = "message_edited",
+    /// A reaction: its text is the emoji, its `parent` the message reacted to.
+    Reaction = "reaction",
+    /// A reaction that was taken back (the `reaction` entry, rewritten).
+    ReactionDeleted = "reaction_deleted",
+    /// `{actor} deleted a reaction`; its `parent` is the message.
+    ReactionRevoked = "reaction_revoked",
 }
 
 impl fmt::Display for SystemMessage {
@@ -294,8 +304,9 @@ impl TalkMessage {
         TalkMessage::from_json(&value)
     }
 
-    /// The text with each `{placeholder}` replaced by its parameter's name; unknown
-    /// placeholders stay as written.
+    /// The text with each `{placeholder}` replaced by its parameter's name, mentions
+    /// (`{mention-…}`) as `@Name` the way people typed them; unknown placeholders stay as
+    /// written. The mention's id stays in `messageParameters` of the raw message.
     pub fn rendered_text(&self) -> String {
         let mut out = String::with_capacity(self.message.len());
         let mut rest = self.message.as_str();
@@ -304,7 +315,11 @@ impl TalkMessage {
             let after = &rest[open + 1..];
             match after.find('}') {
                 Some(close) if self.message_parameters.contains_key(&after[..close]) => {
-                    out.push_str(&self.message_parameters[&after[..close]].name);
+                    let key = &after[..close];
+                    if key.starts_with("mention-") {
+                        out.push('@');
+                    }
+                    out.push_str(&self.message_parameters[key].name);
                     rest = &after[close + 1..];
                 }
                 _ => {
@@ -315,6 +330,21 @@ impl TalkMessage {
         }
         out.push_str(rest);
         out
+    }
+
+    /// Whether it is a system message about another message (an edit, a deletion, a
+    /// reaction) rather than news of its own: it is reported as an event on its parent.
+    pub fn is_about_parent(&self) -> bool {
+        matches!(
+            self.system_message,
+            Some(
+                SystemMessage::MessageDeleted
+                    | SystemMessage::MessageEdited
+                    | SystemMessage::Reaction
+                    | SystemMessage::ReactionDeleted
+                    | SystemMessage::ReactionRevoked
+            )
+        )
     }
 
     /// Whether it counts toward the unread count (system messages and command output do not,
@@ -340,7 +370,8 @@ impl TalkMessage {
                     .as_ref()
                     .map(|s| s.as_str().to_string())
                     .unwrap_or_default(),
-                text: self.message.clone(),
+                // Filled in for every reader: the server renders `{actor}` for the others.
+                text: self.rendered_text(),
                 parameters: RawJson::from(Value::Object(
                     self.message_parameters
                         .iter()
@@ -393,4 +424,27 @@ impl TalkMessage {
             raw: RawJson::from(raw),
         }
     }
+}
+
+/// The reactions of a message object (`reactions` `{emoji: count}`, `reactionsSelf` the
+/// reader's own emojis), in the server's order; malformed entries are skipped.
+pub(crate) fn reactions_of(value: &Value) -> Vec<Reaction> {
+    let own: Vec<&str> = value
+        .get("reactionsSelf")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    let Some(map) = value.get("reactions").and_then(Value::as_object) else {
+        return Vec::new();
+    };
+    map.iter()
+        .filter_map(|(emoji, count)| {
+            let count = u32::try_from(count.as_u64()?).ok()?;
+            Some(Reaction {
+                emoji: emoji.clone(),
+                count,
+                own: own.contains(&emoji.as_str()),
+            })
+        })
+        .collect()
 }

@@ -17,7 +17,9 @@
 //! assert!(req.path.starts_with("/ocs/v2.php/apps/spreed/api/v1/chat/room-ab?lookIntoFuture=0"));
 //! ```
 
+mod capabilities;
 mod config;
+mod conversation;
 mod mention;
 mod message;
 mod ocs;
@@ -26,7 +28,11 @@ mod room;
 mod session;
 mod snapshot;
 
+pub use capabilities::{
+    TalkCapabilities, CAPABILITIES_PATH, FEATURE_DELETE, FEATURE_EDIT, FEATURE_REACTIONS,
+};
 pub use config::{TalkConfig, DEFAULT_MAX_LENGTH, MAX_HISTORY_LIMIT, MAX_POLL_TIMEOUT_SECS};
+pub use conversation::{ROOM_API_BASE, ROOM_LIST_INTERVAL_SECS};
 pub use mention::Mention;
 pub use message::{MessageType, Parent, RichParameter, SystemMessage, TalkMessage};
 pub use ocs::HttpError;

@@ -81,6 +81,12 @@ pub enum HttpError {
     /// 503: the server is in maintenance mode.
     #[error("server in maintenance (503)")]
     Maintenance,
+    /// The server cannot do this (its capabilities lack `feature`, or it answered 405).
+    #[error("the server does not support {feature}")]
+    Unsupported {
+        /// The Talk feature (`edit-messages`, `reactions`, …).
+        feature: String,
+    },
 }
 
 impl From<HttpError> for Error {

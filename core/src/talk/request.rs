@@ -37,6 +37,28 @@ fn encode_pairs(pairs: &[(&str, String)]) -> String {
         .join("&")
 }
 
+/// Path of one message of a conversation (`/chat/{token}/{messageId}`).
+pub(super) fn message_path(token: &str, message_id: i64) -> String {
+    format!("{}/{message_id}", chat_path(token))
+}
+
+/// Path of a message's reactions (`/reaction/{token}/{messageId}`).
+pub(super) fn reaction_path(token: &str, message_id: i64) -> String {
+    format!(
+        "{API_BASE}/reaction/{}/{message_id}",
+        encode_component(token)
+    )
+}
+
+/// Path of one conversation in the room API (`/room/{token}`).
+pub(super) fn room_path(token: &str) -> String {
+    format!(
+        "{}/room/{}",
+        super::conversation::ROOM_API_BASE,
+        encode_component(token)
+    )
+}
+
 /// Path of a conversation's chat (`/chat/{token}`).
 pub(super) fn chat_path(token: &str) -> String {
     format!("{API_BASE}/chat/{}", encode_component(token))
@@ -150,6 +172,20 @@ impl Builder {
                 headers: self.headers(true),
                 body: Some(encode_pairs(&form)),
             },
+            Planned::Put { path, form } => HttpRequest {
+                id,
+                method: "PUT".into(),
+                path,
+                headers: self.headers(true),
+                body: Some(encode_pairs(&form)),
+            },
+            Planned::Delete { path } => HttpRequest {
+                id,
+                method: "DELETE".into(),
+                path,
+                headers: self.headers(false),
+                body: None,
+            },
         }
     }
 }
@@ -169,9 +205,30 @@ pub(crate) enum Planned {
         /// Form fields, in order.
         form: Vec<(&'static str, String)>,
     },
+    /// `PUT path` with a urlencoded form (message edits).
+    Put {
+        /// Path.
+        path: String,
+        /// Form fields, in order.
+        form: Vec<(&'static str, String)>,
+    },
+    /// `DELETE path` (the path carries its query: proxies may drop a DELETE's body).
+    Delete {
+        /// Path and query.
+        path: String,
+    },
 }
 
 impl Planned {
+    /// `path?query`, or `path` when there is no query.
+    pub(super) fn with_query(path: String, query: &[(&str, String)]) -> String {
+        if query.is_empty() {
+            path
+        } else {
+            format!("{path}?{}", encode_pairs(query))
+        }
+    }
+
     /// `GET path?query`.
     pub(super) fn get_query(path: String, query: &[(&str, String)]) -> Planned {
         Planned::Get {

@@ -41,6 +41,11 @@ impl Unread {
         }
     }
 
+    /// Message `id` is no longer unread (deleted).
+    pub(crate) fn remove(&mut self, id: i64) {
+        self.ids.remove(&id);
+    }
+
     /// Everything up to and including `id` was read.
     pub(crate) fn read_up_to(&mut self, id: i64) {
         self.ids = self.ids.split_off(&(id.saturating_add(1)));
@@ -81,6 +86,8 @@ pub(crate) struct Room {
     pub next_poll_at: Option<Timestamp>,
     /// The history-page command in flight, so two pages never start from the same cursor.
     pub loading_older: Option<RequestId>,
+    /// Failed requests of the loop in a row (reported as the attempt number).
+    pub failures: u32,
 }
 
 impl Room {
@@ -101,6 +108,7 @@ impl Room {
             in_flight: None,
             next_poll_at: Some(Timestamp(0)),
             loading_older: None,
+            failures: 0,
         }
     }
 
@@ -113,6 +121,11 @@ impl Room {
         self.last_read = Some(id);
         self.unread.read_up_to(id);
         true
+    }
+
+    /// Message `id` was deleted: it no longer counts as unread (the server counts comments).
+    pub(super) fn forget_unread(&mut self, id: i64) {
+        self.unread.remove(id);
     }
 
     /// Records the oldest id seen for history paging.

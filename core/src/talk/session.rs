@@ -1,10 +1,16 @@
 //! The Talk session: per-room receive loops, commands with retries, read state.
 
+use super::capabilities::{
+    TalkCapabilities, CAPABILITIES_PATH, FEATURE_DELETE, FEATURE_EDIT, FEATURE_REACTIONS,
+};
 use super::config::{TalkConfig, MAX_HISTORY_LIMIT};
+use super::conversation::{Conversation, ROOM_API_BASE, ROOM_LIST_INTERVAL_SECS};
 use super::mention::Mention;
-use super::message::TalkMessage;
+use super::message::{reactions_of, Parent, SystemMessage, TalkMessage};
 use super::ocs::{self, classify, int_header, Envelope, HttpError, Status};
-use super::request::{chat_path, Builder, Planned, Receive};
+use super::request::{
+    chat_path, message_path, reaction_path, room_path, Builder, Planned, Receive,
+};
 use super::room::{Phase, Room};
 use super::snapshot::{OutgoingMessage, RoomSnapshot, TalkSnapshot};
 use crate::backoff::Backoff;
@@ -21,7 +27,7 @@ use crate::rng::Rng;
 use crate::time::Timestamp;
 use crate::transmit::{HttpResponse, Transmit};
 use serde_json::Value;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 /// Deadline of a command that is not waiting on time (in flight, or held).
@@ -35,6 +41,7 @@ const MAX_SERVER_WAIT_SECS: u64 = 3600;
 
 const LAST_GIVEN: &str = "X-Chat-Last-Given";
 const LAST_COMMON_READ: &str = "X-Chat-Last-Common-Read";
+const MODIFIED_BEFORE: &str = "X-Nextcloud-Talk-Modified-Before";
 
 /// What an HTTP exchange in flight is for.
 #[derive(Clone, Debug)]
@@ -46,6 +53,10 @@ enum Exchange {
     /// One attempt of an app command in `room` (kept here: the answer's headers still matter
     /// after the command itself was resolved by its echo).
     Command { command: RequestId, room: String },
+    /// The server's capabilities.
+    Capabilities,
+    /// The room list (`modifiedSince` when set).
+    RoomList,
 }
 
 /// A message to send, as the app gave it.
@@ -60,9 +71,41 @@ struct Outgoing {
 #[derive(Clone, Debug)]
 enum CommandKind {
     Send(Outgoing),
-    MarkRead { message_id: i64 },
-    Mentions { search: String, limit: u32 },
-    LoadOlder { limit: u32 },
+    MarkRead {
+        message_id: i64,
+    },
+    Mentions {
+        search: String,
+        limit: u32,
+    },
+    LoadOlder {
+        limit: u32,
+    },
+    Edit {
+        message_id: i64,
+        text: String,
+    },
+    Delete {
+        message_id: i64,
+    },
+    React {
+        message_id: i64,
+        emoji: String,
+        add: bool,
+    },
+    OpenRoom,
+}
+
+impl CommandKind {
+    /// The feature the server must have for this command, checked once capabilities are known.
+    fn feature(&self) -> Option<&'static str> {
+        match self {
+            CommandKind::Edit { .. } => Some(FEATURE_EDIT),
+            CommandKind::Delete { .. } => Some(FEATURE_DELETE),
+            CommandKind::React { .. } => Some(FEATURE_REACTIONS),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -74,6 +117,8 @@ enum CommandState {
     /// Waiting for the room's loop: a send that may already be on the server waits for a poll
     /// to show its echo; a history page waits for the first history to set its cursor.
     Held,
+    /// Waiting for the server's capabilities, which say whether it can do this at all.
+    NeedsCapabilities,
 }
 
 #[derive(Clone, Debug)]
@@ -118,6 +163,48 @@ pub struct TalkSession {
     seen: SeenSet,
     /// referenceIds of messages this session sent: their echo is ours, not news.
     own_refs: SeenSet,
+    /// What the server can do, once fetched (once per session).
+    capabilities: Option<TalkCapabilities>,
+    /// The fetch of the capabilities: in flight, or when it is tried again.
+    caps_loop: Poller,
+    /// The room list refresh, once [`TalkSession::watch_rooms`] started it.
+    room_list: Option<RoomList>,
+    /// Read markers the room list gave, so a later join starts from them.
+    listed_read: BTreeMap<String, i64>,
+    /// A 401 was reported: one report, not one per room.
+    auth_failed: bool,
+    /// Every room of the list is joined ([`TalkSession::join_listed_rooms`]).
+    join_listed: bool,
+}
+
+/// A loop of single requests (capabilities, room list): one in flight, or the next one's time.
+#[derive(Clone, Debug)]
+struct Poller {
+    in_flight: Option<RequestId>,
+    next_at: Option<Timestamp>,
+    backoff: Backoff,
+    failures: u32,
+}
+
+impl Poller {
+    fn new(backoff: Backoff, next_at: Option<Timestamp>) -> Self {
+        Poller {
+            in_flight: None,
+            next_at,
+            backoff,
+            failures: 0,
+        }
+    }
+}
+
+/// The periodic room list.
+#[derive(Clone, Debug)]
+struct RoomList {
+    poller: Poller,
+    /// The server's time of the last answer: the next `modifiedSince`.
+    since: Option<i64>,
+    /// Rooms already announced with [`Event::ChatCreated`].
+    known: BTreeSet<String>,
 }
 
 impl TalkSession {
@@ -128,12 +215,21 @@ impl TalkSession {
             requests: Builder::new(&config.user, &config.app_password),
             rng: Rng::new(config.seed),
             outbox: Outbox::new(limits.max_queued as usize),
-            exchanges: PendingTable::new(limits.max_pending_requests as usize),
+            // Bounded by what may be in flight at once: one exchange per command (whose table
+            // has the limit), per joined room and per background loop. Room polls must never
+            // compete with commands for places, or rooms past the limit would never poll.
+            exchanges: PendingTable::new(usize::MAX),
             commands: PendingTable::new(limits.max_pending_requests as usize),
             rooms: BTreeMap::new(),
             reads: ReadStates::new(),
             seen: SeenSet::new(limits.dedupe_window as usize),
             own_refs: SeenSet::new(limits.dedupe_window as usize),
+            capabilities: None,
+            caps_loop: Poller::new(Backoff::new(config.backoff_base, config.backoff_max), None),
+            room_list: None,
+            listed_read: BTreeMap::new(),
+            auth_failed: false,
+            join_listed: false,
             config,
         }
     }
@@ -251,7 +347,7 @@ impl TalkSession {
         check_token(token)?;
         if !self.rooms.contains_key(token) {
             let mut room = Room::new(self.backoff(), None);
-            room.last_read = last_read;
+            room.last_read = last_read.or_else(|| self.listed_read.get(token).copied());
             self.rooms.insert(token.to_string(), room);
         }
         self.drive(now);
@@ -340,13 +436,7 @@ impl TalkSession {
             });
         }
         // The server counts characters (mb_strlen), not bytes.
-        let length = text.chars().count();
-        if length > self.config.max_length as usize {
-            return Err(Error::MessageTooLong {
-                length: length as u64,
-                limit: self.config.max_length as u64,
-            });
-        }
+        self.check_length(text)?;
         let reference_id = self.rng.hex(64);
         let id = self.command(
             now,
@@ -360,6 +450,164 @@ impl TalkSession {
         )?;
         self.own_refs.insert(&reference_id);
         Ok(id)
+    }
+
+    /// The longest message the server takes: its `max-length` once the capabilities are
+    /// known, else [`TalkConfig::max_length`].
+    pub fn max_length(&self) -> u32 {
+        self.capabilities
+            .as_ref()
+            .and_then(|c| c.max_length)
+            .unwrap_or(self.config.max_length)
+    }
+
+    fn check_length(&self, text: &str) -> Result<(), Error> {
+        // The server counts characters (mb_strlen), not bytes.
+        let length = text.chars().count();
+        let limit = self.max_length();
+        if length > limit as usize {
+            return Err(Error::MessageTooLong {
+                length: length as u64,
+                limit: limit as u64,
+            });
+        }
+        Ok(())
+    }
+
+    /// The server's capabilities, once fetched.
+    pub fn capabilities(&self) -> Option<&TalkCapabilities> {
+        self.capabilities.as_ref()
+    }
+
+    /// Replaces message `message_id` of `token` by `text` (`PUT /chat/{token}/{messageId}`,
+    /// Talk 19+), answered with [`Reply::Message`] (the message as edited). A server without
+    /// the `edit-messages` capability, or one answering 405, fails it with
+    /// [`HttpError::Unsupported`]. Every reader then gets [`Event::MessageEdited`].
+    pub fn edit_message(
+        &mut self,
+        now: Timestamp,
+        token: &str,
+        message_id: i64,
+        text: &str,
+    ) -> Result<RequestId, Error> {
+        check_token(token)?;
+        if text.trim().is_empty() {
+            return Err(Error::InvalidArgument {
+                reason: "the message is empty".into(),
+            });
+        }
+        self.check_length(text)?;
+        self.command(
+            now,
+            token,
+            CommandKind::Edit {
+                message_id,
+                text: text.to_string(),
+            },
+        )
+    }
+
+    /// Deletes message `message_id` of `token` (`DELETE /chat/{token}/{messageId}`), answered
+    /// with [`Reply::Empty`]; every reader then gets [`Event::MessageRemoved`].
+    pub fn delete_message(
+        &mut self,
+        now: Timestamp,
+        token: &str,
+        message_id: i64,
+    ) -> Result<RequestId, Error> {
+        check_token(token)?;
+        self.command(now, token, CommandKind::Delete { message_id })
+    }
+
+    /// Adds this user's `emoji` to message `message_id` (`POST /reaction/{token}/{messageId}`),
+    /// answered with [`Reply::Empty`] after [`Event::ReactionsChanged`].
+    pub fn react(
+        &mut self,
+        now: Timestamp,
+        token: &str,
+        message_id: i64,
+        emoji: &str,
+    ) -> Result<RequestId, Error> {
+        self.reaction(now, token, message_id, emoji, true)
+    }
+
+    /// Takes back this user's `emoji` from message `message_id`
+    /// (`DELETE /reaction/{token}/{messageId}`); like [`TalkSession::react`].
+    pub fn unreact(
+        &mut self,
+        now: Timestamp,
+        token: &str,
+        message_id: i64,
+        emoji: &str,
+    ) -> Result<RequestId, Error> {
+        self.reaction(now, token, message_id, emoji, false)
+    }
+
+    fn reaction(
+        &mut self,
+        now: Timestamp,
+        token: &str,
+        message_id: i64,
+        emoji: &str,
+        add: bool,
+    ) -> Result<RequestId, Error> {
+        check_token(token)?;
+        if emoji.trim().is_empty() {
+            return Err(Error::InvalidArgument {
+                reason: "no emoji given".into(),
+            });
+        }
+        self.command(
+            now,
+            token,
+            CommandKind::React {
+                message_id,
+                emoji: emoji.to_string(),
+                add,
+            },
+        )
+    }
+
+    /// Looks `token` up (`GET /room/{token}`) and joins it from the server's read marker, so
+    /// the unread count is the server's; answered with [`Reply::Chat`]. A room that does not
+    /// exist (or this user is not in) fails it with [`HttpError::NotFound`]. For a room
+    /// already joined it only takes the server's read marker.
+    pub fn open_room(&mut self, now: Timestamp, token: &str) -> Result<RequestId, Error> {
+        check_token(token)?;
+        self.command(now, token, CommandKind::OpenRoom)
+    }
+
+    /// Starts reading the room list (`GET /api/v4/room`) now and then every 30 s with
+    /// `modifiedSince`, as the Talk apps do: each room is reported with [`Event::ChatCreated`]
+    /// (first time) or [`Event::ChatUpdated`], and its read state from the server's
+    /// `unreadMessages` / `lastReadMessage` / `lastCommonReadMessage`. A joined room takes
+    /// only a read marker that moved forward (read on another device).
+    pub fn watch_rooms(&mut self, now: Timestamp) {
+        if self.room_list.is_none() {
+            self.room_list = Some(RoomList {
+                poller: Poller::new(self.backoff(), Some(now)),
+                since: None,
+                known: BTreeSet::new(),
+            });
+        }
+        self.drive(now);
+    }
+
+    /// Like [`TalkSession::watch_rooms`], and joins every room the list shows (now and later)
+    /// from its read marker: the whole account is received, however many rooms it has.
+    pub fn join_listed_rooms(&mut self, now: Timestamp) {
+        self.join_listed = true;
+        let listed: Vec<(String, i64)> = self
+            .listed_read
+            .iter()
+            .map(|(t, r)| (t.clone(), *r))
+            .collect();
+        for (token, read) in listed {
+            if !self.rooms.contains_key(&token) {
+                let _ = self.join(now, &token, Some(read));
+            }
+        }
+        self.watch_rooms(now);
     }
 
     /// Sets this user's read marker in `token` to `message_id` (`POST /chat/{token}/read`).
@@ -440,17 +688,26 @@ impl TalkSession {
         token: &str,
         kind: CommandKind,
     ) -> Result<RequestId, Error> {
-        let hold = matches!(kind, CommandKind::LoadOlder { .. })
-            && self
-                .rooms
-                .get(token)
-                .is_some_and(|r| r.phase == Phase::History);
+        if let (Some(feature), Some(caps)) = (kind.feature(), &self.capabilities) {
+            if !caps.has(feature) {
+                return Err(unsupported(feature));
+            }
+        }
+        let needs_caps = kind.feature().is_some() && self.capabilities.is_none();
+        let hold = needs_caps
+            || matches!(kind, CommandKind::LoadOlder { .. })
+                && self
+                    .rooms
+                    .get(token)
+                    .is_some_and(|r| r.phase == Phase::History);
         let command = Command {
             room: token.to_string(),
             kind,
             backoff: self.backoff(),
             attempts: 0,
-            state: if hold {
+            state: if needs_caps {
+                CommandState::NeedsCapabilities
+            } else if hold {
                 CommandState::Held
             } else {
                 CommandState::Waiting
@@ -515,6 +772,33 @@ impl TalkSession {
                 .path(&token);
                 Planned::Get { path }
             }
+            CommandKind::Edit { message_id, text } => Planned::Put {
+                path: message_path(&token, *message_id),
+                form: vec![("message", text.clone())],
+            },
+            CommandKind::Delete { message_id } => Planned::Delete {
+                path: message_path(&token, *message_id),
+            },
+            CommandKind::React {
+                message_id,
+                emoji,
+                add,
+            } => {
+                let path = reaction_path(&token, *message_id);
+                if *add {
+                    Planned::Post {
+                        path,
+                        form: vec![("reaction", emoji.clone())],
+                    }
+                } else {
+                    Planned::Delete {
+                        path: Planned::with_query(path, &[("reaction", emoji.clone())]),
+                    }
+                }
+            }
+            CommandKind::OpenRoom => Planned::Get {
+                path: room_path(&token),
+            },
         };
         let exchange = self.queue(
             now,
@@ -565,6 +849,7 @@ impl TalkSession {
         id: RequestId,
         error: Error,
         min_wait: Option<u64>,
+        reason: String,
     ) {
         let Some(p) = self.commands.get_mut(id) else {
             return;
@@ -576,6 +861,36 @@ impl TalkSession {
         let delay = wait(p.value.backoff.next_delay(&mut self.rng), min_wait);
         p.value.state = CommandState::Waiting;
         p.deadline = now.add(delay);
+        let attempt = p.value.attempts;
+        self.report_failure(reason, attempt, delay);
+    }
+
+    /// Tells the app that an attempt failed and when the next one goes: a server that cannot
+    /// be reached must not look like a quiet one.
+    fn report_failure(&mut self, reason: String, attempt: u32, delay: Duration) {
+        self.outbox.event(Event::ConnectFailed {
+            reason,
+            permanent: false,
+            retry_in_ms: Some(u64::try_from(delay.as_millis()).unwrap_or(u64::MAX)),
+            attempt: attempt.max(1),
+        });
+    }
+
+    /// Credentials were refused: reported once (every room's loop gets the same 401).
+    fn report_auth_failed(&mut self, error: &Error) {
+        if self.auth_failed {
+            return;
+        }
+        self.auth_failed = true;
+        self.outbox.event(Event::ConnectFailed {
+            reason: error.to_string(),
+            permanent: true,
+            retry_in_ms: None,
+            attempt: 1,
+        });
+        self.outbox.event(Event::AuthFailed {
+            error: error.clone(),
+        });
     }
 
     /// Resolves command `id` with `result`.
@@ -648,7 +963,7 @@ impl TalkSession {
         let token = p.value.room.clone();
         let kind = p.value.kind.clone();
         match classify(&response) {
-            Status::Success => self.on_command_success(id, &token, kind, &response),
+            Status::Success => self.on_command_success(now, id, &token, kind, &response),
             Status::NotModified => match kind {
                 // No older messages.
                 CommandKind::LoadOlder { .. } => {
@@ -664,7 +979,14 @@ impl TalkSession {
             },
             Status::Transient(e) => {
                 let min = ocs::min_wait_secs(&e, Some(&response));
-                self.retry_or_fail(now, id, e, min);
+                let reason = failure_reason(&e, Some(&response));
+                self.retry_or_fail(now, id, e, min, reason);
+            }
+            // Talk 18 has no edits: the route answers 405 to a PUT.
+            Status::Fatal(Error::Http { status: 405, .. })
+                if matches!(kind, CommandKind::Edit { .. }) =>
+            {
+                self.finish(id, Err(unsupported(FEATURE_EDIT)))
             }
             Status::Fatal(e) => self.finish(id, Err(e)),
         }
@@ -672,6 +994,7 @@ impl TalkSession {
 
     fn on_command_success(
         &mut self,
+        now: Timestamp,
         id: RequestId,
         token: &str,
         kind: CommandKind,
@@ -752,6 +1075,8 @@ impl TalkSession {
                         let user = self.config.user.clone();
                         let messages: Vec<Message> = messages
                             .into_iter()
+                            // Edits, deletions and reactions show in their parents.
+                            .filter(|(m, _)| !m.is_about_parent())
                             .map(|(m, raw)| {
                                 let own = self.is_own(&m, &user);
                                 m.to_message(raw, own)
@@ -763,6 +1088,94 @@ impl TalkSession {
                     Err(e) => Err(e),
                 };
                 self.finish(id, result);
+            }
+            CommandKind::Edit { .. } => {
+                // The answer is the `message_edited` system message; its parent the edit.
+                let result = match data {
+                    Ok(d) => match TalkMessage::from_json(&d) {
+                        Ok(m) => match (&m.parent, d.get("parent")) {
+                            (Some(Parent::Message { message }), Some(raw)) => {
+                                let own = self.is_own(message, &self.config.user);
+                                Ok(Reply::Message {
+                                    message: message.to_message(raw.clone(), own),
+                                })
+                            }
+                            _ => Ok(Reply::Message {
+                                message: m.to_message(d.clone(), true),
+                            }),
+                        },
+                        Err(reason) => Err(Error::UnexpectedResponse { reason }),
+                    },
+                    Err(e) => Err(e),
+                };
+                self.finish(id, result);
+            }
+            CommandKind::Delete { .. } => self.finish(id, Ok(Reply::Empty)),
+            CommandKind::React { message_id, .. } => {
+                // `{emoji: [actors]}`: the reactions after the change, whole.
+                if let Ok(Value::Object(map)) = &data {
+                    let user = self.config.user.clone();
+                    let reactions = map
+                        .iter()
+                        .filter_map(|(emoji, actors)| {
+                            let actors = actors.as_array()?;
+                            Some(crate::model::Reaction {
+                                emoji: emoji.clone(),
+                                count: u32::try_from(actors.len()).unwrap_or(u32::MAX),
+                                own: actors.iter().any(|a| {
+                                    a.get("actorType").and_then(Value::as_str) == Some("users")
+                                        && a.get("actorId").and_then(Value::as_str)
+                                            == Some(user.as_str())
+                                }),
+                            })
+                        })
+                        .filter(|r| r.count > 0)
+                        .collect();
+                    self.outbox.event(Event::ReactionsChanged {
+                        chat_id: token.to_string(),
+                        message_id: message_id.to_string(),
+                        reactions,
+                    });
+                }
+                self.finish(id, Ok(Reply::Empty));
+            }
+            CommandKind::OpenRoom => {
+                let result = match data {
+                    Ok(d) => match Conversation::from_json(&d, &self.config.user) {
+                        Ok(c) => {
+                            self.opened(now, c.clone());
+                            Ok(Reply::Chat { chat: c.chat })
+                        }
+                        Err(reason) => Err(Error::UnexpectedResponse { reason }),
+                    },
+                    Err(e) => Err(e),
+                };
+                self.finish(id, result);
+            }
+        }
+    }
+
+    /// The server described a room the app asked for: join it from the server's read marker,
+    /// or, when joined already, take a marker that moved forward.
+    fn opened(&mut self, now: Timestamp, c: Conversation) {
+        if let Some(read) = c.last_read {
+            self.listed_read.insert(c.token.clone(), read);
+        }
+        match self.rooms.get_mut(&c.token) {
+            Some(room) => {
+                if let Some(read) = c.last_read {
+                    room.advance_read(read);
+                }
+                if c.last_common_read.is_some() {
+                    room.last_common_read = c.last_common_read.max(room.last_common_read);
+                }
+                self.publish_read(&c.token);
+            }
+            None => {
+                let _ = self.join(now, &c.token, c.last_read);
+                if let Some(room) = self.rooms.get_mut(&c.token) {
+                    room.last_common_read = c.last_common_read;
+                }
             }
         }
     }
@@ -783,8 +1196,9 @@ impl TalkSession {
                 Receive {
                     look_into_future: false,
                     limit,
-                    last_known: room.last_read,
-                    include_last_known: room.last_read.is_some(),
+                    // Marker 0: nothing read yet, the newest page is all unread.
+                    last_known: room.last_read.filter(|r| *r > 0),
+                    include_last_known: room.last_read.is_some_and(|r| r > 0),
                     timeout: None,
                     last_common_read: None,
                 },
@@ -818,16 +1232,30 @@ impl TalkSession {
                     room.next_poll_at = None;
                 }
             }
-            Err(_) => self.loop_backoff(now, token, None),
+            // Our own queue is full: not the server's fault, nothing to report.
+            Err(_) => self.loop_backoff(now, token, None, None),
         }
     }
 
-    /// The loop of `token` failed: wait before its next request.
-    fn loop_backoff(&mut self, now: Timestamp, token: &str, min_wait: Option<u64>) {
-        if let Some(room) = self.rooms.get_mut(token) {
-            let delay = wait(room.backoff.next_delay(&mut self.rng), min_wait);
-            room.in_flight = None;
-            room.next_poll_at = Some(now.add(delay));
+    /// The loop of `token` failed: wait before its next request, and say so (`reason`) when
+    /// the failure was the server's or the network's.
+    fn loop_backoff(
+        &mut self,
+        now: Timestamp,
+        token: &str,
+        min_wait: Option<u64>,
+        reason: Option<String>,
+    ) {
+        let Some(room) = self.rooms.get_mut(token) else {
+            return;
+        };
+        let delay = wait(room.backoff.next_delay(&mut self.rng), min_wait);
+        room.in_flight = None;
+        room.next_poll_at = Some(now.add(delay));
+        if let Some(reason) = reason {
+            room.failures = room.failures.saturating_add(1);
+            let attempt = room.failures;
+            self.report_failure(format!("{token}: {reason}"), attempt, delay);
         }
     }
 
@@ -835,6 +1263,7 @@ impl TalkSession {
     fn loop_continue(&mut self, now: Timestamp, token: &str) {
         if let Some(room) = self.rooms.get_mut(token) {
             room.backoff.reset();
+            room.failures = 0;
             room.in_flight = None;
             room.phase = Phase::Live;
             room.next_poll_at = Some(now);
@@ -879,27 +1308,32 @@ impl TalkSession {
                         &response.body,
                         format!("expected an array of messages, got {}", kind_of(&other)),
                     );
-                    self.loop_backoff(now, token, None);
+                    let reason = Some("the answer was not a list of messages".to_string());
+                    self.loop_backoff(now, token, None, reason);
                 }
-                Err(_) => self.loop_backoff(now, token, None),
+                Err(e) => self.loop_backoff(now, token, None, Some(e.to_string())),
             },
             Status::NotModified => {
                 if history {
                     // An empty room: the long-poll starts after the read marker, if any.
                     if let Some(room) = self.rooms.get_mut(token) {
-                        room.last_given = room.last_read.or(room.last_given);
+                        room.last_given = room.last_read.filter(|r| *r > 0).or(room.last_given);
                     }
                 }
                 self.loop_continue(now, token);
                 self.after_loop_success(token, history);
             }
-            Status::Fatal(
-                e
-                @ (Error::Talk(HttpError::NotFound | HttpError::Lobby) | Error::AuthFailed { .. }),
-            ) => self.stop_room(token, e),
+            Status::Fatal(e @ Error::AuthFailed { .. }) => {
+                self.report_auth_failed(&e);
+                self.stop_room(token, e);
+            }
+            Status::Fatal(e @ Error::Talk(HttpError::NotFound | HttpError::Lobby)) => {
+                self.stop_room(token, e)
+            }
             Status::Fatal(e) | Status::Transient(e) => {
                 let min = ocs::min_wait_secs(&e, Some(&response));
-                self.loop_backoff(now, token, min);
+                let reason = failure_reason(&e, Some(&response));
+                self.loop_backoff(now, token, min, Some(reason));
             }
         }
     }
@@ -930,8 +1364,8 @@ impl TalkSession {
             room.saw_old(o);
         }
         // With a read marker the page ends at it and the poll brings everything after; without
-        // one, the poll starts after the newest message shown.
-        room.last_given = start.or(newest).or(room.last_given);
+        // one (or marker 0, nothing read), the poll starts after the newest message shown.
+        room.last_given = start.filter(|r| *r > 0).or(newest).or(room.last_given);
         // Without a read marker nothing tells which history messages are unread.
         self.deliver(token, messages, start.is_some());
     }
@@ -969,6 +1403,17 @@ impl TalkSession {
             if !self.seen.insert(&seen_key(token, m.id)) {
                 continue;
             }
+            if m.is_about_parent() {
+                // In a first history page the parents come as they are now: nothing to tell.
+                if self
+                    .rooms
+                    .get(token)
+                    .is_some_and(|r| r.phase == Phase::Live)
+                {
+                    self.on_parent_change(token, &m, &raw);
+                }
+                continue;
+            }
             let echo = m
                 .reference_id
                 .as_deref()
@@ -998,6 +1443,48 @@ impl TalkSession {
         }
     }
 
+    /// A system message about another message: report the change on its parent.
+    fn on_parent_change(&mut self, token: &str, m: &TalkMessage, raw: &Value) {
+        let Some(parent) = &m.parent else {
+            return;
+        };
+        let parent_id = parent.id();
+        match m.system_message {
+            Some(SystemMessage::MessageEdited) => {
+                if let (Parent::Message { message }, Some(raw_parent)) = (parent, raw.get("parent"))
+                {
+                    let own = self.is_own(message, &self.config.user);
+                    let mut edited = message.to_message(raw_parent.clone(), own);
+                    edited.edited = true;
+                    if edited.chat_id.is_none() {
+                        edited.chat_id = Some(token.to_string());
+                    }
+                    self.outbox.event(Event::MessageEdited { message: edited });
+                }
+            }
+            Some(SystemMessage::MessageDeleted) => {
+                if let Some(room) = self.rooms.get_mut(token) {
+                    room.forget_unread(parent_id);
+                }
+                self.outbox.event(Event::MessageRemoved {
+                    chat_id: Some(token.to_string()),
+                    message_id: parent_id.to_string(),
+                    by: Some(m.actor_id.clone()).filter(|a| !a.is_empty()),
+                });
+            }
+            Some(SystemMessage::Reaction | SystemMessage::ReactionRevoked) => {
+                let reactions = raw.get("parent").map(reactions_of).unwrap_or_default();
+                self.outbox.event(Event::ReactionsChanged {
+                    chat_id: token.to_string(),
+                    message_id: parent_id.to_string(),
+                    reactions,
+                });
+            }
+            // The old `reaction` entry, rewritten: its `reaction_revoked` tells the change.
+            _ => {}
+        }
+    }
+
     fn send_with_reference(&self, reference: &str) -> Option<RequestId> {
         self.commands
             .iter()
@@ -1010,6 +1497,230 @@ impl TalkSession {
             || m.reference_id
                 .as_deref()
                 .is_some_and(|r| self.own_refs.contains(r))
+    }
+
+    // ---- capabilities and the room list ------------------------------------------------------
+
+    fn start_capabilities(&mut self, now: Timestamp) {
+        let timeout = self.config.limits.request_timeout;
+        let planned = Planned::Get {
+            path: CAPABILITIES_PATH.to_string(),
+        };
+        if let Ok(id) = self.queue(now, Exchange::Capabilities, timeout, planned) {
+            self.caps_loop.in_flight = Some(id);
+            self.caps_loop.next_at = None;
+        }
+    }
+
+    fn on_capabilities(&mut self, now: Timestamp, response: HttpResponse) {
+        self.caps_loop.in_flight = None;
+        match classify(&response) {
+            Status::Success => match self.decode(&response) {
+                Ok(data) => self.set_capabilities(TalkCapabilities::from_data(&data)),
+                Err(e) => self.caps_failed(now, Some(&response), &e, None),
+            },
+            Status::Fatal(e @ Error::AuthFailed { .. }) => {
+                self.report_auth_failed(&e);
+                self.fail_needing_capabilities(&e);
+            }
+            // A server without the endpoint: the commands are tried and the answers tell.
+            Status::Fatal(_) | Status::NotModified => {
+                self.set_capabilities(TalkCapabilities::default())
+            }
+            Status::Transient(e) => {
+                let min = ocs::min_wait_secs(&e, Some(&response));
+                self.caps_failed(now, Some(&response), &e, min);
+            }
+        }
+    }
+
+    fn caps_failed(
+        &mut self,
+        now: Timestamp,
+        response: Option<&HttpResponse>,
+        error: &Error,
+        min_wait: Option<u64>,
+    ) {
+        let p = &mut self.caps_loop;
+        p.in_flight = None;
+        p.failures = p.failures.saturating_add(1);
+        let delay = wait(p.backoff.next_delay(&mut self.rng), min_wait);
+        p.next_at = Some(now.add(delay));
+        let attempt = p.failures;
+        let reason = format!("capabilities: {}", failure_reason(error, response));
+        self.report_failure(reason, attempt, delay);
+    }
+
+    /// Capabilities known: commands waiting for them go out, or fail when the server cannot
+    /// do them.
+    fn set_capabilities(&mut self, caps: TalkCapabilities) {
+        let waiting: Vec<(RequestId, Option<&'static str>)> = self
+            .commands
+            .iter()
+            .filter(|(_, p)| p.value.state == CommandState::NeedsCapabilities)
+            .map(|(id, p)| (id, p.value.kind.feature()))
+            .collect();
+        self.capabilities = Some(caps);
+        for (id, feature) in waiting {
+            let missing = feature.filter(|f| !self.capabilities.as_ref().is_some_and(|c| c.has(f)));
+            match missing {
+                Some(f) => self.finish(id, Err(unsupported(f))),
+                None => {
+                    if let Some(p) = self.commands.get_mut(id) {
+                        p.value.state = CommandState::Waiting;
+                        p.deadline = Timestamp(0);
+                    }
+                }
+            }
+        }
+    }
+
+    fn fail_needing_capabilities(&mut self, error: &Error) {
+        let waiting: Vec<RequestId> = self
+            .commands
+            .iter()
+            .filter(|(_, p)| p.value.state == CommandState::NeedsCapabilities)
+            .map(|(id, _)| id)
+            .collect();
+        for id in waiting {
+            self.finish(id, Err(error.clone()));
+        }
+    }
+
+    fn start_room_list(&mut self, now: Timestamp) {
+        let Some(list) = &self.room_list else {
+            return;
+        };
+        let query: Vec<(&str, String)> = list
+            .since
+            .map(|t| vec![("modifiedSince", t.to_string())])
+            .unwrap_or_default();
+        let planned = Planned::Get {
+            path: Planned::with_query(format!("{ROOM_API_BASE}/room"), &query),
+        };
+        let timeout = self.config.limits.request_timeout;
+        if let Ok(id) = self.queue(now, Exchange::RoomList, timeout, planned) {
+            if let Some(list) = &mut self.room_list {
+                list.poller.in_flight = Some(id);
+                list.poller.next_at = None;
+            }
+        }
+    }
+
+    fn on_room_list(&mut self, now: Timestamp, response: HttpResponse) {
+        if let Some(list) = &mut self.room_list {
+            list.poller.in_flight = None;
+        }
+        match classify(&response) {
+            Status::Success => match self.decode(&response) {
+                Ok(Value::Array(items)) => {
+                    let since = int_header(&response, MODIFIED_BEFORE);
+                    for item in &items {
+                        match Conversation::from_json(item, &self.config.user) {
+                            Ok(c) => {
+                                let (token, read) = (c.token.clone(), c.last_read);
+                                self.listed(c);
+                                if self.join_listed && !self.rooms.contains_key(&token) {
+                                    let _ = self.join(now, &token, read);
+                                }
+                            }
+                            Err(reason) => self.protocol_error(&item.to_string(), reason),
+                        }
+                    }
+                    if let Some(list) = &mut self.room_list {
+                        list.since = since.or(list.since);
+                        list.poller.backoff.reset();
+                        list.poller.failures = 0;
+                        list.poller.next_at =
+                            Some(now.add(Duration::from_secs(ROOM_LIST_INTERVAL_SECS)));
+                    }
+                }
+                Ok(other) => {
+                    let e = unexpected("an array of rooms", &other);
+                    self.list_failed(now, Some(&response), &e, None);
+                }
+                Err(e) => self.list_failed(now, Some(&response), &e, None),
+            },
+            Status::NotModified => {
+                if let Some(list) = &mut self.room_list {
+                    list.poller.next_at =
+                        Some(now.add(Duration::from_secs(ROOM_LIST_INTERVAL_SECS)));
+                }
+            }
+            Status::Fatal(e @ Error::AuthFailed { .. }) => {
+                self.report_auth_failed(&e);
+                self.room_list = None;
+            }
+            Status::Fatal(e) | Status::Transient(e) => {
+                let min = ocs::min_wait_secs(&e, Some(&response));
+                self.list_failed(now, Some(&response), &e, min);
+            }
+        }
+    }
+
+    fn list_failed(
+        &mut self,
+        now: Timestamp,
+        response: Option<&HttpResponse>,
+        error: &Error,
+        min_wait: Option<u64>,
+    ) {
+        let Some(list) = &mut self.room_list else {
+            return;
+        };
+        let p = &mut list.poller;
+        p.in_flight = None;
+        p.failures = p.failures.saturating_add(1);
+        let delay = wait(p.backoff.next_delay(&mut self.rng), min_wait);
+        p.next_at = Some(now.add(delay));
+        let attempt = p.failures;
+        let reason = format!("room list: {}", failure_reason(error, response));
+        self.report_failure(reason, attempt, delay);
+    }
+
+    /// One room of the list: announced, and its read state taken.
+    fn listed(&mut self, c: Conversation) {
+        let first = self
+            .room_list
+            .as_mut()
+            .is_some_and(|l| l.known.insert(c.token.clone()));
+        if let Some(read) = c.last_read {
+            self.listed_read.insert(c.token.clone(), read);
+        }
+        let token = c.token.clone();
+        match self.rooms.get_mut(&token) {
+            // Joined: the session counts what it receives; a marker moved on another device
+            // still reads the messages before it.
+            Some(room) => {
+                if let Some(read) = c.last_read.filter(|r| *r > 0) {
+                    room.advance_read(read);
+                }
+                if c.last_common_read.is_some() {
+                    room.last_common_read = c.last_common_read.max(room.last_common_read);
+                }
+                self.publish_read(&token);
+            }
+            None => {
+                let update = ReadUpdate {
+                    unread: c.unread,
+                    last_read_message_id: c.last_read.map(|id| id.to_string()),
+                    last_common_read_id: c.last_common_read.map(|id| id.to_string()),
+                    ..Default::default()
+                };
+                if let Some(state) = self.reads.apply(&token, update) {
+                    self.outbox.event(Event::ReadStateChanged {
+                        chat_id: token.clone(),
+                        state,
+                    });
+                }
+            }
+        }
+        let chat = c.chat;
+        self.outbox.event(if first {
+            Event::ChatCreated { chat }
+        } else {
+            Event::ChatUpdated { chat }
+        });
     }
 
     // ---- read state -----------------------------------------------------------------------
@@ -1119,7 +1830,8 @@ impl TalkSession {
             match p.value {
                 Exchange::History { room } | Exchange::Poll { room } => {
                     if self.rooms.get(&room).and_then(|r| r.in_flight) == Some(id) {
-                        self.loop_backoff(now, &room, None);
+                        let reason = Some(Error::Timeout.to_string());
+                        self.loop_backoff(now, &room, None, reason);
                     }
                 }
                 Exchange::Command { command, .. } => {
@@ -1128,7 +1840,18 @@ impl TalkSession {
                         .get(command)
                         .is_some_and(|c| c.value.state == CommandState::InFlight(id));
                     if current {
-                        self.retry_or_fail(now, command, Error::Timeout, None);
+                        let reason = failure_reason(&Error::Timeout, None);
+                        self.retry_or_fail(now, command, Error::Timeout, None, reason);
+                    }
+                }
+                Exchange::Capabilities => {
+                    if self.caps_loop.in_flight == Some(id) {
+                        self.caps_failed(now, None, &Error::Timeout, None);
+                    }
+                }
+                Exchange::RoomList => {
+                    if self.room_list.as_ref().and_then(|l| l.poller.in_flight) == Some(id) {
+                        self.list_failed(now, None, &Error::Timeout, None);
                     }
                 }
             }
@@ -1158,6 +1881,21 @@ impl TalkSession {
         for token in rooms {
             self.start_loop(now, &token);
         }
+        let caps_wanted = self.capabilities.is_none()
+            && self.caps_loop.in_flight.is_none()
+            && self
+                .commands
+                .iter()
+                .any(|(_, p)| p.value.state == CommandState::NeedsCapabilities);
+        if caps_wanted && self.caps_loop.next_at.is_none_or(|t| t <= now) {
+            self.start_capabilities(now);
+        }
+        let list_due = self.room_list.as_ref().is_some_and(|l| {
+            l.poller.in_flight.is_none() && l.poller.next_at.is_some_and(|t| t <= now)
+        });
+        if list_due {
+            self.start_room_list(now);
+        }
     }
 }
 
@@ -1167,6 +1905,23 @@ fn wait(base: Duration, min_wait_secs: Option<u64>) -> Duration {
         Some(s) => base.max(Duration::from_secs(s.min(MAX_SERVER_WAIT_SECS))),
         None => base,
     }
+}
+
+/// What a failed attempt reports: the host's reason for a request that got no answer (it names
+/// TLS-to-plain-HTTP and refused connections), else the error with the server's status.
+fn failure_reason(error: &Error, response: Option<&HttpResponse>) -> String {
+    match response {
+        Some(r) if r.status == 0 && !r.body.trim().is_empty() => {
+            format!("no answer: {}", truncate(r.body.trim(), 500))
+        }
+        _ => error.to_string(),
+    }
+}
+
+fn unsupported(feature: &str) -> Error {
+    Error::Talk(HttpError::Unsupported {
+        feature: feature.to_string(),
+    })
 }
 
 fn seen_key(token: &str, id: i64) -> String {
@@ -1228,6 +1983,16 @@ impl crate::session::Session for TalkSession {
                 Exchange::Command { command, room } => {
                     self.on_command_response(now, command, &room, id, response)
                 }
+                Exchange::Capabilities => {
+                    if self.caps_loop.in_flight == Some(id) {
+                        self.on_capabilities(now, response);
+                    }
+                }
+                Exchange::RoomList => {
+                    if self.room_list.as_ref().and_then(|l| l.poller.in_flight) == Some(id) {
+                        self.on_room_list(now, response);
+                    }
+                }
             }
         }
         // An unknown id is the late answer of an exchange that timed out or whose room was
@@ -1269,7 +2034,16 @@ impl crate::session::Session for TalkSession {
             .filter(|r| r.in_flight.is_none())
             .filter_map(|r| r.next_poll_at)
             .min();
-        [self.exchanges.next_deadline(), commands, rooms]
+        let caps = self
+            .caps_loop
+            .next_at
+            .filter(|_| self.caps_loop.in_flight.is_none() && self.capabilities.is_none());
+        let list = self
+            .room_list
+            .as_ref()
+            .filter(|l| l.poller.in_flight.is_none())
+            .and_then(|l| l.poller.next_at);
+        [self.exchanges.next_deadline(), commands, rooms, caps, list]
             .into_iter()
             .flatten()
             .min()

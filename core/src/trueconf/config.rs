@@ -12,6 +12,9 @@ pub const WEBSOCKET_PATH: &str = "/websocket/chat_bot/";
 /// WebSocket subprotocol the server speaks.
 pub const SUBPROTOCOL: &str = "json.v1";
 
+/// Path of the HTTP endpoint that takes an upload task's bytes (`Upload-Task-Id`).
+pub const FILES_PATH: &str = "/bridge/api/client/v1/files";
+
 /// Path of the OAuth endpoint that trades a user's password for the JWT that `auth` takes.
 pub const TOKEN_PATH: &str = "/bridge/api/client/v1/oauth/token";
 
@@ -22,6 +25,14 @@ pub struct TrueConfConfig {
     pub token: Secret,
     /// Ask the server to deliver messages that arrived while this bot was offline.
     pub receive_unread: Option<bool>,
+    /// Ask the server to deliver system envelopes too (participant added, title changed, …:
+    /// message types 1, 2, 21, 22, 23, 110) as `sendMessage`; without it they appear only in
+    /// the history.
+    pub receive_system_messages: Option<bool>,
+    /// How long before the JWT's `exp` to announce [`crate::Event::TokenExpired`], so the host
+    /// fetches a new token before the server refuses the old one. Needs the wall clock
+    /// ([`super::TrueConfSession::set_unix_time`]).
+    pub refresh_before: std::time::Duration,
     /// Size and time bounds.
     pub limits: Limits,
 }
@@ -32,6 +43,8 @@ impl TrueConfConfig {
         TrueConfConfig {
             token: token.into(),
             receive_unread: None,
+            receive_system_messages: None,
+            refresh_before: std::time::Duration::from_secs(60),
             limits: Limits::default(),
         }
     }

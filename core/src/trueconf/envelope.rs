@@ -50,12 +50,19 @@ pub(super) fn decode_envelope(
     let content = v.get("content").cloned().unwrap_or(Value::Null);
     Some(Message {
         id,
-        chat_id: field_str(v, "chatId").or_else(|| chat_hint.map(str::to_string)),
+        // Real servers send `chat{chatId,chatTitle,chatType}` beside (and the SDK reads only)
+        // `chatId`; either names the chat.
+        chat_id: field_str(v, "chatId")
+            .or_else(|| v.get("chat").and_then(|c| field_str(c, "chatId")))
+            .or_else(|| chat_hint.map(str::to_string)),
         author,
         timestamp_ms: field_int(v, "timestamp").map(unix_millis),
         content: decode_content(field_int(v, "type"), content),
         edited: field_bool(v, "isEdited").unwrap_or(false),
-        reply_to: field_str(v, "replyMessageId"),
+        reply_to: field_str(v, "replyMessageId").or_else(|| {
+            v.get("replyMessage")
+                .and_then(|r| field_str(r, "messageId"))
+        }),
         version: None,
         own,
         raw: RawJson::from(v.clone()),
@@ -158,4 +165,46 @@ pub(super) fn decode_participant(v: &Value) -> Option<Participant> {
             .and_then(Role::from_json),
         kind: v.get("type").and_then(crate::json::str_lenient),
     })
+}
+
+/// The chat an envelope names in its `chat` object (`chatId`, `chatTitle`, `chatType`), as
+/// real servers send it in messages and in a chat's `lastMessage`.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct EnvelopeChat {
+    /// The chat's id.
+    pub chat_id: String,
+    /// Its title, when it has one.
+    pub title: Option<String>,
+    /// Its kind.
+    pub kind: ChatKind,
+}
+
+/// The `chat` object of a TrueConf message (see [`EnvelopeChat`]); `None` on a seed-style
+/// envelope with `chatId` only.
+pub fn envelope_chat(message: &Message) -> Option<EnvelopeChat> {
+    let raw: Value = serde_json::from_str(message.raw.as_str()).ok()?;
+    let chat = raw.get("chat")?;
+    Some(EnvelopeChat {
+        chat_id: field_str(chat, "chatId")?,
+        title: field_str(chat, "chatTitle"),
+        kind: chat_kind(field_int(chat, "chatType")),
+    })
+}
+
+/// The message a TrueConf reply answers, as the server expands it (`replyMessage`); `me`
+/// marks own messages. `None` when the server sent only `replyMessageId`.
+pub fn reply_message(message: &Message, me: Option<&str>) -> Option<Message> {
+    let raw: Value = serde_json::from_str(message.raw.as_str()).ok()?;
+    let reply = raw.get("replyMessage").filter(|r| r.is_object())?;
+    decode_envelope(reply, message.chat_id.as_deref(), me)
+}
+
+/// The original of a TrueConf forward (type 201), whose content is the forwarded message's
+/// whole envelope; `me` marks own messages. `None` for any other message.
+pub fn forwarded_message(message: &Message, me: Option<&str>) -> Option<Message> {
+    let Content::Forwarded { raw } = &message.content else {
+        return None;
+    };
+    let original: Value = serde_json::from_str(raw.as_str()).ok()?;
+    decode_envelope(&original, None, me)
 }

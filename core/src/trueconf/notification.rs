@@ -1,6 +1,7 @@
 //! Server notifications (server-initiated `type: 1` requests), typed.
 
 use super::envelope::{decode_chat, decode_envelope};
+use super::files::{decode_limits, uint};
 use crate::event::Event;
 use crate::json::{field_bool, field_int, field_str, unix_millis};
 use crate::model::{Chat, Message, Role};
@@ -86,10 +87,9 @@ pub(super) fn decode(
         "addChatParticipant" => Notification::Event(Event::ParticipantAdded {
             chat_id: need("chatId")?,
             user_id: need("userId")?,
-            role: payload
-                .get("userRole")
-                .or_else(|| payload.get("role"))
-                .and_then(Role::from_json),
+            // `userRole` is the role of whoever added them, not of the added user (the official
+            // clients read no role here): only `role` says what the new participant is.
+            role: payload.get("role").and_then(Role::from_json),
             by: by("addedBy"),
             timestamp_ms: when(),
         }),
@@ -121,6 +121,43 @@ pub(super) fn decode(
             message_id: need("messageId")?,
             by: by("removedBy"),
         },
+        "uploadFileProgress" => Notification::Event(Event::FileProgress {
+            file_id: need("fileId")?,
+            progress: uint(payload, "progress")
+                .ok_or("uploadFileProgress without a numeric progress")?,
+        }),
+        "getFileUploadLimits" => Notification::Event(Event::FileUploadLimitsChanged {
+            limits: decode_limits(payload),
+        }),
+        "command" => {
+            let source = payload.get("commandSource").cloned().unwrap_or(Value::Null);
+            let command = payload
+                .get("commandPayload")
+                .cloned()
+                .unwrap_or(Value::Null);
+            let message = source.get("message").cloned().unwrap_or(Value::Null);
+            let chat_of_message = message.get("chat").and_then(|c| field_str(c, "chatId"));
+            Notification::Event(Event::CommandReceived {
+                command_id: field_str(payload, "commandId"),
+                command: field_str(&command, "command")
+                    .ok_or("command without commandPayload.command")?,
+                custom_data: field_str(&command, "customData"),
+                button_id: field_str(&source, "buttonId"),
+                source: field_str(&source, "type"),
+                chat_id: field_str(&message, "chatId")
+                    .or(chat_of_message)
+                    .or_else(|| field_str(payload, "chatId")),
+                message_id: field_str(&message, "messageId")
+                    .or_else(|| field_str(payload, "messageId")),
+                user_id: field_str(payload, "userId"),
+                raw: crate::raw::RawJson::from(payload.clone()),
+            })
+        }
+        "sendChatActivity" => Notification::Event(Event::ChatActivity {
+            chat_id: need("chatId")?,
+            user_id: field_str(payload, "userId"),
+            activity: field_str(payload, "activityType").unwrap_or_else(|| "typing".into()),
+        }),
         _ => Notification::Unknown,
     })
 }

@@ -21,6 +21,8 @@ pub enum Request {
         token: crate::secret::Secret,
         /// Deliver messages that arrived while offline.
         receive_unread: Option<bool>,
+        /// Deliver system envelopes (participant added, title changed, …) as `sendMessage`.
+        receive_system_messages: Option<bool>,
     },
     /// `createP2PChat`.
     CreateP2pChat {
@@ -175,6 +177,77 @@ pub enum Request {
         /// The message.
         message_id: String,
     },
+    /// `uploadFile`: opens an upload task for `file_size` bytes named `file_name`; the bytes
+    /// follow over HTTP (see the module docs).
+    UploadFile {
+        /// The file name (no `/` or `\\`).
+        file_name: String,
+        /// Its size in bytes.
+        file_size: u64,
+    },
+    /// `sendFile`: posts an uploaded file, with an optional caption.
+    SendFile {
+        /// The chat.
+        chat_id: String,
+        /// The `temporalFileId` the upload answered.
+        temporal_file_id: String,
+        /// Caption text, sent as a message of its own right after the file.
+        caption: Option<String>,
+        /// The caption's formatting mode (`text` when `None`).
+        parse_mode: Option<String>,
+        /// The message this one answers.
+        reply_message_id: Option<String>,
+    },
+    /// `getFileInfo`.
+    GetFileInfo {
+        /// The file.
+        file_id: String,
+    },
+    /// `getFileUploadLimits`.
+    GetFileUploadLimits,
+    /// `subscribeFileProgress`: `uploadFileProgress` notifications follow for the file.
+    SubscribeFileProgress {
+        /// The file.
+        file_id: String,
+    },
+    /// `unsubscribeFileProgress`.
+    UnsubscribeFileProgress {
+        /// The file.
+        file_id: String,
+    },
+    /// `sendSurvey`.
+    SendSurvey {
+        /// The chat.
+        chat_id: String,
+        /// The message this one answers.
+        reply_message_id: Option<String>,
+        /// The survey.
+        survey: super::Survey,
+    },
+    /// `editSurvey`.
+    EditSurvey {
+        /// The survey message.
+        message_id: String,
+        /// The new content (its `url`, `app_version` and `secret` are not sent).
+        survey: super::Survey,
+    },
+    /// `answerCommand`: answers a pressed command button.
+    AnswerCommand {
+        /// The answer.
+        answer: super::CommandAnswer,
+    },
+    /// `sendChatActivity`: shows the others that this bot is typing (or uploading, …).
+    SendChatActivity {
+        /// The chat.
+        chat_id: String,
+        /// `typing`, `choosing_sticker` or `uploading_file`.
+        activity_type: String,
+    },
+    /// `getUserDisplayName`.
+    GetUserDisplayName {
+        /// The user.
+        user_id: String,
+    },
     /// Any method, for what this version does not type; the answer comes as [`Reply::Raw`].
     Raw {
         /// The method name.
@@ -182,6 +255,10 @@ pub enum Request {
         /// Its payload.
         payload: Option<Value>,
     },
+}
+
+fn content_of(text: &str, mode: &Option<String>) -> Value {
+    json!({"text": text, "parseMode": mode.as_deref().unwrap_or("text")})
 }
 
 fn obj(pairs: &[(&str, Value)]) -> Value {
@@ -221,6 +298,17 @@ impl Request {
             Request::ForwardMessage { .. } => "forwardMessage",
             Request::GetChatHistory { .. } => "getChatHistory",
             Request::GetMessageById { .. } => "getMessageById",
+            Request::UploadFile { .. } => "uploadFile",
+            Request::SendFile { .. } => "sendFile",
+            Request::GetFileInfo { .. } => "getFileInfo",
+            Request::GetFileUploadLimits => "getFileUploadLimits",
+            Request::SubscribeFileProgress { .. } => "subscribeFileProgress",
+            Request::UnsubscribeFileProgress { .. } => "unsubscribeFileProgress",
+            Request::SendSurvey { .. } => "sendSurvey",
+            Request::EditSurvey { .. } => "editSurvey",
+            Request::AnswerCommand { .. } => "answerCommand",
+            Request::SendChatActivity { .. } => "sendChatActivity",
+            Request::GetUserDisplayName { .. } => "getUserDisplayName",
             Request::Raw { name, .. } => name,
         }
     }
@@ -238,6 +326,13 @@ impl Request {
                 | Request::HasChatParticipant { .. }
                 | Request::GetChatHistory { .. }
                 | Request::GetMessageById { .. }
+                | Request::GetFileInfo { .. }
+                | Request::GetFileUploadLimits
+                // Subscriptions are idempotent and typing is ephemeral: safe to send again.
+                | Request::SubscribeFileProgress { .. }
+                | Request::UnsubscribeFileProgress { .. }
+                | Request::SendChatActivity { .. }
+                | Request::GetUserDisplayName { .. }
         )
     }
 
@@ -250,10 +345,15 @@ impl Request {
             Request::Auth {
                 token,
                 receive_unread,
+                receive_system_messages,
             } => obj(&[
                 ("token", s(token.expose())),
                 ("tokenType", s("JWT")),
                 ("receiveUnread", json!(receive_unread)),
+                (
+                    "receiveSystemMessageEnvelopes",
+                    json!(receive_system_messages),
+                ),
             ]),
             Request::CreateP2pChat { user_id } => obj(&[("userId", s(user_id))]),
             // The seed spec shows `name`; the official clients and the server take `title`, as
@@ -351,6 +451,56 @@ impl Request {
                 ("fromMessageId", opt(from_message_id)),
             ]),
             Request::GetMessageById { message_id } => obj(&[("messageId", s(message_id))]),
+            Request::UploadFile {
+                file_name,
+                file_size,
+            } => json!({"fileSize": file_size, "fileName": file_name}),
+            Request::SendFile {
+                chat_id,
+                temporal_file_id,
+                caption,
+                parse_mode,
+                reply_message_id,
+            } => {
+                let mut content = json!({ "temporalFileId": temporal_file_id });
+                if let Some(text) = caption {
+                    content["caption"] = content_of(text, parse_mode);
+                }
+                obj(&[
+                    ("chatId", s(chat_id)),
+                    ("content", content),
+                    ("replyMessageId", opt(reply_message_id)),
+                ])
+            }
+            Request::GetFileInfo { file_id }
+            | Request::SubscribeFileProgress { file_id }
+            | Request::UnsubscribeFileProgress { file_id } => obj(&[("fileId", s(file_id))]),
+            Request::GetFileUploadLimits => json!({}),
+            Request::SendSurvey {
+                chat_id,
+                reply_message_id,
+                survey,
+            } => json!({
+                "chatId": chat_id,
+                "replyMessageId": reply_message_id,
+                "content": survey.to_json(),
+            }),
+            Request::EditSurvey { message_id, survey } => {
+                let mut content = survey.to_json();
+                if let Value::Object(map) = &mut content {
+                    // What identifies the campaign is fixed once sent.
+                    for key in ["url", "appVersion", "secret"] {
+                        map.remove(key);
+                    }
+                }
+                json!({"messageId": message_id, "content": content})
+            }
+            Request::AnswerCommand { answer } => answer.to_json(),
+            Request::SendChatActivity {
+                chat_id,
+                activity_type,
+            } => json!({"chatId": chat_id, "activityType": activity_type}),
+            Request::GetUserDisplayName { user_id } => obj(&[("userId", s(user_id))]),
             Request::Raw { payload, .. } => return payload.clone(),
         })
     }
@@ -375,6 +525,7 @@ impl Request {
             "auth" => Request::Auth {
                 token: crate::secret::Secret::new(req("token")?),
                 receive_unread: flag("receiveUnread"),
+                receive_system_messages: flag("receiveSystemMessageEnvelopes"),
             },
             "createP2PChat" => Request::CreateP2pChat {
                 user_id: req("userId")?,
@@ -468,6 +619,54 @@ impl Request {
             "getMessageById" => Request::GetMessageById {
                 message_id: req("messageId")?,
             },
+            "uploadFile" => Request::UploadFile {
+                file_name: req("fileName")?,
+                file_size: crate::trueconf::files::uint(payload, "fileSize")
+                    .ok_or("uploadFile without fileSize")?,
+            },
+            "sendFile" => {
+                let caption = content.get("caption").cloned().unwrap_or(Value::Null);
+                Request::SendFile {
+                    chat_id: req("chatId")?,
+                    temporal_file_id: field_str(&content, "temporalFileId")
+                        .ok_or("sendFile without content.temporalFileId")?,
+                    caption: field_str(&caption, "text"),
+                    parse_mode: field_str(&caption, "parseMode"),
+                    reply_message_id: opt("replyMessageId"),
+                }
+            }
+            "getFileInfo" => Request::GetFileInfo {
+                file_id: req("fileId")?,
+            },
+            "getFileUploadLimits" => Request::GetFileUploadLimits,
+            "subscribeFileProgress" => Request::SubscribeFileProgress {
+                file_id: req("fileId")?,
+            },
+            "unsubscribeFileProgress" => Request::UnsubscribeFileProgress {
+                file_id: req("fileId")?,
+            },
+            "sendSurvey" => Request::SendSurvey {
+                chat_id: req("chatId")?,
+                reply_message_id: opt("replyMessageId"),
+                survey: super::Survey::from_json(&content)
+                    .ok_or("sendSurvey without content.path and content.title")?,
+            },
+            "editSurvey" => Request::EditSurvey {
+                message_id: req("messageId")?,
+                survey: super::Survey::from_json(&content)
+                    .ok_or("editSurvey without content.path and content.title")?,
+            },
+            "answerCommand" => Request::AnswerCommand {
+                answer: super::CommandAnswer::from_json(payload)
+                    .ok_or("answerCommand without commandId")?,
+            },
+            "sendChatActivity" => Request::SendChatActivity {
+                chat_id: req("chatId")?,
+                activity_type: opt("activityType").unwrap_or_else(|| "typing".into()),
+            },
+            "getUserDisplayName" => Request::GetUserDisplayName {
+                user_id: req("userId")?,
+            },
             other => Request::Raw {
                 name: other.to_string(),
                 payload: (!payload.is_null()).then(|| payload.clone()),
@@ -488,6 +687,15 @@ impl Request {
     pub fn validate(&self) -> Result<(), Error> {
         let text = match self {
             Request::SendMessage { text, .. } | Request::EditMessage { text, .. } => text,
+            Request::UploadFile { file_name, .. } => {
+                // The server refuses these with 402; saying so here costs no round trip.
+                if file_name.is_empty() || file_name.contains(['/', '\\']) {
+                    return Err(Error::InvalidArgument {
+                        reason: format!("bad file name {file_name:?}"),
+                    });
+                }
+                return Ok(());
+            }
             _ => return Ok(()),
         };
         let length = text.chars().count();
@@ -589,6 +797,54 @@ impl Request {
             }
             Request::GetMessageById { .. } => Reply::Message {
                 message: decode_envelope(payload, None, me).ok_or_else(|| missing("messageId"))?,
+            },
+            Request::UploadFile { .. } => Reply::UploadTask {
+                upload_task_id: field_str(payload, "uploadTaskId")
+                    .ok_or_else(|| missing("uploadTaskId"))?,
+            },
+            Request::SendFile { chat_id: sent, .. } => Reply::FileSent {
+                chat_id: chat_id().or_else(|| Some(sent.clone())),
+                message_id: field_str(payload, "messageId").ok_or_else(|| missing("messageId"))?,
+                timestamp_ms: field_int(payload, "timestamp").map(unix_millis),
+                file_id: field_str(payload, "fileId"),
+                caption_message_id: field_str(payload, "captionMessageId"),
+            },
+            Request::GetFileInfo { .. } => Reply::FileInfo {
+                info: super::files::decode_file_info(payload).ok_or_else(|| missing("fileId"))?,
+            },
+            Request::GetFileUploadLimits => Reply::FileUploadLimits {
+                limits: super::files::decode_limits(payload),
+            },
+            Request::SubscribeFileProgress { .. } | Request::UnsubscribeFileProgress { .. } => {
+                Reply::Bool {
+                    value: payload
+                        .get("result")
+                        .and_then(Value::as_bool)
+                        .ok_or_else(|| missing("result"))?,
+                }
+            }
+            Request::SendSurvey { chat_id: sent, .. } => Reply::MessageSent {
+                chat_id: chat_id().or_else(|| Some(sent.clone())),
+                message_id: field_str(payload, "messageId").ok_or_else(|| missing("messageId"))?,
+                timestamp_ms: field_int(payload, "timestamp").map(unix_millis),
+            },
+            Request::EditSurvey { message_id, .. } => Reply::MessageSent {
+                chat_id: chat_id(),
+                message_id: field_str(payload, "messageId").unwrap_or_else(|| message_id.clone()),
+                timestamp_ms: field_int(payload, "timestamp").map(unix_millis),
+            },
+            Request::AnswerCommand { .. } => Reply::Empty,
+            Request::SendChatActivity {
+                chat_id: sent,
+                activity_type,
+            } => Reply::ChatActivitySent {
+                chat_id: chat_id().unwrap_or_else(|| sent.clone()),
+                activity: field_str(payload, "activityType")
+                    .unwrap_or_else(|| activity_type.clone()),
+                retry_after_ms: super::files::uint(payload, "retryAfter"),
+            },
+            Request::GetUserDisplayName { .. } => Reply::DisplayName {
+                display_name: field_str(payload, "displayName"),
             },
             Request::Raw { .. } => Reply::Raw {
                 payload: RawJson::from(payload.clone()),

@@ -21,7 +21,58 @@ use crate::time::Timestamp;
 use crate::transmit::{ConnectInfo, HttpResponse, Transmit};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+/// An upload asked for with [`TrueConfSession::upload_file`]: what the host reads, once the
+/// server opened the task.
+#[derive(Clone, Debug)]
+struct PlannedUpload {
+    source: String,
+    file_name: String,
+    content_type: Option<String>,
+    size: u64,
+    /// Post the file to this chat once uploaded ([`TrueConfSession::send_file`]).
+    then_send: Option<SendTarget>,
+}
+
+/// Where [`TrueConfSession::send_file`] posts the uploaded file.
+#[derive(Clone, Debug)]
+struct SendTarget {
+    chat_id: String,
+    caption: Option<String>,
+    parse_mode: Option<String>,
+    reply_to: Option<String>,
+}
+
+/// A download asked for with [`TrueConfSession::download_file`], waiting for `getFileInfo`.
+#[derive(Clone, Debug)]
+struct PlannedDownload {
+    destination: String,
+    /// When the wait for an uploading file gives up (set once it is seen uploading).
+    deadline: Option<Timestamp>,
+}
+
+/// A download of a file still being uploaded: waiting for its progress, or polling.
+#[derive(Clone, Debug)]
+struct AwaitReady {
+    file_id: String,
+    caller: RequestId,
+    destination: String,
+    size: Option<u64>,
+    deadline: Timestamp,
+    /// When to ask `getFileInfo` again; `None` while waiting for `uploadFileProgress`.
+    poll_at: Option<Timestamp>,
+}
+
+/// An HTTP step the host is performing for a caller.
+#[derive(Clone, Debug)]
+enum Transfer {
+    Upload { then_send: Option<SendTarget> },
+    Download { file_id: String, size: Option<u64> },
+}
+
+/// How often a download polls a file whose upload progress is complete but that is not ready.
+const READY_POLL: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// Longest raw text kept in a [`Event::ProtocolError`].
 const MAX_RAW_IN_ERROR: usize = 64 * 1024;
@@ -67,6 +118,24 @@ pub struct TrueConfSession {
     seen: SeenSet,
     chats: BTreeMap<String, Chat>,
     user_id: Option<String>,
+    /// A request was refused with 203: the token is no longer accepted, so requests wait in
+    /// `after_reauth` instead of going out to be refused too.
+    token_stale: bool,
+    /// Requests refused with 203 (known not to have run) or issued since: sent again, with
+    /// their ids, right after the next successful `auth`.
+    after_reauth: Vec<RequestId>,
+    uploads: BTreeMap<RequestId, PlannedUpload>,
+    downloads: BTreeMap<RequestId, PlannedDownload>,
+    awaiting_ready: Vec<AwaitReady>,
+    transfers: BTreeMap<RequestId, Transfer>,
+    /// A request issued for a caller's multi-step command → the caller's id.
+    relay: BTreeMap<RequestId, RequestId>,
+    /// Requests the session made for itself (progress subscriptions): their answers go nowhere.
+    internal: BTreeSet<RequestId>,
+    /// Unix milliseconds minus the host's `now`, once the host told the wall clock.
+    unix_offset_ms: Option<i64>,
+    /// When to announce that the token is about to expire.
+    expiry_warning_at: Option<Timestamp>,
 }
 
 impl TrueConfSession {
@@ -91,6 +160,16 @@ impl TrueConfSession {
             seen,
             chats: BTreeMap::new(),
             user_id: snapshot.user_id,
+            token_stale: false,
+            after_reauth: Vec::new(),
+            uploads: BTreeMap::new(),
+            downloads: BTreeMap::new(),
+            awaiting_ready: Vec::new(),
+            transfers: BTreeMap::new(),
+            relay: BTreeMap::new(),
+            internal: BTreeSet::new(),
+            unix_offset_ms: None,
+            expiry_warning_at: None,
             config,
         }
     }
@@ -147,20 +226,67 @@ impl TrueConfSession {
         // marked sent only when polled), so they resolve as `NotSent` below.
         self.outbox.take_transmits();
         self.waiting.clear();
+        // Requests refused for the expired token did not run: they survive the reconnect that
+        // brings the new token, and go out after its `auth`.
+        let kept: Vec<_> = std::mem::take(&mut self.after_reauth)
+            .into_iter()
+            .filter_map(|id| self.pending.remove(id).map(|p| (id, p)))
+            .collect();
         for (id, pending, error) in self.pending.take_all_disconnected() {
             if matches!(pending.value, Request::Auth { .. }) {
                 continue;
             }
             self.respond(id, Err(error));
         }
+        for (id, pending) in kept {
+            if self
+                .pending
+                .insert_with_id(id, pending.deadline, pending.value)
+                .is_ok()
+            {
+                self.after_reauth.push(id);
+            }
+        }
+        // Progress subscriptions die with the connection: poll instead.
+        for wait in &mut self.awaiting_ready {
+            wait.poll_at.get_or_insert(Timestamp(0));
+        }
     }
 
-    /// Replaces the token (after errorCode 203); it is used at the next connection.
+    /// Replaces the token (after [`Event::TokenExpired`]); it is used at the next connection.
     pub fn set_token(&mut self, token: impl Into<Secret>) {
         self.config.token = token.into();
         if self.phase == Phase::AuthFailed {
             self.phase = Phase::Disconnected;
         }
+        self.arm_expiry();
+    }
+
+    /// Tells the session the wall clock: `unix_ms` (Unix milliseconds) is the host's `now`.
+    /// With it the session reads the JWT's `exp` and announces [`Event::TokenExpired`]
+    /// [`TrueConfConfig::refresh_before`] ahead of it, so the host fetches a new token before
+    /// the server refuses the old one (without it only the server's 203 says so).
+    pub fn set_unix_time(&mut self, now: Timestamp, unix_ms: u64) {
+        let unix = i64::try_from(unix_ms).unwrap_or(i64::MAX);
+        let mono = i64::try_from(now.0).unwrap_or(i64::MAX);
+        self.unix_offset_ms = Some(unix.saturating_sub(mono));
+        self.arm_expiry();
+    }
+
+    /// The token's `exp` in Unix seconds, when it is a JWT that has one.
+    pub fn token_expires_at(&self) -> Option<i64> {
+        jwt_exp(self.config.token.expose())
+    }
+
+    fn arm_expiry(&mut self) {
+        self.expiry_warning_at = None;
+        let (Some(offset), Some(exp)) = (self.unix_offset_ms, self.token_expires_at()) else {
+            return;
+        };
+        let ahead = i64::try_from(self.config.refresh_before.as_millis()).unwrap_or(i64::MAX);
+        let warn_unix = exp.saturating_mul(1000).saturating_sub(ahead);
+        let warn_mono = warn_unix.saturating_sub(offset).max(0);
+        self.expiry_warning_at = Some(Timestamp(u64::try_from(warn_mono).unwrap_or(0)));
     }
 
     /// This bot's user id, once authenticated.
@@ -204,12 +330,228 @@ impl TrueConfSession {
         }
         let deadline = now.add(self.config.limits.request_timeout);
         let id = self.pending.insert(deadline, request)?;
-        if self.phase == Phase::Ready {
-            self.send_pending(id);
-        } else {
-            self.waiting.push_back(id);
+        match self.phase {
+            // The server refuses everything for the expired token: wait for the new one.
+            Phase::Ready if self.token_stale => self.after_reauth.push(id),
+            Phase::Ready => self.send_pending(id),
+            _ => self.waiting.push_back(id),
         }
         Ok(id)
+    }
+
+    /// `uploadFile` alone: opens an upload task (answered [`Reply::UploadTask`]); the app sends
+    /// the bytes itself. [`TrueConfSession::upload_file`] does both steps.
+    pub fn open_upload_task(
+        &mut self,
+        now: Timestamp,
+        file_name: &str,
+        file_size: u64,
+    ) -> Result<RequestId, Error> {
+        let file_name = file_name.to_string();
+        self.request(
+            now,
+            Request::UploadFile {
+                file_name,
+                file_size,
+            },
+        )
+    }
+
+    /// Uploads `size` bytes that the host reads from `source`: `uploadFile`, then a
+    /// [`Transmit::Upload`] to [`super::FILES_PATH`] with the task's `Upload-Task-Id`. Resolves
+    /// with [`Reply::Uploaded`] (the `temporalFileId` for `sendFile` / `editChatAvatar`).
+    pub fn upload_file(
+        &mut self,
+        now: Timestamp,
+        source: &str,
+        file_name: &str,
+        size: u64,
+        content_type: Option<&str>,
+    ) -> Result<RequestId, Error> {
+        self.plan_upload(now, source, file_name, size, content_type, None)
+    }
+
+    /// Uploads a file as [`TrueConfSession::upload_file`] does, then posts it to `chat_id`
+    /// with `sendFile` and an optional caption; resolves with [`Reply::FileSent`].
+    #[allow(clippy::too_many_arguments)]
+    pub fn send_file(
+        &mut self,
+        now: Timestamp,
+        chat_id: &str,
+        source: &str,
+        file_name: &str,
+        size: u64,
+        content_type: Option<&str>,
+        caption: Option<&str>,
+        reply_to: Option<&str>,
+    ) -> Result<RequestId, Error> {
+        let target = SendTarget {
+            chat_id: chat_id.to_string(),
+            caption: caption.map(str::to_string),
+            parse_mode: None,
+            reply_to: reply_to.map(str::to_string),
+        };
+        self.plan_upload(now, source, file_name, size, content_type, Some(target))
+    }
+
+    fn plan_upload(
+        &mut self,
+        now: Timestamp,
+        source: &str,
+        file_name: &str,
+        size: u64,
+        content_type: Option<&str>,
+        then_send: Option<SendTarget>,
+    ) -> Result<RequestId, Error> {
+        let id = self.open_upload_task(now, file_name, size)?;
+        self.uploads.insert(
+            id,
+            PlannedUpload {
+                source: source.to_string(),
+                file_name: file_name.to_string(),
+                content_type: content_type.map(str::to_string),
+                size,
+                then_send,
+            },
+        );
+        Ok(id)
+    }
+
+    /// `sendFile` with a `temporalFileId` the app uploaded itself.
+    pub fn send_uploaded_file(
+        &mut self,
+        now: Timestamp,
+        chat_id: &str,
+        temporal_file_id: &str,
+        caption: Option<&str>,
+        reply_to: Option<&str>,
+    ) -> Result<RequestId, Error> {
+        self.request(
+            now,
+            Request::SendFile {
+                chat_id: chat_id.to_string(),
+                temporal_file_id: temporal_file_id.to_string(),
+                caption: caption.map(str::to_string),
+                parse_mode: None,
+                reply_message_id: reply_to.map(str::to_string),
+            },
+        )
+    }
+
+    /// Downloads file `file_id` into `destination` (the host's name for where to write):
+    /// `getFileInfo`, then a [`Transmit::Download`] of its `downloadUrl`. A file still being
+    /// uploaded is waited for (`subscribeFileProgress`, then `getFileInfo` again) up to the
+    /// request timeout. Resolves with [`Reply::Downloaded`].
+    pub fn download_file(
+        &mut self,
+        now: Timestamp,
+        file_id: &str,
+        destination: &str,
+    ) -> Result<RequestId, Error> {
+        let id = self.get_file_info(now, file_id)?;
+        self.downloads.insert(
+            id,
+            PlannedDownload {
+                destination: destination.to_string(),
+                deadline: None,
+            },
+        );
+        Ok(id)
+    }
+
+    /// `getFileInfo`.
+    pub fn get_file_info(&mut self, now: Timestamp, file_id: &str) -> Result<RequestId, Error> {
+        let file_id = file_id.to_string();
+        self.request(now, Request::GetFileInfo { file_id })
+    }
+
+    /// `getFileUploadLimits`.
+    pub fn get_file_upload_limits(&mut self, now: Timestamp) -> Result<RequestId, Error> {
+        self.request(now, Request::GetFileUploadLimits)
+    }
+
+    /// `subscribeFileProgress`: [`Event::FileProgress`] follows for the file.
+    pub fn subscribe_file_progress(
+        &mut self,
+        now: Timestamp,
+        file_id: &str,
+    ) -> Result<RequestId, Error> {
+        let file_id = file_id.to_string();
+        self.request(now, Request::SubscribeFileProgress { file_id })
+    }
+
+    /// `unsubscribeFileProgress`.
+    pub fn unsubscribe_file_progress(
+        &mut self,
+        now: Timestamp,
+        file_id: &str,
+    ) -> Result<RequestId, Error> {
+        let file_id = file_id.to_string();
+        self.request(now, Request::UnsubscribeFileProgress { file_id })
+    }
+
+    /// `sendSurvey`.
+    pub fn send_survey(
+        &mut self,
+        now: Timestamp,
+        chat_id: &str,
+        survey: super::Survey,
+        reply_to: Option<&str>,
+    ) -> Result<RequestId, Error> {
+        self.request(
+            now,
+            Request::SendSurvey {
+                chat_id: chat_id.to_string(),
+                reply_message_id: reply_to.map(str::to_string),
+                survey,
+            },
+        )
+    }
+
+    /// `editSurvey`.
+    pub fn edit_survey(
+        &mut self,
+        now: Timestamp,
+        message_id: &str,
+        survey: super::Survey,
+    ) -> Result<RequestId, Error> {
+        let message_id = message_id.to_string();
+        self.request(now, Request::EditSurvey { message_id, survey })
+    }
+
+    /// `answerCommand`: answers an [`Event::CommandReceived`].
+    pub fn answer_command(
+        &mut self,
+        now: Timestamp,
+        answer: super::CommandAnswer,
+    ) -> Result<RequestId, Error> {
+        self.request(now, Request::AnswerCommand { answer })
+    }
+
+    /// `sendChatActivity` (`typing`, `choosing_sticker`, `uploading_file`).
+    pub fn send_chat_activity(
+        &mut self,
+        now: Timestamp,
+        chat_id: &str,
+        activity_type: &str,
+    ) -> Result<RequestId, Error> {
+        self.request(
+            now,
+            Request::SendChatActivity {
+                chat_id: chat_id.to_string(),
+                activity_type: activity_type.to_string(),
+            },
+        )
+    }
+
+    /// `getUserDisplayName`.
+    pub fn get_user_display_name(
+        &mut self,
+        now: Timestamp,
+        user_id: &str,
+    ) -> Result<RequestId, Error> {
+        let user_id = user_id.to_string();
+        self.request(now, Request::GetUserDisplayName { user_id })
     }
 
     /// `createP2PChat`.
@@ -369,8 +711,146 @@ impl TrueConfSession {
         }
     }
 
+    /// Resolves the request on the wire `request`: for a step of a caller's multi-step command
+    /// (upload, download), the caller's id; the session's own requests resolve nowhere.
     fn respond(&mut self, request: RequestId, result: Result<Reply, Error>) {
-        self.outbox.resolve(request, result);
+        self.uploads.remove(&request);
+        self.downloads.remove(&request);
+        if self.internal.remove(&request) {
+            return;
+        }
+        let caller = self.relay.remove(&request).unwrap_or(request);
+        self.outbox.resolve(caller, result);
+    }
+
+    /// Issues `request` as the next step of `caller`'s command.
+    fn step(&mut self, now: Timestamp, caller: RequestId, request: Request) -> Option<RequestId> {
+        match self.request(now, request) {
+            Ok(id) => {
+                self.relay.insert(id, caller);
+                Some(id)
+            }
+            Err(e) => {
+                self.outbox.resolve(caller, Err(e));
+                None
+            }
+        }
+    }
+
+    /// The server opened the upload task: the host sends the bytes.
+    fn start_upload(&mut self, caller: RequestId, plan: PlannedUpload, task: String) {
+        let upload = crate::transmit::HttpUpload {
+            id: caller,
+            method: "POST".into(),
+            path: super::FILES_PATH.into(),
+            headers: vec![crate::transmit::Header::new("Upload-Task-Id", task)],
+            form_field: "file".into(),
+            file_name: plan.file_name,
+            content_type: plan.content_type,
+            source: plan.source,
+            size: plan.size,
+        };
+        match self.outbox.transmit(Transmit::Upload(upload)) {
+            Ok(()) => {
+                let then_send = plan.then_send;
+                self.transfers
+                    .insert(caller, Transfer::Upload { then_send });
+            }
+            Err(e) => self.outbox.resolve(caller, Err(e)),
+        }
+    }
+
+    /// `getFileInfo` answered for a download: fetch it, wait for it, or give up.
+    fn start_download(
+        &mut self,
+        now: Timestamp,
+        caller: RequestId,
+        plan: PlannedDownload,
+        info: super::FileInfo,
+    ) {
+        use super::ready_state::{NOT_AVAILABLE, READY};
+        let ready = info.ready_state.unwrap_or(READY);
+        match (ready, info.download_url) {
+            (READY, Some(url)) => {
+                let download = crate::transmit::HttpDownload {
+                    id: caller,
+                    url,
+                    destination: plan.destination,
+                };
+                match self.outbox.transmit(Transmit::Download(download)) {
+                    Ok(()) => {
+                        let transfer = Transfer::Download {
+                            file_id: info.file_id,
+                            size: info.size,
+                        };
+                        self.transfers.insert(caller, transfer);
+                    }
+                    Err(e) => self.outbox.resolve(caller, Err(e)),
+                }
+            }
+            (NOT_AVAILABLE, _) => self.outbox.resolve(
+                caller,
+                Err(Error::UnexpectedResponse {
+                    reason: format!("file {} is not available (readyState 0)", info.file_id),
+                }),
+            ),
+            _ => {
+                // Still uploading: the first time, subscribe to its progress; after that (the
+                // progress said complete but the file is not ready yet), poll.
+                let first = plan.deadline.is_none();
+                let deadline = plan
+                    .deadline
+                    .unwrap_or_else(|| now.add(self.config.limits.request_timeout));
+                if first {
+                    let subscribe = Request::SubscribeFileProgress {
+                        file_id: info.file_id.clone(),
+                    };
+                    if let Ok(id) = self.request(now, subscribe) {
+                        self.internal.insert(id);
+                    }
+                }
+                self.awaiting_ready.push(AwaitReady {
+                    file_id: info.file_id,
+                    caller,
+                    destination: plan.destination,
+                    size: info.size,
+                    deadline,
+                    poll_at: (!first).then(|| now.add(READY_POLL)),
+                });
+            }
+        }
+    }
+
+    /// Asks `getFileInfo` again for a download that waited.
+    fn recheck(&mut self, now: Timestamp, wait: AwaitReady) {
+        let request = Request::GetFileInfo {
+            file_id: wait.file_id,
+        };
+        if let Some(id) = self.step(now, wait.caller, request) {
+            let plan = PlannedDownload {
+                destination: wait.destination,
+                deadline: Some(wait.deadline),
+            };
+            self.downloads.insert(id, plan);
+        }
+    }
+
+    fn on_file_progress(&mut self, now: Timestamp, file_id: &str, progress: u64) {
+        let (done, waiting): (Vec<_>, Vec<_>) = std::mem::take(&mut self.awaiting_ready)
+            .into_iter()
+            .partition(|w| {
+                w.poll_at.is_none() && w.file_id == file_id && w.size.is_none_or(|s| progress >= s)
+            });
+        self.awaiting_ready = waiting;
+        for wait in done {
+            let unsubscribe = Request::UnsubscribeFileProgress {
+                file_id: wait.file_id.clone(),
+            };
+            if let Ok(id) = self.request(now, unsubscribe) {
+                self.internal.insert(id);
+            }
+            self.recheck(now, wait);
+        }
     }
 
     fn protocol_error(&mut self, raw: &str, reason: String) {
@@ -411,7 +891,7 @@ impl TrueConfSession {
         Some(Error::TrueConf { code })
     }
 
-    fn on_response(&mut self, id: u32, payload: Value, raw: &str) {
+    fn on_response(&mut self, now: Timestamp, id: u32, payload: Value, raw: &str) {
         let id = RequestId(id);
         if self.phase == Phase::Authenticating(id) {
             self.pending.remove(id);
@@ -425,6 +905,28 @@ impl TrueConfSession {
         };
         self.waiting.retain(|w| *w != id);
         let request = pending.value;
+        if wire::error_code(&payload) == Some(ErrorCode::TokenExpired.code()) {
+            // Refused for the token alone, so it did not run: it waits for the new token and
+            // goes out again after the re-`auth`, instead of failing back to the app.
+            if self
+                .pending
+                .insert_with_id(id, pending.deadline, request)
+                .is_ok()
+            {
+                self.after_reauth.push(id);
+                if !self.token_stale {
+                    self.token_stale = true;
+                    self.outbox.event(Event::TokenExpired);
+                }
+                return;
+            }
+            return self.respond(
+                id,
+                Err(Error::TrueConf {
+                    code: ErrorCode::TokenExpired,
+                }),
+            );
+        }
         if let Some(error) = self.server_error(&payload) {
             return self.respond(id, Err(error));
         }
@@ -438,6 +940,27 @@ impl TrueConfSession {
                     request.method()
                 ),
             );
+        }
+        match (&reply, &request) {
+            (Ok(Reply::UploadTask { upload_task_id }), _) => {
+                if let Some(plan) = self.uploads.remove(&id) {
+                    let caller = self.relay.remove(&id).unwrap_or(id);
+                    return self.start_upload(caller, plan, upload_task_id.clone());
+                }
+            }
+            (Ok(Reply::FileInfo { info }), _) => {
+                if let Some(plan) = self.downloads.remove(&id) {
+                    let caller = self.relay.remove(&id).unwrap_or(id);
+                    return self.start_download(now, caller, plan, info.clone());
+                }
+            }
+            (Ok(Reply::ChatChanged { chat_id, .. }), Request::EditChatTitle { title, .. }) => {
+                // Our own rename comes back as no notification: keep the chat's title current
+                // for the `ChatUpdated` events that follow.
+                let chat = self.chat_entry(chat_id);
+                chat.title = Some(title.clone());
+            }
+            _ => {}
         }
         match &reply {
             Ok(Reply::Chats { chats }) => chats.iter().for_each(|c| self.learn_chat(c)),
@@ -456,7 +979,8 @@ impl TrueConfSession {
             self.phase = Phase::AuthFailed;
             let reason = error.to_string();
             self.outbox.event(Event::AuthFailed { error });
-            for id in std::mem::take(&mut self.waiting) {
+            let held = std::mem::take(&mut self.after_reauth);
+            for id in held.into_iter().chain(std::mem::take(&mut self.waiting)) {
                 if self.pending.remove(id).is_some() {
                     let e = Error::AuthFailed {
                         reason: reason.clone(),
@@ -473,16 +997,26 @@ impl TrueConfSession {
             self.user_id = user_id.clone();
         }
         self.phase = Phase::Ready;
+        self.token_stale = false;
         self.outbox.event(Event::Connected {
             user_id,
             connection_id: crate::json::field_str(&payload, "connectionId"),
         });
-        for id in std::mem::take(&mut self.waiting) {
+        // What the old token got refused goes first: it was issued first.
+        let held = std::mem::take(&mut self.after_reauth);
+        for id in held.into_iter().chain(std::mem::take(&mut self.waiting)) {
             self.send_pending(id);
         }
     }
 
-    fn on_notification(&mut self, method: &str, payload: &Value, raw: &Value, text: &str) {
+    fn on_notification(
+        &mut self,
+        now: Timestamp,
+        method: &str,
+        payload: &Value,
+        raw: &Value,
+        text: &str,
+    ) {
         let me = self.user_id.clone();
         let decoded = match notification::decode(method, payload, me.as_deref()) {
             Ok(n) => n,
@@ -515,7 +1049,14 @@ impl TrueConfSession {
                 self.reads.remove(&chat_id);
                 self.outbox.event(Event::ChatRemoved { chat_id });
             }
-            Notification::Event(event) => self.outbox.event(event),
+            Notification::Event(event) => {
+                if let Event::FileProgress { file_id, progress } = &event {
+                    let (file_id, progress) = (file_id.clone(), *progress);
+                    self.outbox.event(event);
+                    return self.on_file_progress(now, &file_id, progress);
+                }
+                self.outbox.event(event)
+            }
             Notification::MessageReceived(message) => self.on_message(message),
             Notification::MessageEdited(message) => {
                 let key = format!(
@@ -570,14 +1111,8 @@ impl TrueConfSession {
         self.outbox.event(Event::MessageReceived { message });
     }
 
-    fn update_chat(
-        &mut self,
-        chat_id: &str,
-        payload: &Value,
-        change: impl FnOnce(&mut Chat),
-    ) -> Chat {
-        let chat = self
-            .chats
+    fn chat_entry(&mut self, chat_id: &str) -> &mut Chat {
+        self.chats
             .entry(chat_id.to_string())
             .or_insert_with(|| Chat {
                 id: chat_id.to_string(),
@@ -587,7 +1122,16 @@ impl TrueConfSession {
                 last_message: None,
                 avatar_url: None,
                 raw: RawJson::from(Value::Null),
-            });
+            })
+    }
+
+    fn update_chat(
+        &mut self,
+        chat_id: &str,
+        payload: &Value,
+        change: impl FnOnce(&mut Chat),
+    ) -> Chat {
+        let chat = self.chat_entry(chat_id);
         change(chat);
         let mut out = chat.clone();
         out.raw = RawJson::from(payload.clone());
@@ -608,6 +1152,7 @@ impl SessionTrait for TrueConfSession {
         let auth = Request::Auth {
             token: self.config.token.clone(),
             receive_unread: self.config.receive_unread,
+            receive_system_messages: self.config.receive_system_messages,
         };
         let deadline = now.add(self.config.limits.request_timeout);
         match self.pending.insert(deadline, auth) {
@@ -624,7 +1169,7 @@ impl SessionTrait for TrueConfSession {
         }
     }
 
-    fn handle_frame(&mut self, _now: Timestamp, text: &str) {
+    fn handle_frame(&mut self, now: Timestamp, text: &str) {
         let limit = self.config.limits.max_frame_bytes;
         if text.len() > limit as usize {
             let reason = Error::FrameTooLarge {
@@ -660,17 +1205,70 @@ impl SessionTrait for TrueConfSession {
             } => {
                 // Ack first, exactly once per frame, before the app hears of it.
                 self.outbox.control_frame(wire::ack(id));
-                self.on_notification(&method, &payload, &raw, text);
+                self.on_notification(now, &method, &payload, &raw, text);
             }
-            Frame::Response { id, payload } => self.on_response(id, payload, text),
+            Frame::Response { id, payload } => self.on_response(now, id, payload, text),
         }
     }
 
-    fn handle_http_response(&mut self, _now: Timestamp, id: RequestId, response: HttpResponse) {
-        self.protocol_error(
-            &response.body,
-            format!("TrueConf sessions make no HTTP requests; response for {id} ignored"),
-        );
+    fn handle_http_response(&mut self, now: Timestamp, id: RequestId, response: HttpResponse) {
+        let Some(transfer) = self.transfers.remove(&id) else {
+            return self.protocol_error(
+                &response.body,
+                format!("HTTP response for {id}, which is no transfer in progress"),
+            );
+        };
+        if !(200..300).contains(&response.status) {
+            // The file endpoints answer errors as `{"errorCode": N}` (407 unknown task, 408
+            // wrong size, 404/405 download): typed when readable.
+            let code = crate::json::parse_lenient(&response.body)
+                .ok()
+                .and_then(|v| wire::error_code(&v));
+            let error = match code {
+                Some(code) => Error::TrueConf {
+                    code: ErrorCode::from(code),
+                },
+                None => Error::Http {
+                    status: response.status,
+                    body: truncate(&response.body, MAX_RAW_IN_ERROR),
+                },
+            };
+            return self.outbox.resolve(id, Err(error));
+        }
+        match transfer {
+            Transfer::Download { file_id, size } => self
+                .outbox
+                .resolve(id, Ok(Reply::Downloaded { file_id, size })),
+            Transfer::Upload { then_send } => {
+                let temporal = crate::json::parse_lenient(&response.body)
+                    .ok()
+                    .and_then(|v| crate::json::field_str(&v, "temporalFileId"));
+                let Some(temporal_file_id) = temporal else {
+                    let reason = format!(
+                        "upload answer without temporalFileId: {}",
+                        truncate(&response.body, 512)
+                    );
+                    return self
+                        .outbox
+                        .resolve(id, Err(Error::UnexpectedResponse { reason }));
+                };
+                match then_send {
+                    None => self
+                        .outbox
+                        .resolve(id, Ok(Reply::Uploaded { temporal_file_id })),
+                    Some(target) => {
+                        let send = Request::SendFile {
+                            chat_id: target.chat_id,
+                            temporal_file_id,
+                            caption: target.caption,
+                            parse_mode: target.parse_mode,
+                            reply_message_id: target.reply_to,
+                        };
+                        self.step(now, id, send);
+                    }
+                }
+            }
+        }
     }
 
     fn handle_closed(&mut self, _now: Timestamp, reason: &str) {
@@ -684,9 +1282,26 @@ impl SessionTrait for TrueConfSession {
     }
 
     fn handle_timeout(&mut self, now: Timestamp) {
+        if self.expiry_warning_at.is_some_and(|t| t <= now) {
+            // Once per token: `set_token` arms the next one.
+            self.expiry_warning_at = None;
+            self.outbox.event(Event::TokenExpired);
+        }
+        let (due, waiting): (Vec<_>, Vec<_>) = std::mem::take(&mut self.awaiting_ready)
+            .into_iter()
+            .partition(|w| w.deadline <= now || w.poll_at.is_some_and(|t| t <= now));
+        self.awaiting_ready = waiting;
+        for wait in due {
+            if wait.deadline <= now {
+                self.outbox.resolve(wait.caller, Err(Error::Timeout));
+            } else {
+                self.recheck(now, wait);
+            }
+        }
         let mut dead = None;
         for (id, pending) in self.pending.take_expired(now) {
             self.waiting.retain(|w| *w != id);
+            self.after_reauth.retain(|w| *w != id);
             if matches!(pending.value, Request::Auth { .. }) {
                 dead = Some("no answer to auth".to_string());
                 continue;
@@ -720,7 +1335,15 @@ impl SessionTrait for TrueConfSession {
     }
 
     fn poll_timeout(&self) -> Option<Timestamp> {
-        self.pending.next_deadline()
+        let waits = self
+            .awaiting_ready
+            .iter()
+            .map(|w| w.poll_at.map_or(w.deadline, |t| t.min(w.deadline)));
+        [self.pending.next_deadline(), self.expiry_warning_at]
+            .into_iter()
+            .flatten()
+            .chain(waits)
+            .min()
     }
 
     fn send_text(
@@ -755,4 +1378,18 @@ impl SessionTrait for TrueConfSession {
         self.read_changed(chat_id, changed);
         Ok(None)
     }
+}
+
+/// The `exp` claim (Unix seconds) of a JWT, read without checking its signature: only to know
+/// when to refresh. `None` for anything that is not a JWT with a numeric `exp`.
+fn jwt_exp(token: &str) -> Option<i64> {
+    use base64::Engine as _;
+    let mut parts = token.split('.');
+    let (_header, payload) = (parts.next()?, parts.next()?);
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload.trim_end_matches('='))
+        .ok()?;
+    let claims: Value = serde_json::from_slice(&bytes).ok()?;
+    let exp = claims.get("exp")?;
+    exp.as_i64().or_else(|| exp.as_f64().map(|f| f as i64))
 }

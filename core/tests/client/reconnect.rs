@@ -1,6 +1,6 @@
 //! After a drop the client reconnects with jittered backoff, re-authenticates, replays what is safe
 //! and reports writes that may have arrived instead of resending them.
-use crate::support::{poll_once, ready_client, Op};
+use crate::support::{has_connect, poll_once, Op, TcHost};
 use chatwire::{ClientConfig, Delivery, Error, Reply};
 use serde_json::json;
 use std::task::Poll;
@@ -16,15 +16,19 @@ fn config() -> ClientConfig {
 
 #[test]
 fn reads_are_replayed_writes_that_may_have_arrived_are_reported() {
-    let (client, host) = ready_client(config());
-    let write = client.call(|s, now| s.send_message(now, "c", "hi", None, None));
-    let read = client.call(|s, now| s.get_chats(now, 10, 1));
+    let mut host = TcHost::trueconf(config());
+    let now = host.at();
+    let write = host
+        .client
+        .call(now, |s, now| s.send_message(now, "c", "hi", None, None));
+    let read = host.client.call(now, |s, now| s.get_chats(now, 10, 1));
     futures::pin_mut!(write, read);
+    host.poll();
     assert!(poll_once(write.as_mut()).is_pending());
     assert!(poll_once(read.as_mut()).is_pending());
-    assert_eq!(host.frames().len(), 2, "both left");
+    assert_eq!(host.sent().len(), 2, "both left");
 
-    client.handle_closed("network down");
+    host.closed("network down");
     assert_eq!(
         poll_once(write.as_mut()),
         Poll::Ready(Err(Error::Disconnected {
@@ -38,37 +42,27 @@ fn reads_are_replayed_writes_that_may_have_arrived_are_reported() {
     );
 
     // Backoff: the first reconnect is due within [base/2, base].
-    let ops = host.take();
-    let due = ops
-        .iter()
-        .rev()
-        .find_map(|o| match o {
-            Op::Timer(Some(t)) => Some(*t),
-            _ => None,
-        })
-        .unwrap();
+    let due = host.due();
     assert!((1_500..=2_000).contains(&due), "reconnect due at {due}");
-    host.advance(due - 1_000);
-    client.handle_timeout();
+    host.take();
+    host.fire();
     assert_eq!(
         host.take().first(),
         Some(&Op::Connect("/websocket/chat_bot/".into()))
     );
 
-    client.handle_connected();
-    let frames = host.frames();
+    host.connected();
+    let frames = host.sent();
     assert_eq!(frames.len(), 1);
     assert_eq!(frames[0]["method"], "auth", "re-authenticates first");
-    client.handle_frame(
-        &json!({"type":2,"id":frames[0]["id"],"payload":{"userId":"bot@x"}}).to_string(),
-    );
-    let frames = host.frames();
+    host.answer(&frames[0], json!({"userId":"bot@x"}));
+    let frames = host.sent();
     assert_eq!(frames.len(), 1);
     assert_eq!(
         frames[0]["method"], "getChats",
         "the read is replayed after auth"
     );
-    client.handle_frame(&json!({"type":2,"id":frames[0]["id"],"payload":[]}).to_string());
+    host.answer(&frames[0], json!([]));
     assert_eq!(
         poll_once(read.as_mut()),
         Poll::Ready(Ok(Reply::Chats { chats: vec![] }))
@@ -77,24 +71,13 @@ fn reads_are_replayed_writes_that_may_have_arrived_are_reported() {
 
 #[test]
 fn backoff_grows_while_reconnects_fail() {
-    let (client, host) = ready_client(config());
+    let mut host = TcHost::trueconf(config());
     let mut dues = Vec::new();
     for _ in 0..5 {
-        client.handle_closed("refused");
-        let due = host
-            .take()
-            .iter()
-            .rev()
-            .find_map(|o| match o {
-                Op::Timer(Some(t)) => Some(*t),
-                _ => None,
-            })
-            .unwrap();
-        let now = host.clock.load(std::sync::atomic::Ordering::SeqCst);
-        dues.push(due - now);
-        host.advance(due - now);
-        client.handle_timeout();
-        host.take();
+        host.closed("refused");
+        dues.push(host.due() - host.now);
+        host.fire();
+        assert!(has_connect(&host.take()), "the reconnect went out");
     }
     let caps = [1_000, 2_000, 4_000, 8_000, 8_000];
     for (d, cap) in dues.iter().zip(caps) {
@@ -104,11 +87,12 @@ fn backoff_grows_while_reconnects_fail() {
 
 #[test]
 fn close_stops_reconnecting() {
-    let (client, host) = ready_client(config());
-    client.close();
+    let mut host = TcHost::trueconf(config());
+    host.close();
     assert!(host.take().contains(&Op::Close("closed by the app".into())));
-    client.handle_closed("closed");
-    assert_eq!(client.poll_timeout(), None, "no reconnect scheduled");
+    let out = host.closed("closed");
+    assert_eq!(out.timeout, None, "no reconnect scheduled");
+    assert_eq!(host.timer.deadline(), None);
 }
 
 #[test]
@@ -117,20 +101,20 @@ fn a_replay_waiting_for_a_server_that_never_returns_still_resolves() {
         replay_timeout: Duration::from_secs(20),
         ..config()
     };
-    let (client, host) = ready_client(config);
-    let read = client.call(|s, now| s.get_chats(now, 10, 1));
+    let mut host = TcHost::trueconf(config);
+    let read = host
+        .client
+        .call(host.at(), |s, now| s.get_chats(now, 10, 1));
     futures::pin_mut!(read);
+    host.poll();
     assert!(poll_once(read.as_mut()).is_pending());
     host.take();
-    client.handle_closed("gone");
+    host.closed("gone");
     // Every reconnect attempt fails.
     for _ in 0..40 {
-        let now = host.clock.load(std::sync::atomic::Ordering::SeqCst);
-        let due = client.poll_timeout().expect("something is always due");
-        host.advance(due.0.saturating_sub(now));
-        client.handle_timeout();
-        if host.take().iter().any(|o| matches!(o, Op::Connect(_))) {
-            client.handle_closed("refused");
+        host.fire();
+        if has_connect(&host.take()) {
+            host.connect_failed("refused", false);
         }
         if let Poll::Ready(r) = poll_once(read.as_mut()) {
             assert_eq!(
@@ -139,7 +123,7 @@ fn a_replay_waiting_for_a_server_that_never_returns_still_resolves() {
                     delivery: Delivery::MaybeDelivered
                 })
             );
-            let waited = host.clock.load(std::sync::atomic::Ordering::SeqCst) - 1_000;
+            let waited = host.now - 1_000;
             assert!(
                 (20_000..=28_000).contains(&waited),
                 "gave up after {waited} ms"
@@ -152,25 +136,30 @@ fn a_replay_waiting_for_a_server_that_never_returns_still_resolves() {
 
 #[test]
 fn a_call_made_while_others_wait_for_the_reconnect_does_not_overtake_them() {
-    let (client, host) = ready_client(config());
-    client.handle_closed("down"); // now waiting to reconnect
+    let mut host = TcHost::trueconf(config());
+    host.closed("down"); // now waiting to reconnect
     host.take();
+    let now = host.at();
     // The first write never left (not connected): it waits for the reconnect…
-    let first = client.call(|s, now| s.send_message(now, "c", "first", None, None));
+    let first = host
+        .client
+        .call(now, |s, now| s.send_message(now, "c", "first", None, None));
     futures::pin_mut!(first);
+    host.poll();
     assert!(poll_once(first.as_mut()).is_pending());
-    client.handle_closed("still down"); // …and is cut off unsent, so it is parked
-    let second = client.call(|s, now| s.send_message(now, "c", "second", None, None));
+    host.closed("still down"); // …and is cut off unsent, so it is parked
+    let second = host
+        .client
+        .call(now, |s, now| s.send_message(now, "c", "second", None, None));
     futures::pin_mut!(second);
+    host.poll();
     assert!(poll_once(second.as_mut()).is_pending());
     host.take();
-    client.connect().unwrap();
-    client.handle_connected();
-    let auth = host.frames().remove(0);
-    client
-        .handle_frame(&json!({"type":2,"id":auth["id"],"payload":{"userId":"bot@x"}}).to_string());
+    host.connect();
+    host.connected();
+    host.authenticate();
     let texts: Vec<_> = host
-        .frames()
+        .sent()
         .iter()
         .map(|f| f["payload"]["content"]["text"].clone())
         .collect();
@@ -179,25 +168,34 @@ fn a_call_made_while_others_wait_for_the_reconnect_does_not_overtake_them() {
 
 #[test]
 fn a_server_that_accepts_and_drops_gets_a_growing_backoff() {
-    let (client, host) = ready_client(config());
+    let mut host = TcHost::trueconf(config());
     let mut delays = Vec::new();
     for _ in 0..4 {
-        client.handle_closed("dropped right after auth");
-        let now = host.clock.load(std::sync::atomic::Ordering::SeqCst);
-        let due = client.poll_timeout().unwrap().0;
-        delays.push(due - now);
-        host.advance(due - now);
-        client.handle_timeout();
-        client.handle_connected();
-        let auth = host
-            .frames()
-            .into_iter()
-            .find(|f| f["method"] == "auth")
-            .unwrap();
-        client.handle_frame(
-            &json!({"type":2,"id":auth["id"],"payload":{"userId":"bot@x"}}).to_string(),
-        );
+        host.closed("dropped right after auth");
+        delays.push(host.due() - host.now);
+        host.fire();
+        host.connected();
+        host.authenticate();
         host.take();
     }
     assert!(delays[3] >= 4_000, "backoff kept growing: {delays:?}");
+}
+
+#[test]
+fn a_connection_that_lasted_reconnects_at_the_base_delay_again() {
+    let mut host = TcHost::trueconf(config());
+    // Two quick drops grow the backoff …
+    for _ in 0..2 {
+        host.closed("flaky");
+        host.fire();
+        host.connected();
+        host.authenticate();
+        host.take();
+    }
+    // … a connection that lasted past `stable_after` earns a fresh one: a flaky network must
+    // not leave a working server unreached for the maximum delay.
+    host.advance(ClientConfig::default().stable_after.as_millis() as u64);
+    host.closed("flaky again");
+    let delay = host.due() - host.now;
+    assert!(delay <= 1_000, "back to the base delay: {delay} ms");
 }

@@ -1,45 +1,57 @@
-//! A transport may call back into the client from inside a call without deadlock or reordering.
-use crate::support::{ready_client, TcClient};
-use chatwire::{ClientConfig, Reply};
+//! A host may call back into the client while performing an output, without deadlock or
+//! reordering.
+use crate::support::{TcClient, TcHost};
+use chatwire::{Call, ClientConfig, Event, Reply};
 use serde_json::json;
-use std::sync::{Arc, Mutex};
 
 #[test]
-fn a_server_answering_synchronously_inside_send_frame_works() {
-    let (client, host) = ready_client(ClientConfig::default());
-    let slot: Arc<Mutex<Option<TcClient>>> = Arc::new(Mutex::new(Some(client.clone())));
-    let inner = slot.clone();
-    *host.on_frame.lock().unwrap() = Some(Box::new(move |frame| {
-        if frame["type"] == 1 {
-            let c = inner.lock().unwrap().clone().unwrap();
-            // The answer and a notification arrive before send_frame even returns.
-            c.handle_frame(
+fn a_server_answering_synchronously_while_the_frame_is_sent_works() {
+    let mut host = TcHost::trueconf(ClientConfig::default());
+    host.on_frame = Some(Box::new(|client, now, frame| {
+        if frame["type"] != 1 {
+            return Vec::new();
+        }
+        // The answer and a notification arrive before the host is done sending.
+        vec![
+            client.handle_frame(
+                now,
                 &json!({"type":1,"id":900,"method":"removeChat","payload":{"chatId":"old"}})
                     .to_string(),
-            );
-            c.handle_frame(
+            ),
+            client.handle_frame(
+                now,
                 &json!({"type":2,"id":frame["id"],"payload":{"chatId":"g7"}}).to_string(),
-            );
-        }
+            ),
+        ]
     }));
-    let reply = futures::executor::block_on(client.call(|s, now| s.create_group_chat(now, "x")));
+    let call = host
+        .client
+        .call(host.at(), |s, now| s.create_group_chat(now, "x"));
+    host.poll();
     assert_eq!(
-        reply,
+        futures::executor::block_on(call),
         Ok(Reply::ChatId {
             chat_id: "g7".into()
         })
     );
-    let frames = host.frames();
+    let frames = host.sent();
     assert_eq!(
         frames[0]["method"], "createGroupChat",
         "the request went out before the ack"
     );
     assert_eq!(frames[1], json!({"type":2,"id":900}));
-    slot.lock().unwrap().take();
+    assert!(host.take_events().contains(&Event::ChatRemoved {
+        chat_id: "old".into()
+    }));
 }
 
 #[test]
-fn client_is_send_and_sync_when_the_transport_is() {
+fn client_and_its_futures_are_send_and_sync() {
     fn assert_send_sync<T: Send + Sync>() {}
+    fn assert_send<T: Send + 'static>(_: &T) {}
     assert_send_sync::<TcClient>();
+    let host = TcHost::trueconf(ClientConfig::default());
+    let call: Call = host.client.send_text(host.at(), "c", "hi", None);
+    assert_send(&call);
+    assert_send(&host.client.create_group_chat(host.at(), "x"));
 }

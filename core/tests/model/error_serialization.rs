@@ -30,7 +30,7 @@ fn all_errors() -> Vec<Error> {
             code: ErrorCode::TokenExpired,
         },
         Error::TrueConf {
-            code: ErrorCode::Chat(304),
+            code: ErrorCode::ChatNotFound,
         },
         Error::TrueConf {
             code: ErrorCode::Other(999),
@@ -54,7 +54,7 @@ fn every_error_round_trips_through_json() {
         assert_eq!(back, e, "{text}");
     }
     let code = serde_json::to_value(Error::TrueConf {
-        code: ErrorCode::Chat(304),
+        code: ErrorCode::ChatNotFound,
     })
     .unwrap();
     assert_eq!(code, serde_json::json!({"kind": "trueconf", "code": 304}));

@@ -6,7 +6,7 @@ use chatwire::talk::{MessageType, Parent, SystemMessage, TalkMessage};
 use chatwire::{Content, Event, Session as _};
 use serde_json::json;
 
-const SPEC_SYSTEM_MESSAGES: [&str; 24] = [
+const SPEC_SYSTEM_MESSAGES: [&str; 29] = [
     "conversation_created",
     "conversation_renamed",
     "call_started",
@@ -31,11 +31,16 @@ const SPEC_SYSTEM_MESSAGES: [&str; 24] = [
     "moderator_demoted",
     "guest_moderator_promoted",
     "guest_moderator_demoted",
+    "message_deleted",
+    "message_edited",
+    "reaction",
+    "reaction_deleted",
+    "reaction_revoked",
 ];
 
 #[test]
 fn every_spec_system_message_is_known_and_round_trips() {
-    assert_eq!(SystemMessage::KNOWN.len(), 24);
+    assert_eq!(SystemMessage::KNOWN.len(), SPEC_SYSTEM_MESSAGES.len());
     for code in SPEC_SYSTEM_MESSAGES {
         let s = SystemMessage::from_code(code);
         assert!(!matches!(s, SystemMessage::Unknown(_)), "{code}");
@@ -46,9 +51,9 @@ fn every_spec_system_message_is_known_and_round_trips() {
             s
         );
     }
-    let new = SystemMessage::from_code("reaction_revoked");
-    assert_eq!(new, SystemMessage::Unknown("reaction_revoked".into()));
-    assert_eq!(new.as_str(), "reaction_revoked");
+    let new = SystemMessage::from_code("poll_voted");
+    assert_eq!(new, SystemMessage::Unknown("poll_voted".into()));
+    assert_eq!(new.as_str(), "poll_voted");
 }
 
 #[test]
@@ -82,7 +87,8 @@ fn a_system_message_decodes_typed_and_normalizes() {
             parameters,
         } => {
             assert_eq!(code, "user_added");
-            assert_eq!(text, "{actor} added {user}");
+            // Filled in: the server sends placeholders to every reader but the actor.
+            assert_eq!(text, "Bob added Carol");
             let parameters: serde_json::Value = parameters.parse().unwrap();
             assert_eq!(parameters["user"]["name"], "Carol");
         }
@@ -101,7 +107,8 @@ fn comments_commands_parents_and_files() {
     assert_eq!(m.parent, Some(Parent::Deleted { id: 19 }));
     let n = m.to_message(reply.clone(), false);
     assert_eq!(n.reply_to.as_deref(), Some("19"));
-    assert_eq!(n.content.text(), Some("hi Alice"));
+    // A mention reads as typed; its id stays in the raw message's parameters.
+    assert_eq!(n.content.text(), Some("hi @Alice"));
 
     let mut full = message(21, "carol", "yes");
     full["parent"] = message(20, "bob", "question");

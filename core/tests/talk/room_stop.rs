@@ -59,13 +59,26 @@ fn unauthorized_stops_instead_of_hammering_the_login() {
     let mut s = talk();
     let poll = join_live(&mut s, at(0), 7);
     s.handle_http_response(at(1), poll.id, failure(401));
-    let evs = events(&mut s);
-    assert!(matches!(
-        evs.as_slice(),
-        [Event::RoomStopped {
-            error: Error::AuthFailed { .. },
-            ..
-        }]
-    ));
+    let evs = all_events(&mut s);
+    assert!(
+        matches!(
+            evs.as_slice(),
+            [
+                Event::ConnectFailed {
+                    permanent: true,
+                    retry_in_ms: None,
+                    ..
+                },
+                Event::AuthFailed {
+                    error: Error::AuthFailed { .. }
+                },
+                Event::RoomStopped {
+                    error: Error::AuthFailed { .. },
+                    ..
+                }
+            ]
+        ),
+        "{evs:?}"
+    );
     assert!(requests(&mut s).is_empty());
 }

@@ -50,7 +50,17 @@ pub fn one_request(s: &mut TalkSession) -> HttpRequest {
 }
 
 /// Every event queued so far.
+/// Events so far, without the reports of failed attempts ([`Event::ConnectFailed`], tested in
+/// `failure_reports`), so tests of other behaviours read only what they are about.
 pub fn events(s: &mut TalkSession) -> Vec<Event> {
+    all_events(s)
+        .into_iter()
+        .filter(|e| !matches!(e, Event::ConnectFailed { .. }))
+        .collect()
+}
+
+/// Every event so far.
+pub fn all_events(s: &mut TalkSession) -> Vec<Event> {
     std::iter::from_fn(|| s.poll_event()).collect()
 }
 
@@ -165,4 +175,11 @@ pub fn received_ids(events: &[Event]) -> Vec<String> {
             _ => None,
         })
         .collect()
+}
+
+/// The `data` of a fixture file holding a whole OCS answer (taken from the simulator, which
+/// answers as Nextcloud 29 / Talk 19 does).
+pub fn fixture_data(text: &str) -> Value {
+    let v: Value = serde_json::from_str(text).expect("fixture is JSON");
+    v["ocs"]["data"].clone()
 }

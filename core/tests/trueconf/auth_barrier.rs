@@ -72,7 +72,7 @@ fn auth_refused_is_fatal_and_fails_the_waiting_requests() {
     assert_eq!(
         frames,
         vec![
-            json!({"type":"close","reason":"authentication refused: TrueConf error 202 (InvalidToken)"})
+            json!({"type":"close","reason":"authentication refused: TrueConf error 202: user disabled"})
         ]
     );
     assert!(

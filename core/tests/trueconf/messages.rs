@@ -162,7 +162,7 @@ fn roles_as_numbers_and_unknown_names_are_kept() {
 #[test]
 fn participant_timestamps_in_seconds_become_milliseconds() {
     let mut h = Harness::ready();
-    let (_, events) = h.feed(json!({"type":1,"id":1,"method":"addChatParticipant","payload":{"chatId":"c","userId":"u","userRole":"owner","addedBy":{"id":"a","type":1},"timestamp":"1735370776"}}));
+    let (_, events) = h.feed(json!({"type":1,"id":1,"method":"addChatParticipant","payload":{"chatId":"c","userId":"u","role":"owner","addedBy":{"id":"a","type":1},"timestamp":"1735370776"}}));
     assert_eq!(
         events[0],
         Event::ParticipantAdded {

@@ -1,7 +1,7 @@
 //! A list answer with one entry that does not decode resolves with the others and reports the
 //! bad one as a protocol error carrying its text: nothing is dropped silently.
 use crate::support::{responses, Harness};
-use chatwire::{Event, Reply, Session as _};
+use chatwire::{Event, Reply};
 use serde_json::json;
 
 #[test]

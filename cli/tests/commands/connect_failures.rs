@@ -1,0 +1,116 @@
+//! A server that cannot be reached is reported on every attempt with the delay until the next
+//! one; the TLS-to-plain-HTTP mistake is named; refused credentials stop `connect`.
+
+use crate::support::{Peer, Sim, TALK_ROOM};
+
+fn failures(peer: &Peer, n: usize) -> Vec<serde_json::Value> {
+    let mut out = Vec::new();
+    let mut since = 0;
+    while out.len() < n {
+        let (i, e) = peer.wait_at("a failed attempt", since, |e| e["type"] == "connect_failed");
+        out.push(e);
+        since = i + 1;
+    }
+    out
+}
+
+#[test]
+fn a_closed_port_is_reported_with_the_delay_until_the_retry() {
+    // A port nobody listens on: bind one, then let it go.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let server = format!("http://127.0.0.1:{port}");
+    let peer = Peer::spawn(
+        "alice",
+        &[
+            "--protocol",
+            "talk",
+            "--server",
+            &server,
+            "--user",
+            "alice",
+            "--password",
+            "x",
+            "--room",
+            TALK_ROOM,
+        ],
+    );
+    let seen = failures(&peer, 2);
+    for e in &seen {
+        assert_eq!(e["permanent"], false, "{e}");
+        assert!(e["retry_in_ms"].as_u64().is_some(), "{e}");
+        assert!(e["attempt"].as_u64().unwrap() >= 1);
+        assert!(e["reason"].as_str().unwrap().contains("no answer"), "{e}");
+    }
+}
+
+#[test]
+fn https_to_a_plain_http_port_is_named() {
+    let sim = Sim::start(&[]);
+    let server = format!("https://{}", sim.addr());
+    let peer = Peer::spawn(
+        "alice",
+        &[
+            "--protocol",
+            "talk",
+            "--server",
+            &server,
+            "--user",
+            "alice",
+            "--password",
+            "alice-app-pass",
+            "--room",
+            TALK_ROOM,
+        ],
+    );
+    let e = &failures(&peer, 1)[0];
+    assert!(
+        e["reason"]
+            .as_str()
+            .unwrap()
+            .contains("use http:// instead of https://"),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_server_that_always_answers_503_is_reported() {
+    let sim = Sim::start(&[]);
+    sim.inject(serde_json::json!({"http_503_burst": 1000}));
+    let peer = Peer::talk(&sim, "alice", &[TALK_ROOM]);
+    let seen = failures(&peer, 2);
+    assert!(
+        seen.iter()
+            .all(|e| e["reason"].as_str().unwrap().contains("503")),
+        "{seen:?}"
+    );
+}
+
+#[test]
+fn a_wrong_password_stops_connect() {
+    let sim = Sim::start(&[]);
+    let mut peer = Peer::spawn(
+        "alice",
+        &[
+            "--protocol",
+            "talk",
+            "--server",
+            &sim.url,
+            "--user",
+            "alice",
+            "--password",
+            "wrong",
+            "--room",
+            TALK_ROOM,
+        ],
+    );
+    let e = peer.wait_for("the refusal", 0, |e| e["type"] == "connect_failed");
+    assert_eq!(e["permanent"], true, "{e}");
+    assert!(e["retry_in_ms"].is_null());
+    peer.wait_for("auth_failed", 0, |e| e["type"] == "auth_failed");
+    let status = peer.wait_exit().expect("connect exits by itself");
+    assert!(!status.success());
+}

@@ -1,0 +1,133 @@
+//! Confirmations: sending queued events, resending the unconfirmed, resolving them on
+//! `server.confirm` or failure, and letting a dead socket go.
+
+use super::*;
+
+impl TadaSession {
+    /// Hands the frame of pending event `id` to the host (again) and starts its wait.
+    pub(super) fn transmit(&mut self, now: Timestamp, id: RequestId) {
+        let Some(p) = self.pending.get_mut(id) else {
+            return;
+        };
+        let wait = if matches!(p.value.event, ClientEvent::Ping) {
+            self.config.ping_deadline
+        } else {
+            self.config.resend_timeout
+        };
+        let text = p.value.event.encode(Some(&p.value.confirm_id));
+        // A full queue means the host is not draining it: this attempt does not count, the
+        // next deadline tries again.
+        if self.outbox.request_frame(text, id).is_ok() {
+            p.value.attempts = p.value.attempts.saturating_add(1);
+        }
+        p.deadline = now.add(wait);
+    }
+
+    /// Pending ids in submission order, optionally only those due at `now`.
+    pub(super) fn pending_in_order(&self, due: Option<Timestamp>) -> Vec<RequestId> {
+        let mut ids: Vec<(u64, RequestId)> = self
+            .pending
+            .iter()
+            .filter(|(_, p)| due.is_none_or(|now| p.deadline <= now))
+            .map(|(id, p)| (p.value.seq, id))
+            .collect();
+        ids.sort();
+        ids.into_iter().map(|(_, id)| id).collect()
+    }
+
+    /// Resolves pending event `id` as confirmed.
+    pub(super) fn succeed(&mut self, id: RequestId) {
+        let Some(p) = self.take_pending(id) else {
+            return;
+        };
+        if p.keepalive {
+            return;
+        }
+        match p.event {
+            ClientEvent::MessageUpdated(m) => {
+                let message_id = m.message_id.unwrap_or_default();
+                self.outbox.event(Event::Delivered {
+                    request: id,
+                    message_id: Some(message_id.clone()),
+                });
+                self.outbox.resolve(
+                    id,
+                    Ok(Reply::MessageSent {
+                        chat_id: Some(m.to),
+                        message_id,
+                        timestamp_ms: None,
+                    }),
+                );
+            }
+            _ => self.outbox.resolve(id, Ok(Reply::Empty)),
+        }
+    }
+
+    /// Resolves pending event `id` with `error`, undoing its optimistic read-state change.
+    pub(super) fn fail(&mut self, id: RequestId, error: Error) {
+        let Some(p) = self.take_pending(id) else {
+            return;
+        };
+        if p.keepalive {
+            return;
+        }
+        if let Some(rb) = p.rollback {
+            if self.reads.get(&rb.chat) == Some(&rb.after) {
+                if let Some(state) = self.reads.set(&rb.chat, rb.before) {
+                    self.outbox.event(Event::ReadStateChanged {
+                        chat_id: rb.chat,
+                        state,
+                    });
+                }
+            }
+        }
+        self.outbox.resolve(id, Err(error));
+    }
+
+    pub(super) fn take_pending(&mut self, id: RequestId) -> Option<Outgoing> {
+        let p = self.pending.remove(id)?.value;
+        self.by_confirm.remove(&p.confirm_id);
+        self.resolved.insert(&p.confirm_id);
+        if self.keepalive == Some(id) {
+            self.keepalive = None;
+        }
+        Some(p)
+    }
+
+    pub(super) fn declare_dead(&mut self, reason: String) {
+        self.outbox.event(Event::ConnectionDead {
+            reason: reason.clone(),
+        });
+        self.outbox.control_frame_close(reason);
+        self.link = Link::Closing;
+        self.next_ping = None;
+    }
+
+    // ---- internals: receiving ----
+
+    /// Lets the current socket go: its frames are dropped, confirmed-but-unanswered events wait
+    /// for the next connection, a ping in flight fails.
+    pub(super) fn let_go(&mut self) {
+        self.link = Link::Down;
+        self.next_ping = None;
+        self.keepalive = None;
+        // Frames for the closed socket: confirmed events among them are still pending and go
+        // out again on the next connection; acks and transient events are moot.
+        self.outbox.take_transmits();
+        for id in self.pending_in_order(None) {
+            let Some(p) = self.pending.get(id) else {
+                continue;
+            };
+            if matches!(p.value.event, ClientEvent::Ping) {
+                let delivery = if p.sent {
+                    crate::error::Delivery::MaybeDelivered
+                } else {
+                    crate::error::Delivery::NotSent
+                };
+                self.fail(id, Error::Disconnected { delivery });
+            } else {
+                self.pending.set_deadline(id, NEVER);
+            }
+        }
+    }
+}
