@@ -23,7 +23,21 @@ cargo test --workspace --locked
 step "TrueConf's official Python SDK against chatwire sim"
 ./scripts/test-trueconf-interop.sh
 
+# The host tests below share the CLI `cargo test` just built for `chatwire sim` / `connect`.
+step "CLI for the host tests"
+cargo build --locked -p chatwire-cli
+export CHATWIRE_BIN="${CARGO_TARGET_DIR:-$PWD/target}/debug/chatwire"
+
 step "core builds for wasm32-unknown-unknown"
 ./scripts/build-core-wasm.sh -q
+
+step "npm package: build, TypeScript drift check, node:test, npm pack, headless Chromium"
+./scripts/test-npm.sh
+
+step "Python package (UniFFI wheel) against chatwire sim"
+./scripts/test-python.sh
+
+step "Kotlin (UniFFI, JNA) against chatwire sim"
+./scripts/test-kotlin.sh
 
 step "all checks passed"

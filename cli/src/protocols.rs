@@ -48,66 +48,6 @@ async fn trueconf_token(server: &str, user: &str, password: &str) -> Result<Stri
     }
 }
 
-/// The TrueConf server's base URL, for the file ops (see `start`).
-static TRUECONF_SERVER: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-
-fn http_failed(e: &reqwest::Error) -> Error {
-    Error::Http {
-        status: 0,
-        body: e.to_string(),
-    }
-}
-
-/// Sends `bytes` for upload task `task` as the official clients do: `POST` multipart/form-data
-/// with one part `file` to the files endpoint, `Upload-Task-Id` naming the task. Answers the
-/// `temporalFileId`.
-async fn upload_bytes(
-    server: &str,
-    task: &str,
-    name: &str,
-    content_type: Option<&str>,
-    bytes: Vec<u8>,
-) -> Result<String, Error> {
-    let boundary = format!("chatwire-{task}-{}", bytes.len());
-    // A quote or line break in the name would break the part header: the server gets it escaped.
-    let quoted = name
-        .replace('\\', "\\\\")
-        .replace('"', "\\\"")
-        .replace(['\r', '\n'], " ");
-    let mut body = format!(
-        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{quoted}\"\r\nContent-Type: {}\r\n\r\n",
-        content_type.unwrap_or("application/octet-stream")
-    )
-    .into_bytes();
-    body.extend_from_slice(&bytes);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    let url = format!("{server}{}", chatwire::trueconf::FILES_PATH);
-    let response = reqwest::Client::new()
-        .post(&url)
-        .header("Upload-Task-Id", task)
-        .header(
-            "Content-Type",
-            format!("multipart/form-data; boundary={boundary}"),
-        )
-        .body(body)
-        .send()
-        .await
-        .map_err(|e| http_failed(&e))?;
-    let status = response.status().as_u16();
-    let text = response.text().await.map_err(|e| http_failed(&e))?;
-    let answer: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
-    if let Some(code) = answer["errorCode"]
-        .as_u64()
-        .and_then(|c| u32::try_from(c).ok())
-    {
-        return Err(Error::TrueConf { code: code.into() });
-    }
-    match answer["temporalFileId"].as_str() {
-        Some(id) if (200..300).contains(&status) => Ok(id.to_string()),
-        _ => Err(Error::Http { status, body: text }),
-    }
-}
-
 impl Cli for chatwire::trueconf::TrueConfSession {
     type Snapshot = chatwire::trueconf::TrueConfSnapshot;
 
@@ -219,12 +159,11 @@ impl Cli for chatwire::trueconf::TrueConfSession {
                 })))
             }
             // Sends the file at "path" to "chat": `uploadFile`, the bytes over HTTP, `sendFile`.
+            // Sends the file at "path": the session asks the host (chatwire-native) to stream it
+            // from disk to the server, so it is never read into memory whole.
             "send_file" => {
                 let (Some(chat), Some(path)) = (text(cmd, "chat"), text(cmd, "path")) else {
                     return refuse("send_file needs \"chat\" and \"path\"");
-                };
-                let Some(server) = TRUECONF_SERVER.get().cloned() else {
-                    return refuse("send_file before the session started");
                 };
                 let name = text(cmd, "name").or_else(|| {
                     std::path::Path::new(&path)
@@ -234,64 +173,40 @@ impl Cli for chatwire::trueconf::TrueConfSession {
                 let Some(name) = name else {
                     return refuse("send_file: the path names no file; give \"name\"");
                 };
+                let size = match std::fs::metadata(&path) {
+                    Ok(m) if m.is_file() => m.len(),
+                    Ok(_) => return refuse(format!("send_file: {path} is not a file")),
+                    Err(e) => return refuse(format!("send_file: {path}: {e}")),
+                };
                 let (caption, reply_to) = (text(cmd, "caption"), text(cmd, "reply_to"));
                 let content_type = text(cmd, "content_type");
-                Some(Box::pin(async move {
-                    let bytes = std::fs::read(&path).map_err(|e| bad(format!("{path}: {e}")))?;
-                    let task = c
-                        .client()
-                        .open_upload_task(c.now(), &name, bytes.len() as u64)
-                        .await?;
-                    let temporal =
-                        upload_bytes(&server, &task, &name, content_type.as_deref(), bytes).await?;
-                    let sent = c.client().call(c.now(), move |s, now| {
-                        s.send_uploaded_file(
-                            now,
-                            &chat,
-                            &temporal,
-                            caption.as_deref(),
-                            reply_to.as_deref(),
-                        )
-                    });
-                    sent.await
-                }))
+                Some(Box::pin(c.client().call(c.now(), move |s, now| {
+                    s.send_file(
+                        now,
+                        &chat,
+                        &path,
+                        &name,
+                        size,
+                        content_type.as_deref(),
+                        caption.as_deref(),
+                        reply_to.as_deref(),
+                    )
+                })))
             }
-            // Saves file "file" at "path" (`getFileInfo`, then its download URL).
+            // Saves file "file" at "path", streamed to disk (waits for one still uploading).
             "download" => {
                 let (Some(file), Some(path)) = (text(cmd, "file"), text(cmd, "path")) else {
                     return refuse("download needs \"file\" and \"path\"");
                 };
-                Some(Box::pin(async move {
-                    let info = c.client().get_file_info(c.now(), &file).await?;
-                    let Some(url) = info.download_url else {
-                        return Err(bad(format!(
-                            "file {file} is not ready (readyState {:?})",
-                            info.ready_state
-                        )));
-                    };
-                    let response = reqwest::get(&url).await.map_err(|e| http_failed(&e))?;
-                    let status = response.status().as_u16();
-                    let body = response.bytes().await.map_err(|e| http_failed(&e))?;
-                    if !(200..300).contains(&status) {
-                        return Err(Error::Http {
-                            status,
-                            body: String::from_utf8_lossy(&body).into_owned(),
-                        });
-                    }
-                    std::fs::write(&path, &body).map_err(|e| bad(format!("{path}: {e}")))?;
-                    Ok(Reply::Downloaded {
-                        file_id: info.file_id,
-                        size: Some(body.len() as u64),
-                    })
-                }))
+                Some(Box::pin(c.client().call(c.now(), move |s, now| {
+                    s.download_file(now, &file, &path)
+                })))
             }
             _ => None,
         }
     }
 
-    fn start(client: &NativeClient<Self>, args: &Args) -> Vec<Started> {
-        // The op hook gets no arguments: the file ops find the server's HTTP base here.
-        let _ = TRUECONF_SERVER.set(args.server.trim_end_matches('/').to_string());
+    fn start(client: &NativeClient<Self>, _args: &Args) -> Vec<Started> {
         // The wall clock, so the session refreshes the token ahead of the JWT's `exp`.
         let unix_ms = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)

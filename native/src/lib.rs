@@ -325,6 +325,16 @@ impl<S: Session + Send + 'static> Host<S> {
                     }
                     // Nothing open: the client already let it go.
                     Transmit::Close { .. } => {}
+                    Transmit::Upload(upload) => {
+                        let (http, base, tx) =
+                            (self.http.clone(), self.base.clone(), self.inputs_tx.clone());
+                        tokio::spawn(perform_upload(http, base, upload, tx));
+                    }
+                    Transmit::Download(download) => {
+                        let (http, base, tx) =
+                            (self.http.clone(), self.base.clone(), self.inputs_tx.clone());
+                        tokio::spawn(perform_download(http, base, download, tx));
+                    }
                     // A kind of transmit this host does not know: nothing it could do.
                     _ => {}
                 }
@@ -455,11 +465,7 @@ async fn perform_http(
         }
         let mut response = builder.send().await.map_err(describe)?;
         let status = response.status().as_u16();
-        let headers = response
-            .headers()
-            .iter()
-            .map(|(k, v)| Header::new(k.as_str(), String::from_utf8_lossy(v.as_bytes())))
-            .collect();
+        let headers = response_headers(&response);
         let mut bytes = Vec::new();
         while let Some(chunk) = response.chunk().await.map_err(describe)? {
             if bytes.len() + chunk.len() > MAX_BODY_BYTES {
@@ -481,6 +487,110 @@ async fn perform_http(
         body: reason,
     });
     let _ = tx.send(Input::Http(id, response));
+}
+
+/// Uploads the file at `upload.source` (a path) as one multipart part, streamed from disk.
+async fn perform_upload(
+    http: reqwest::Client,
+    base: String,
+    upload: chatwire::HttpUpload,
+    tx: mpsc::UnboundedSender<Input>,
+) {
+    let id = upload.id;
+    let response = async {
+        let file = tokio::fs::File::open(&upload.source)
+            .await
+            .map_err(|e| format!("cannot read {}: {e}", upload.source))?;
+        let body = reqwest::Body::wrap_stream(tokio_util::io::ReaderStream::new(file));
+        let mut part = reqwest::multipart::Part::stream_with_length(body, upload.size)
+            .file_name(upload.file_name.clone());
+        if let Some(mime) = &upload.content_type {
+            part = part.mime_str(mime).map_err(describe)?;
+        }
+        let form = reqwest::multipart::Form::new().part(upload.form_field.clone(), part);
+        let method =
+            reqwest::Method::from_bytes(upload.method.as_bytes()).map_err(|e| e.to_string())?;
+        let mut builder = http
+            .request(method, format!("{base}{}", upload.path))
+            .multipart(form);
+        for Header { name, value } in &upload.headers {
+            builder = builder.header(name, value);
+        }
+        let response = builder.send().await.map_err(describe)?;
+        let status = response.status().as_u16();
+        let headers = response_headers(&response);
+        let body = response.text().await.map_err(describe)?;
+        Ok::<_, String>(HttpResponse {
+            status,
+            headers,
+            body,
+        })
+    }
+    .await
+    .unwrap_or_else(|reason| HttpResponse {
+        status: 0,
+        headers: Vec::new(),
+        body: reason,
+    });
+    let _ = tx.send(Input::Http(id, response));
+}
+
+/// Downloads `download.url` into the file `download.destination`, chunk by chunk.
+async fn perform_download(
+    http: reqwest::Client,
+    base: String,
+    download: chatwire::HttpDownload,
+    tx: mpsc::UnboundedSender<Input>,
+) {
+    use tokio::io::AsyncWriteExt;
+    let id = download.id;
+    let response = async {
+        let url = if download.url.contains("://") {
+            download.url.clone()
+        } else {
+            format!("{base}{}", download.url)
+        };
+        let mut response = http.get(&url).send().await.map_err(describe)?;
+        let status = response.status().as_u16();
+        let headers = response_headers(&response);
+        if !response.status().is_success() {
+            let body = response.text().await.map_err(describe)?;
+            return Ok(HttpResponse {
+                status,
+                headers,
+                body,
+            });
+        }
+        let mut file = tokio::fs::File::create(&download.destination)
+            .await
+            .map_err(|e| format!("cannot write {}: {e}", download.destination))?;
+        while let Some(chunk) = response.chunk().await.map_err(describe)? {
+            file.write_all(&chunk)
+                .await
+                .map_err(|e| format!("cannot write {}: {e}", download.destination))?;
+        }
+        file.flush().await.map_err(|e| e.to_string())?;
+        Ok::<_, String>(HttpResponse {
+            status,
+            headers,
+            body: String::new(),
+        })
+    }
+    .await
+    .unwrap_or_else(|reason| HttpResponse {
+        status: 0,
+        headers: Vec::new(),
+        body: reason,
+    });
+    let _ = tx.send(Input::Http(id, response));
+}
+
+fn response_headers(response: &reqwest::Response) -> Vec<Header> {
+    response
+        .headers()
+        .iter()
+        .map(|(k, v)| Header::new(k.as_str(), String::from_utf8_lossy(v.as_bytes())))
+        .collect()
 }
 
 /// An HTTP failure in words a user can act on: the whole cause chain (reqwest's own text says

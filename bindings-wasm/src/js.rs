@@ -1,0 +1,250 @@
+//! The JS side of the glue: globals (no `window`: Node, workers and pages alike), options,
+//! conversion of core values into plain JS objects, and errors.
+
+use crate::plain::Plain;
+use chatwire::{Error, Timestamp};
+use js_sys::{Function, Object, Reflect};
+use serde::Serialize;
+use std::cell::RefCell;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+#[wasm_bindgen]
+extern "C" {
+    /// `globalThis.setTimeout`: Node returns a `Timeout` object, browsers a number.
+    #[wasm_bindgen(js_name = setTimeout)]
+    pub(crate) fn set_timeout(callback: &Function, ms: f64) -> JsValue;
+    /// `globalThis.clearTimeout`.
+    #[wasm_bindgen(js_name = clearTimeout)]
+    pub(crate) fn clear_timeout(id: &JsValue);
+    /// `globalThis.fetch` (Node 18+, browsers, workers).
+    #[wasm_bindgen(js_name = fetch)]
+    pub(crate) fn fetch(url: &str, init: &web_sys::RequestInit) -> js_sys::Promise;
+}
+
+/// Longest delay `setTimeout` takes: a longer one fires at once in every runtime.
+pub(crate) const MAX_TIMER_MS: u64 = (1 << 31) - 1;
+
+thread_local! {
+    /// The package's `ChatwireError` class, registered by the npm entry point.
+    static ERROR_CLASS: RefCell<Option<Function>> = const { RefCell::new(None) };
+}
+
+/// Registers the `Error` subclass every rejection and throw is made of. Called once by the
+/// package's entry module; without it plain `Error`s with the same fields are used.
+#[wasm_bindgen(js_name = __setErrorClass)]
+pub fn set_error_class(class: Function) {
+    ERROR_CLASS.with(|c| *c.borrow_mut() = Some(class));
+}
+
+/// The host's monotonic clock in milliseconds: `performance.now()`, else `Date.now()`.
+pub(crate) fn now() -> Timestamp {
+    let perf = Reflect::get(&js_sys::global(), &"performance".into()).ok();
+    let ms = perf
+        .filter(|p| p.is_object())
+        .and_then(|p| {
+            let f = Reflect::get(&p, &"now".into()).ok()?;
+            f.dyn_ref::<Function>()?.call0(&p).ok()?.as_f64()
+        })
+        .unwrap_or_else(js_sys::Date::now);
+    Timestamp(if ms.is_finite() && ms > 0.0 {
+        ms as u64
+    } else {
+        0
+    })
+}
+
+/// A fresh 64-bit seed from `Math.random()`: every session's ids and jitter must differ from
+/// every other's (two tada clients with one seed would mint the same `message_id`s).
+pub(crate) fn random_seed() -> u64 {
+    let hi = (js_sys::Math::random() * 4_294_967_296.0) as u64;
+    let lo = (js_sys::Math::random() * 4_294_967_296.0) as u64;
+    (hi << 32) | lo
+}
+
+/// A global by name (`WebSocket`, `location`), when the runtime has it.
+pub(crate) fn global(name: &str) -> Option<JsValue> {
+    Reflect::get(&js_sys::global(), &name.into())
+        .ok()
+        .filter(|v| !v.is_undefined() && !v.is_null())
+}
+
+/// Converts a core value (event, reply, chat, error) into a plain JS object in core's serde
+/// shape as a non-human-readable format sees it (so `RawJson` is JSON text): maps as objects,
+/// `None` as `null`, 64-bit integers as numbers (exact up to 2^53; beyond that, where
+/// serde-wasm-bindgen refuses, the same shape goes through JSON text, which rounds).
+pub(crate) fn to_js<T: Serialize>(value: &T) -> JsValue {
+    let serializer = serde_wasm_bindgen::Serializer::new()
+        .serialize_maps_as_objects(true)
+        .serialize_missing_as_null(true);
+    match value.serialize(Plain(&serializer)) {
+        Ok(v) => v,
+        Err(_) => {
+            let mut text = Vec::new();
+            let json = value.serialize(Plain(&mut serde_json::Serializer::new(&mut text)));
+            json.ok()
+                .and_then(|()| String::from_utf8(text).ok())
+                .and_then(|text| js_sys::JSON::parse(&text).ok())
+                .unwrap_or(JsValue::NULL)
+        }
+    }
+}
+
+fn set(target: &JsValue, key: &str, value: &JsValue) {
+    // Setting a data property on a fresh object cannot fail.
+    let _ = Reflect::set(target, &key.into(), value);
+}
+
+/// The `Error` a Promise rejects with (or a method throws) for `error`: a `ChatwireError` whose
+/// `message` is the core's text, `kind` its variant, `code` the protocol's code (TrueConf
+/// `errorCode`, Talk status name, HTTP status), `delivery` whether a cut-off request may have
+/// reached the server, `fault` whose fault and when (`refused` at once, `failed` when tried,
+/// `undecodable` answer), and `detail` the whole error as a plain object.
+pub(crate) fn error(error: &Error) -> JsValue {
+    let message = error.to_string();
+    let object = ERROR_CLASS
+        .with(|c| c.borrow().clone())
+        .and_then(|class| {
+            Reflect::construct(&class, &js_sys::Array::of1(&message.clone().into())).ok()
+        })
+        .unwrap_or_else(|| {
+            let e = js_sys::Error::new(&message);
+            e.set_name("ChatwireError");
+            e.into()
+        });
+    let detail = to_js(error);
+    let kind = Reflect::get(&detail, &"kind".into()).unwrap_or(JsValue::UNDEFINED);
+    set(&object, "kind", &kind);
+    let code = match error {
+        Error::TrueConf { code } => JsValue::from(code.code()),
+        Error::Http { status, .. } => JsValue::from(*status),
+        Error::Talk(_) => Reflect::get(&detail, &"code".into()).unwrap_or(JsValue::NULL),
+        _ => JsValue::NULL,
+    };
+    set(&object, "code", &code);
+    let delivery = match error {
+        Error::Disconnected { delivery } => to_js(delivery),
+        _ => JsValue::NULL,
+    };
+    set(&object, "delivery", &delivery);
+    set(&object, "fault", &to_js(&error.kind()));
+    set(&object, "detail", &detail);
+    object
+}
+
+/// A `ChatwireError` of kind `invalid_argument`: what bad input from JS becomes.
+pub(crate) fn invalid(reason: impl Into<String>) -> JsValue {
+    error(&Error::InvalidArgument {
+        reason: reason.into(),
+    })
+}
+
+/// A Promise already rejected with `error`.
+pub(crate) fn rejected(error: JsValue) -> js_sys::Promise {
+    js_sys::Promise::reject(&error)
+}
+
+/// The text of a thrown JS value, for reasons in events and errors.
+pub(crate) fn describe(value: &JsValue) -> String {
+    if let Some(e) = value.dyn_ref::<js_sys::Error>() {
+        return String::from(e.message());
+    }
+    value.as_string().unwrap_or_else(|| format!("{value:?}"))
+}
+
+/// Options object access that turns wrong types into `invalid_argument` errors.
+pub(crate) struct Options {
+    object: JsValue,
+}
+
+impl Options {
+    /// Wraps the constructor's argument: an object, or nothing.
+    pub(crate) fn new(value: &JsValue) -> Result<Options, JsValue> {
+        if value.is_undefined() || value.is_null() {
+            return Ok(Options {
+                object: Object::new().into(),
+            });
+        }
+        if !value.is_object() {
+            return Err(invalid("options must be an object"));
+        }
+        Ok(Options {
+            object: value.clone(),
+        })
+    }
+
+    fn get(&self, key: &str) -> Option<JsValue> {
+        Reflect::get(&self.object, &key.into())
+            .ok()
+            .filter(|v| !v.is_undefined() && !v.is_null())
+    }
+
+    /// A string option.
+    pub(crate) fn string(&self, key: &str) -> Result<Option<String>, JsValue> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(v) => v
+                .as_string()
+                .map(Some)
+                .ok_or_else(|| invalid(format!("options.{key} must be a string"))),
+        }
+    }
+
+    /// A string option that must be there.
+    pub(crate) fn required(&self, key: &str) -> Result<String, JsValue> {
+        self.string(key)?
+            .ok_or_else(|| invalid(format!("options.{key} is required")))
+    }
+
+    /// A boolean option.
+    pub(crate) fn boolean(&self, key: &str) -> Result<Option<bool>, JsValue> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(v) => v
+                .as_bool()
+                .map(Some)
+                .ok_or_else(|| invalid(format!("options.{key} must be a boolean"))),
+        }
+    }
+
+    /// A function option (a WebSocket constructor).
+    pub(crate) fn function(&self, key: &str) -> Result<Option<Function>, JsValue> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(v) => v
+                .dyn_into::<Function>()
+                .map(Some)
+                .map_err(|_| invalid(format!("options.{key} must be a constructor function"))),
+        }
+    }
+}
+
+/// A string argument of a method; anything else is an `invalid_argument` error.
+pub(crate) fn arg_string(value: &JsValue, name: &str) -> Result<String, JsValue> {
+    value
+        .as_string()
+        .ok_or_else(|| invalid(format!("{name} must be a string")))
+}
+
+/// An optional string argument (`undefined`/`null`: none).
+pub(crate) fn arg_opt_string(value: &JsValue, name: &str) -> Result<Option<String>, JsValue> {
+    if value.is_undefined() || value.is_null() {
+        Ok(None)
+    } else {
+        arg_string(value, name).map(Some)
+    }
+}
+
+/// A non-negative integer argument that fits `u32`, or `default` when absent.
+pub(crate) fn arg_u32(value: &JsValue, name: &str, default: u32) -> Result<u32, JsValue> {
+    if value.is_undefined() || value.is_null() {
+        return Ok(default);
+    }
+    match value.as_f64() {
+        Some(n) if n.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&n) => Ok(n as u32),
+        _ => Err(invalid(format!(
+            "{name} must be a whole number from 0 to {}",
+            u32::MAX
+        ))),
+    }
+}

@@ -1,0 +1,149 @@
+// The web demo (examples/web/) in headless Chromium, served same-origin by
+// `chatwire sim --static` with strict CORS (as Nextcloud): alice and bob, each in a browser
+// context of their own (own cookies), log in through the page's form, see their chat list,
+// exchange messages both ways; bob's unread badge appears and clears when he opens the chat,
+// and alice's message gets its read marker. Screenshots of both pages are kept in ART_DIR.
+//
+// Usage: node npm/test/browser/web-demo.mjs ART_DIR     (CHATWIRE_BIN: the chatwire binary)
+import { execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { startSim, repo } from '../helpers.mjs';
+
+const { chromium } = createRequire(path.join(repo, 'tools/package.json'))('playwright-core');
+const art = path.resolve(process.argv[2] ?? path.join(repo, 'target/npm-test'));
+const site = path.join(art, 'web-site');
+execFileSync('bash', [path.join(repo, 'scripts/lib/stage-web.sh'), site], { stdio: 'inherit' });
+
+/** Launch flags from tools/smoke/chromium.mjs (root: no sandbox; no background traffic). */
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+const sim = await startSim(['--cors', 'strict', '--static', site]);
+const browser = await chromium.launch({
+  executablePath: '/usr/bin/chromium',
+  headless: true,
+  args: CHROMIUM_ARGS,
+  timeout: 30_000,
+});
+const problems = [];
+
+async function user(name) {
+  const context = await browser.newContext({ viewport: { width: 900, height: 560 } });
+  const page = await context.newPage();
+  page.on('pageerror', (e) => problems.push(`${name}: page error: ${e.message}`));
+  page.on('console', (m) => {
+    // The lobby room answers 412 by design (the page shows it stopped); anything else counts.
+    if (m.type() === 'error' && !/status of 412/.test(m.text())) problems.push(`${name}: console: ${m.text()}`);
+  });
+  await page.goto(`${sim.url}/index.html`);
+  await page.fill('#login input[name=user]', name);
+  await page.fill('#login input[name=password]', `${name}-pass`);
+  await page.click('#login button');
+  await page.waitForSelector('body[data-ready=true]', { timeout: 15_000 });
+  return page;
+}
+
+const step = (what) => console.log(`web-demo: ${what}`);
+let code = 0;
+try {
+  const alice = await user('alice');
+  const bob = await user('bob');
+  step('both logged in through the form');
+  await alice.waitForSelector('#chats li[data-token=room-ab]');
+  await bob.waitForSelector('#chats li[data-token=room-ab]');
+
+  await alice.click('#chats li[data-token=room-ab]');
+  await alice.fill('#send input', 'hello from alice');
+  await alice.press('#send input', 'Enter');
+  await alice.waitForSelector('#messages li.own >> text=hello from alice');
+  step('alice sent');
+
+  const badge = bob.locator('#chats li[data-token=room-ab] .badge');
+  await badge.filter({ hasText: '1' }).waitFor({ timeout: 15_000 });
+  step('bob sees an unread badge of 1');
+  await bob.screenshot({ path: path.join(art, 'web-demo-bob-unread.png') });
+
+  await bob.click('#chats li[data-token=room-ab]');
+  await bob.waitForSelector('#messages li:not(.own) >> text=hello from alice');
+  await badge.filter({ hasText: /^$/ }).waitFor({ timeout: 15_000, state: 'attached' });
+  step('bob opened the chat: the message is there and the badge cleared');
+
+  await alice.locator('#messages li.own', { hasText: 'hello from alice' }).locator('.read').waitFor({ timeout: 15_000 });
+  step("alice's message shows bob read it");
+
+  await bob.fill('#send input', 'hi alice, from bob');
+  await bob.press('#send input', 'Enter');
+  await alice.waitForSelector('#messages li:not(.own) >> text=hi alice, from bob', { timeout: 15_000 });
+  step('bob answered and alice got it');
+
+  const count = await alice.locator('#messages li', { hasText: 'hello from alice' }).count();
+  if (count !== 1) throw new Error(`alice's message shown ${count} times`);
+  await alice.screenshot({ path: path.join(art, 'web-demo-alice.png') });
+  await bob.screenshot({ path: path.join(art, 'web-demo-bob.png') });
+
+  // The other two protocols from a page too: tada by its origin's session cookie (a browser
+  // cannot send the `token` header: that is a permanent, typed error), TrueConf by its
+  // first-frame auth with a JWT fetched same-origin.
+  const context = await browser.newContext();
+  await context.addCookies([{ name: 'token', value: 'carol-token', url: sim.url }]);
+  const page = await context.newPage();
+  page.on('pageerror', (e) => problems.push(`carol: page error: ${e.message}`));
+  await page.goto(`${sim.url}/index.html`);
+  const result = await page.evaluate(async () => {
+    const { TadaClient, TrueConfClient } = await import('/chatwire/browser.mjs');
+    const out = {};
+    const byCookie = new TadaClient({ team: 'team-sim' });
+    await byCookie.connect();
+    out.cookie = 'connected';
+    byCookie.free();
+    const byHeader = new TadaClient({ team: 'team-sim', token: 'carol-token' });
+    const events = [];
+    byHeader.on((e) => events.push(e));
+    try {
+      await byHeader.connect();
+      out.header = 'connected (wrong)';
+    } catch (e) {
+      out.header = `${e.name}/${e.kind}/${e.fault}`;
+    }
+    await new Promise((r) => setTimeout(r, 800));
+    out.headerAttempts = events.filter((e) => e.type === 'connect_failed' && e.permanent).length;
+    byHeader.free();
+    const bot = new TrueConfClient({ user: 'carol', password: 'carol-pass' });
+    await bot.connect();
+    out.trueconf = bot.userId;
+    out.chat = typeof (await bot.createGroupChat('from a browser'));
+    bot.free();
+    return out;
+  });
+  const want = {
+    cookie: 'connected',
+    header: 'ChatwireError/connect_failed/failed',
+    headerAttempts: 1,
+    trueconf: 'carol@sim.local',
+    chat: 'string',
+  };
+  if (JSON.stringify(result) !== JSON.stringify(want)) {
+    throw new Error(`tada/TrueConf in the browser: ${JSON.stringify(result)}, wanted ${JSON.stringify(want)}`);
+  }
+  step('tada by session cookie, tada token header refused once (permanent), TrueConf in a page');
+  await context.close();
+
+  if (problems.length) throw new Error(problems.join('\n'));
+  step(`passed; screenshots in ${art}`);
+} catch (error) {
+  console.error(`web-demo: FAILED: ${error.message}`);
+  if (problems.length) console.error(problems.join('\n'));
+  code = 1;
+} finally {
+  await browser.close();
+  sim.stop();
+}
+process.exit(code);

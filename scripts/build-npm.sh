@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# Build the npm package `chatwire` (npm/) from bindings-wasm/ (crate chatwire-wasm).
+#
+# 1. The wasm: Debian's rustc-web for wasm32-unknown-unknown, exactly as
+#    scripts/build-core-wasm.sh builds the core (full paths, -Zbuild-std, target dir of its
+#    own: <repo>/target-wasm), with the `wasm-release` profile of the root Cargo.toml
+#    (opt-level "z", LTO, one codegen unit, panic abort; no `strip`, which would drop the
+#    `target_features` section wasm-bindgen reads).
+# 2. wasm-bindgen (CLI pinned to the crate's exact version) twice over that one .wasm:
+#    `--target web` (ESM, for browsers and bundlers: npm/dist/web) and `--target nodejs`
+#    (CommonJS that loads the wasm synchronously: npm/dist/node). The package's own entry
+#    modules (npm/browser.mjs, npm/node.cjs, npm/node.mjs) wrap them.
+# 3. `wasm-opt -Oz` from npm's binaryen (tools/node_modules; Debian's 108 corrupts
+#    wasm-bindgen output) on each output .wasm.
+#
+# Installs what it needs first (idempotent, fast no-ops when present): Debian's wasm tool
+# chain, wasm-bindgen-cli, the npm tools.
+#
+# Usage: scripts/build-npm.sh            build npm/dist (all three protocols)
+# Env:   CHATWIRE_FEATURES=trueconf      build with only these protocol classes (comma-separated;
+#                                        default all) -- for size figures
+#        NPM_OUT=DIR                     write the dist/ tree into DIR instead of npm/dist
+set -euo pipefail
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
+cd "$REPO"
+bash scripts/setup-wasm-toolchain.sh
+bash scripts/setup-wasm-bindgen.sh
+bash scripts/setup-node-tools.sh
+
+TARGET=wasm32-unknown-unknown
+TARGET_DIR="$REPO/target-wasm"
+PROFILE=wasm-release
+FEATURES=${CHATWIRE_FEATURES:-}
+OUT=${NPM_OUT:-$REPO/npm/dist}
+WASM_BINDGEN=${CARGO_HOME:-$HOME/.cargo}/bin/wasm-bindgen
+WASM_OPT=$REPO/tools/node_modules/.bin/wasm-opt
+
+feature_args=()
+if [ -n "$FEATURES" ]; then
+    feature_args=(--no-default-features --features "$FEATURES")
+fi
+
+start_us=${EPOCHREALTIME/./}
+# The same environment as build-core-wasm.sh (see there for why each variable is unset/set).
+env -u RUSTC_WRAPPER -u RUSTC_WORKSPACE_WRAPPER -u CARGO_BUILD_RUSTC_WRAPPER \
+    -u RUSTFLAGS -u CARGO_ENCODED_RUSTFLAGS -u CARGO_BUILD_RUSTFLAGS \
+    -u CARGO_BUILD_TARGET -u CARGO_BUILD_TARGET_DIR -u CARGO_BUILD_RUSTC \
+    -u RUSTUP_TOOLCHAIN -u CARGO \
+    PATH="/usr/bin:$PATH" \
+    RUSTC_BOOTSTRAP=1 \
+    RUSTC=/usr/bin/rustc \
+    RUSTDOC=/usr/bin/rustdoc \
+    CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER=/usr/lib/llvm-19/bin/wasm-ld \
+    CARGO_TARGET_DIR="$TARGET_DIR" \
+    nice -n 5 /usr/bin/cargo build -q -p chatwire-wasm --target "$TARGET" \
+        -Zbuild-std=std,panic_abort --profile "$PROFILE" "${feature_args[@]}"
+
+wasm="$TARGET_DIR/$TARGET/$PROFILE/chatwire_wasm.wasm"
+[ -f "$wasm" ] || { echo "build-npm: cargo succeeded but $wasm is missing" >&2; exit 1; }
+
+# wasm-bindgen + wasm-opt take most of a warm build: skip them when their input and this
+# script are what produced the present output.
+stamp_of() { cat "$wasm" "${BASH_SOURCE[0]}" "$REPO/npm/extras.mjs" | sha256sum | cut -d' ' -f1; }
+STAMP="$OUT/.build-stamp"
+if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$(stamp_of)" ]; then
+    echo "build-npm: ${OUT#"$REPO"/} is up to date with $(basename "$wasm")"
+    exit 0
+fi
+
+rm -rf "$OUT"
+mkdir -p "$OUT/web" "$OUT/node"
+# --no-typescript: the package's types are npm/index.d.ts, written against core's serde shapes
+# (wasm-bindgen would type every JsValue as `any`); bindings-wasm's tests keep them in step.
+"$WASM_BINDGEN" "$wasm" --target web --out-dir "$OUT/web" --out-name chatwire --no-typescript
+"$WASM_BINDGEN" "$wasm" --target nodejs --out-dir "$OUT/node" --out-name chatwire --no-typescript
+for dir in web node; do
+    f="$OUT/$dir/chatwire_bg.wasm"
+    "$WASM_OPT" -Oz "$f" -o "$f.opt"
+    mv "$f.opt" "$f"
+done
+# CommonJS needs a .cjs name inside a "type": "module" package.
+mv "$OUT/node/chatwire.js" "$OUT/node/chatwire.cjs"
+# extras.cjs: npm/extras.mjs as CommonJS (two `export`s become `module.exports`).
+sed -e 's/^export class /class /' -e 's/^export function /function /' "$REPO/npm/extras.mjs" \
+    > "$OUT/extras.cjs"
+printf "module.exports = { ChatwireError, install };\n" >> "$OUT/extras.cjs"
+
+stamp_of > "$STAMP"
+
+elapsed_ms=$(( (${EPOCHREALTIME/./} - start_us) / 1000 ))
+size() { stat -c %s "$1"; }
+gz() { gzip -9 -c "$1" | wc -c; }
+w="$OUT/web/chatwire_bg.wasm" j="$OUT/web/chatwire.js"
+printf 'build-npm: %s built in %d.%01ds (features: %s); web wasm %s B (%s B gzipped), glue %s B (%s B gzipped)\n' \
+    "${OUT#"$REPO"/}" "$((elapsed_ms / 1000))" "$((elapsed_ms % 1000 / 100))" "${FEATURES:-all}" \
+    "$(size "$w")" "$(gz "$w")" "$(size "$j")" "$(gz "$j")"
