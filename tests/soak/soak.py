@@ -30,7 +30,6 @@ import atexit
 import base64
 import json
 import os
-import random
 import re
 import signal
 import sys
@@ -613,7 +612,6 @@ def main() -> int:
 
     signal.signal(signal.SIGTERM, interrupted)
     atexit.register(demo.stop_children)
-    random.seed(args.seed)
     rows: list[Row] = []
     started = time.monotonic()
     log(f"soak: {len(cells)} cells, {args.messages} messages each, seed {args.seed}, "
