@@ -96,11 +96,15 @@ def tail(log) -> str:
     return "".join(f"\n      | {line}" for line in lines)
 
 
-def start_sim(binary: str, timeout: float) -> tuple[str, subprocess.Popen, Any]:
-    """Starts `chatwire sim --protocol all` on a free loopback port; returns its base URL."""
+def start_sim(binary: str, timeout: float,
+              flags: tuple[str, ...] = ("--seed", "1")) -> tuple[str, subprocess.Popen, Any]:
+    """Starts `chatwire sim --protocol all` on a free loopback port; returns its base URL.
+
+    `flags` are further `chatwire sim` flags (the soak passes its own seed and faults).
+    """
     log = tempfile.TemporaryFile(mode="w+")
     proc = subprocess.Popen(
-        [binary, "sim", "--protocol", "all", "--listen", "127.0.0.1:0", "--seed", "1"],
+        [binary, "sim", "--protocol", "all", "--listen", "127.0.0.1:0", *flags],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=log,
