@@ -117,10 +117,6 @@ enum CommandState {
     /// Waiting for the room's loop: a send that may already be on the server waits for a poll
     /// to show its echo; a history page waits for the first history to set its cursor.
     Held,
-    /// Waiting for the send before it in the same room to resolve: Talk numbers messages in
-    /// the order the POSTs land, so one send per room is on the wire at a time and the others
-    /// keep the order the app issued them in.
-    Queued,
     /// Waiting for the server's capabilities, which say whether it can do this at all.
     NeedsCapabilities,
 }
@@ -698,10 +694,6 @@ impl TalkSession {
             }
         }
         let needs_caps = kind.feature().is_some() && self.capabilities.is_none();
-        let queued = matches!(kind, CommandKind::Send(_))
-            && self.commands.iter().any(|(_, p)| {
-                p.value.room == token && matches!(p.value.kind, CommandKind::Send(_))
-            });
         let hold = needs_caps
             || matches!(kind, CommandKind::LoadOlder { .. })
                 && self
@@ -715,8 +707,6 @@ impl TalkSession {
             attempts: 0,
             state: if needs_caps {
                 CommandState::NeedsCapabilities
-            } else if queued {
-                CommandState::Queued
             } else if hold {
                 CommandState::Held
             } else {
@@ -724,7 +714,7 @@ impl TalkSession {
             },
         };
         let id = self.commands.insert(NEVER, command)?;
-        if !hold && !queued {
+        if !hold {
             if let Err(e) = self.dispatch(now, id) {
                 self.commands.remove(id);
                 return Err(e);
@@ -908,28 +898,12 @@ impl TalkSession {
         let Some(p) = self.commands.remove(id) else {
             return;
         };
-        if matches!(p.value.kind, CommandKind::Send(_)) {
-            self.release_next_send(&p.value.room);
-        }
         if let Some(room) = self.rooms.get_mut(&p.value.room) {
             if room.loading_older == Some(id) {
                 room.loading_older = None;
             }
         }
         self.outbox.resolve(id, result);
-    }
-
-    /// Lets the oldest send queued behind a resolved one in `token` go out at the next drive.
-    fn release_next_send(&mut self, token: &str) {
-        let next = self
-            .commands
-            .iter()
-            .find(|(_, p)| p.value.state == CommandState::Queued && p.value.room == token)
-            .map(|(id, _)| id);
-        if let Some(p) = next.and_then(|id| self.commands.get_mut(id)) {
-            p.value.state = CommandState::Waiting;
-            p.deadline = Timestamp(0);
-        }
     }
 
     /// Lets held commands of `token` that `ready` accepts go out at the next drive.
