@@ -56,7 +56,8 @@ fun open(sim: Sim, protocol: String, user: String): Host = when (protocol) {
     else -> Host.talk(sim.url, user, "$user-app-pass", listOf("room-ab"), FAST)
 }
 
-suspend fun Host.next(pred: (Event) -> Boolean): Event = withTimeout(10_000) {
+// 30 s, not 10: a reconnect after a drop waits out a jittered backoff, and CI machines are shared.
+suspend fun Host.next(pred: (Event) -> Boolean): Event = withTimeout(30_000) {
     var found: Event? = null
     while (found == null) {
         val e = events.receive()
