@@ -31,12 +31,14 @@ async fn trueconf_token(server: &str, user: &str, password: &str) -> Result<Stri
     let body = serde_json::json!({
         "client_id": "chat_bot", "grant_type": "password", "username": user, "password": password
     });
+    // A password written into --server (`https://user:pass@host`) must not reach the output.
+    let shown = chatwire_native::redact_url(&url);
     let response = reqwest::Client::new()
         .post(&url)
         .json(&body)
         .send()
         .await
-        .map_err(|e| format!("token request to {url} failed: {e}"))?;
+        .map_err(|e| format!("token request to {shown} failed: {}", e.without_url()))?;
     let status = response.status();
     let reply: Value = response
         .json()

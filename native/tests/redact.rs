@@ -1,0 +1,15 @@
+//! Credentials a user writes into a server URL never reach a message.
+use chatwire_native::redact_url;
+
+#[test]
+fn user_and_password_in_a_url_are_redacted() {
+    assert_eq!(
+        redact_url("https://bob:s3cret@tc.example.com/bridge/api/client/v1/oauth/token"),
+        "https://<redacted>@tc.example.com/bridge/api/client/v1/oauth/token"
+    );
+    assert_eq!(
+        redact_url("https://tc.example.com/x?a=@b"),
+        "https://tc.example.com/x?a=@b"
+    );
+    assert_eq!(redact_url("not a url"), "not a url");
+}
