@@ -114,3 +114,35 @@ fn a_wrong_password_stops_connect() {
     let status = peer.wait_exit().expect("connect exits by itself");
     assert!(!status.success());
 }
+
+#[test]
+fn a_password_inside_the_server_url_is_never_printed() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let out = std::process::Command::new(crate::support::bin())
+        .args([
+            "connect",
+            "--protocol",
+            "trueconf",
+            "--server",
+            &format!("http://bob:s3cret-in-url@127.0.0.1:{port}"),
+            "--user",
+            "bob",
+            "--password",
+            "pw",
+        ])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("<redacted>"), "{text}");
+    assert!(!text.contains("s3cret-in-url"), "{text}");
+}
