@@ -49,4 +49,4 @@ fi
 
 nice -n 5 cargo build --quiet -p chatwire-cli
 
-exec "$VENV/bin/python" tests/interop/trueconf_official_sdk.py target/debug/chatwire
+exec "$VENV/bin/python" tests/interop/trueconf_official_sdk.py "${CHATWIRE_BIN:-target/debug/chatwire}"

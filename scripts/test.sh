@@ -5,6 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR=never
+# The build and test scripts find their artifacts under <repo>/target (the wheel, the FFI
+# library, the CLI): a target dir elsewhere would leave them looking in the wrong place.
+unset CARGO_TARGET_DIR
 
 step() { printf '\n== %s\n' "$*"; }
 
@@ -20,13 +23,13 @@ RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --locked -p chatwire -p chatwire-
 step "tests"
 cargo test --workspace --locked
 
-step "TrueConf's official Python SDK against chatwire sim"
-./scripts/test-trueconf-interop.sh
-
 # The host tests below share the CLI `cargo test` just built for `chatwire sim` / `connect`.
 step "CLI for the host tests"
 cargo build --locked -p chatwire-cli
-export CHATWIRE_BIN="${CARGO_TARGET_DIR:-$PWD/target}/debug/chatwire"
+export CHATWIRE_BIN="$PWD/target/debug/chatwire"
+
+step "TrueConf's official Python SDK against chatwire sim"
+./scripts/test-trueconf-interop.sh
 
 step "core builds for wasm32-unknown-unknown"
 ./scripts/build-core-wasm.sh -q
