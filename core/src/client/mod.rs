@@ -261,14 +261,7 @@ impl<S: Session> Client<S> {
             // was not connecting reports none, so settle it here.
             st.pump(now);
             if let Some(why) = st.permanent_failure.take() {
-                st.attempts = st.attempts.saturating_add(1);
-                st.emit(crate::event::Event::ConnectFailed {
-                    reason: why.clone(),
-                    permanent: true,
-                    retry_in_ms: None,
-                    attempt: st.attempts,
-                });
-                st.stop(Error::ConnectFailed { reason: why });
+                st.fail_permanently(why);
             }
         })
     }

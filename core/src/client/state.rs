@@ -245,14 +245,7 @@ impl<S: Session> State<S> {
     /// delay), or a stop when the failure was permanent or nobody wants the connection.
     fn after_drop(&mut self, now: Timestamp, reason: String) {
         if let Some(why) = self.permanent_failure.take() {
-            self.attempts = self.attempts.saturating_add(1);
-            self.emit(Event::ConnectFailed {
-                reason: why.clone(),
-                permanent: true,
-                retry_in_ms: None,
-                attempt: self.attempts,
-            });
-            self.stop(Error::ConnectFailed { reason: why });
+            self.fail_permanently(why);
             return;
         }
         if self.phase != Phase::Active || !self.config.reconnect {
@@ -366,16 +359,21 @@ impl<S: Session> State<S> {
     pub(super) fn open(&mut self, now: Timestamp) {
         self.phase = Phase::Active;
         if let Err(error) = self.session.connect(now) {
-            let reason = error.to_string();
-            self.attempts = self.attempts.saturating_add(1);
-            self.emit(Event::ConnectFailed {
-                reason: reason.clone(),
-                permanent: true,
-                retry_in_ms: None,
-                attempt: self.attempts,
-            });
-            self.stop(Error::ConnectFailed { reason });
+            self.fail_permanently(error.to_string());
         }
+    }
+
+    /// Reports a failed attempt that retrying cannot help, and stops: what waits for a
+    /// connection fails with [`Error::ConnectFailed`].
+    pub(crate) fn fail_permanently(&mut self, reason: String) {
+        self.attempts = self.attempts.saturating_add(1);
+        self.emit(Event::ConnectFailed {
+            reason: reason.clone(),
+            permanent: true,
+            retry_in_ms: None,
+            attempt: self.attempts,
+        });
+        self.stop(Error::ConnectFailed { reason });
     }
 
     /// Fires what is due at `now`: session deadlines, expired replays and a scheduled
