@@ -453,7 +453,7 @@ async fn perform_http(
     tx: mpsc::UnboundedSender<Input>,
 ) {
     let id = request.id;
-    let response = async {
+    let outcome = async {
         let method =
             reqwest::Method::from_bytes(request.method.as_bytes()).map_err(|e| e.to_string())?;
         let mut builder = http.request(method, format!("{base}{}", request.path));
@@ -480,13 +480,8 @@ async fn perform_http(
             body,
         })
     }
-    .await
-    .unwrap_or_else(|reason| HttpResponse {
-        status: 0,
-        headers: Vec::new(),
-        body: reason,
-    });
-    let _ = tx.send(Input::Http(id, response));
+    .await;
+    report(&tx, id, outcome);
 }
 
 /// Uploads the file at `upload.source` (a path) as one multipart part, streamed from disk.
@@ -497,7 +492,7 @@ async fn perform_upload(
     tx: mpsc::UnboundedSender<Input>,
 ) {
     let id = upload.id;
-    let response = async {
+    let outcome = async {
         let file = tokio::fs::File::open(&upload.source)
             .await
             .map_err(|e| format!("cannot read {}: {e}", upload.source))?;
@@ -526,13 +521,8 @@ async fn perform_upload(
             body,
         })
     }
-    .await
-    .unwrap_or_else(|reason| HttpResponse {
-        status: 0,
-        headers: Vec::new(),
-        body: reason,
-    });
-    let _ = tx.send(Input::Http(id, response));
+    .await;
+    report(&tx, id, outcome);
 }
 
 /// Downloads `download.url` into the file `download.destination`, chunk by chunk.
@@ -544,7 +534,7 @@ async fn perform_download(
 ) {
     use tokio::io::AsyncWriteExt;
     let id = download.id;
-    let response = async {
+    let outcome = async {
         let url = if download.url.contains("://") {
             download.url.clone()
         } else {
@@ -576,8 +566,14 @@ async fn perform_download(
             body: String::new(),
         })
     }
-    .await
-    .unwrap_or_else(|reason| HttpResponse {
+    .await;
+    report(&tx, id, outcome);
+}
+
+/// Hands an exchange's outcome to the loop; one that got no response is status 0 with the
+/// reason as its body, as the sessions expect.
+fn report(tx: &mpsc::UnboundedSender<Input>, id: RequestId, outcome: Result<HttpResponse, String>) {
+    let response = outcome.unwrap_or_else(|reason| HttpResponse {
         status: 0,
         headers: Vec::new(),
         body: reason,
