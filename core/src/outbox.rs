@@ -14,6 +14,16 @@ pub(crate) struct Outbox {
     limit: usize,
     transmits: VecDeque<(Transmit, Option<RequestId>)>,
     events: VecDeque<Event>,
+    /// Most `ProtocolError` events waiting at once; 0 means no cap (set by `cap_protocol_errors`).
+    error_cap: usize,
+    /// `ProtocolError` events in `events` now.
+    errors_queued: usize,
+    /// Events ever queued and ever polled: absolute positions, so the queued
+    /// `ProtocolErrorsDropped` can be found and counted up while it still waits.
+    pushed: u64,
+    popped: u64,
+    /// Absolute position of the `ProtocolErrorsDropped` being counted up, if one waits.
+    dropped_at: Option<u64>,
 }
 
 impl Outbox {
@@ -23,6 +33,13 @@ impl Outbox {
             limit,
             ..Default::default()
         }
+    }
+
+    /// Caps the `ProtocolError` events waiting unpolled at `cap` (see
+    /// [`crate::Limits::max_protocol_errors_queued`]); past it they are counted, not queued.
+    pub(crate) fn cap_protocol_errors(mut self, cap: u32) -> Self {
+        self.error_cap = cap as usize;
+        self
     }
 
     /// Whether one more transmit fits.
@@ -68,7 +85,38 @@ impl Outbox {
 
     /// Queues an event. Events are never dropped: a full queue still takes it, because losing a
     /// message is worse than memory; the host that never polls is the one to fix.
+    ///
+    /// The exception is [`Event::ProtocolError`], which says nothing the app needs one by one: past
+    /// the cap a single [`Event::ProtocolErrorsDropped`] counts the rest, so a hostile body of a
+    /// million bad items costs a bounded number of events.
     pub(crate) fn event(&mut self, e: Event) {
+        if matches!(e, Event::ProtocolError { .. }) && self.error_cap > 0 {
+            if self.errors_queued >= self.error_cap {
+                return self.count_dropped_error();
+            }
+            self.errors_queued += 1;
+        }
+        self.push_event(e);
+    }
+
+    fn count_dropped_error(&mut self) {
+        if let Some(at) = self.dropped_at.filter(|at| *at >= self.popped) {
+            if let Some(Event::ProtocolErrorsDropped { dropped, .. }) =
+                self.events.get_mut((at - self.popped) as usize)
+            {
+                *dropped += 1;
+                return;
+            }
+        }
+        self.dropped_at = Some(self.pushed);
+        self.push_event(Event::ProtocolErrorsDropped {
+            dropped: 1,
+            limit: self.error_cap as u64,
+        });
+    }
+
+    fn push_event(&mut self, e: Event) {
+        self.pushed += 1;
         self.events.push_back(e);
     }
 
@@ -78,7 +126,7 @@ impl Outbox {
         request: RequestId,
         result: Result<crate::event::Reply, Error>,
     ) {
-        self.events.push_back(match result {
+        self.push_event(match result {
             Ok(reply) => Event::Response { request, reply },
             Err(error) => Event::RequestFailed { request, error },
         });
@@ -101,7 +149,12 @@ impl Outbox {
 
     /// Next event for the app.
     pub(crate) fn poll_event(&mut self) -> Option<Event> {
-        self.events.pop_front()
+        let e = self.events.pop_front()?;
+        self.popped += 1;
+        if matches!(e, Event::ProtocolError { .. }) {
+            self.errors_queued = self.errors_queued.saturating_sub(1);
+        }
+        Some(e)
     }
 
     /// Drops queued transmits (the connection they were meant for closed); returns them.
