@@ -1,5 +1,8 @@
 //! The bounded queues between a session and its host.
 
+// Reachable from outside only through `internals` (property tests).
+#![cfg_attr(not(feature = "internals"), allow(unreachable_pub))]
+
 use crate::error::Error;
 use crate::event::Event;
 use crate::ids::RequestId;
@@ -10,7 +13,7 @@ use std::collections::VecDeque;
 ///
 /// Bounded so a host that stops polling gets [`Error::QueueFull`] instead of unbounded memory.
 #[derive(Debug, Default)]
-pub(crate) struct Outbox {
+pub struct Outbox {
     limit: usize,
     transmits: VecDeque<(Transmit, Option<RequestId>)>,
     events: VecDeque<Event>,
@@ -28,7 +31,7 @@ pub(crate) struct Outbox {
 
 impl Outbox {
     /// Empty queues of at most `limit` entries each.
-    pub(crate) fn new(limit: usize) -> Self {
+    pub fn new(limit: usize) -> Self {
         Outbox {
             limit,
             ..Default::default()
@@ -37,18 +40,18 @@ impl Outbox {
 
     /// Caps the `ProtocolError` events waiting unpolled at `cap` (see
     /// [`crate::Limits::max_protocol_errors_queued`]); past it they are counted, not queued.
-    pub(crate) fn cap_protocol_errors(mut self, cap: u32) -> Self {
+    pub fn cap_protocol_errors(mut self, cap: u32) -> Self {
         self.error_cap = cap as usize;
         self
     }
 
     /// Whether one more transmit fits.
-    pub(crate) fn has_room(&self) -> bool {
+    pub fn has_room(&self) -> bool {
         self.transmits.len() < self.limit
     }
 
     /// Queues a transmit, or refuses at the limit.
-    pub(crate) fn transmit(&mut self, t: Transmit) -> Result<(), Error> {
+    pub fn transmit(&mut self, t: Transmit) -> Result<(), Error> {
         if !self.has_room() {
             return Err(Error::QueueFull {
                 limit: self.limit as u64,
@@ -61,7 +64,7 @@ impl Outbox {
     /// Queues the frame carrying request `id`, or refuses at the limit. The id comes back from
     /// [`Outbox::poll_transmit_with_id`] so the session learns exactly when it left, which decides
     /// whether a disconnect means "maybe delivered" or "not sent".
-    pub(crate) fn request_frame(&mut self, text: String, id: RequestId) -> Result<(), Error> {
+    pub fn request_frame(&mut self, text: String, id: RequestId) -> Result<(), Error> {
         if !self.has_room() {
             return Err(Error::QueueFull {
                 limit: self.limit as u64,
@@ -74,12 +77,12 @@ impl Outbox {
 
     /// Queues a protocol control frame (an ack) even at the limit: refusing it would make the
     /// server redeliver, which costs more than one frame of memory.
-    pub(crate) fn control_frame(&mut self, text: String) {
+    pub fn control_frame(&mut self, text: String) {
         self.transmits.push_back((Transmit::Frame { text }, None));
     }
 
     /// Queues a text frame, or refuses at the limit.
-    pub(crate) fn frame(&mut self, text: String) -> Result<(), Error> {
+    pub fn frame(&mut self, text: String) -> Result<(), Error> {
         self.transmit(Transmit::Frame { text })
     }
 
@@ -89,7 +92,7 @@ impl Outbox {
     /// The exception is [`Event::ProtocolError`], which says nothing the app needs one by one: past
     /// the cap a single [`Event::ProtocolErrorsDropped`] counts the rest, so a hostile body of a
     /// million bad items costs a bounded number of events.
-    pub(crate) fn event(&mut self, e: Event) {
+    pub fn event(&mut self, e: Event) {
         if matches!(e, Event::ProtocolError { .. }) && self.error_cap > 0 {
             if self.errors_queued >= self.error_cap {
                 return self.count_dropped_error();
@@ -121,11 +124,7 @@ impl Outbox {
     }
 
     /// Queues the outcome of request `request` as [`Event::Response`] or [`Event::RequestFailed`].
-    pub(crate) fn resolve(
-        &mut self,
-        request: RequestId,
-        result: Result<crate::event::Reply, Error>,
-    ) {
+    pub fn resolve(&mut self, request: RequestId, result: Result<crate::event::Reply, Error>) {
         self.push_event(match result {
             Ok(reply) => Event::Response { request, reply },
             Err(error) => Event::RequestFailed { request, error },
@@ -133,22 +132,22 @@ impl Outbox {
     }
 
     /// Queues a close request even at the limit (the session gave up on the connection).
-    pub(crate) fn control_frame_close(&mut self, reason: String) {
+    pub fn control_frame_close(&mut self, reason: String) {
         self.transmits.push_back((Transmit::Close { reason }, None));
     }
 
     /// Next transmit for the host.
-    pub(crate) fn poll_transmit(&mut self) -> Option<Transmit> {
+    pub fn poll_transmit(&mut self) -> Option<Transmit> {
         self.transmits.pop_front().map(|(t, _)| t)
     }
 
     /// Next transmit for the host, with the request id it carries, if any.
-    pub(crate) fn poll_transmit_with_id(&mut self) -> Option<(Transmit, Option<RequestId>)> {
+    pub fn poll_transmit_with_id(&mut self) -> Option<(Transmit, Option<RequestId>)> {
         self.transmits.pop_front()
     }
 
     /// Next event for the app.
-    pub(crate) fn poll_event(&mut self) -> Option<Event> {
+    pub fn poll_event(&mut self) -> Option<Event> {
         let e = self.events.pop_front()?;
         self.popped += 1;
         if matches!(e, Event::ProtocolError { .. }) {
@@ -158,7 +157,7 @@ impl Outbox {
     }
 
     /// Drops queued transmits (the connection they were meant for closed); returns them.
-    pub(crate) fn take_transmits(&mut self) -> Vec<(Transmit, Option<RequestId>)> {
+    pub fn take_transmits(&mut self) -> Vec<(Transmit, Option<RequestId>)> {
         self.transmits.drain(..).collect()
     }
 }
