@@ -1160,6 +1160,7 @@ impl TalkSession {
     /// or, when joined already, take a marker that moved forward.
     fn opened(&mut self, now: Timestamp, c: Conversation) {
         if let Some(read) = c.last_read {
+            self.reads.touch(&c.token);
             self.listed_read.insert(c.token.clone(), read);
         }
         match self.rooms.get_mut(&c.token) {
@@ -1685,6 +1686,7 @@ impl TalkSession {
             .room_list
             .as_mut()
             .is_some_and(|l| l.known.insert(c.token.clone()));
+        self.reads.touch(&c.token);
         if let Some(read) = c.last_read {
             self.listed_read.insert(c.token.clone(), read);
         }
@@ -2025,6 +2027,10 @@ impl crate::session::Session for TalkSession {
 
     fn poll_event(&mut self) -> Option<Event> {
         while let Some(chat_id) = self.reads.take_evicted() {
+            self.listed_read.remove(&chat_id);
+            if let Some(list) = self.room_list.as_mut() {
+                list.known.remove(&chat_id);
+            }
             let limit = self.reads.max_chats();
             self.outbox
                 .event(Event::ChatStateEvicted { chat_id, limit });

@@ -133,3 +133,43 @@ fn a_chat_used_again_is_not_the_one_evicted() {
     assert!(s.read_state("a").is_some());
     assert!(s.read_state("b").is_none());
 }
+
+#[test]
+fn talk_keeps_the_listed_rooms_state_of_at_most_max_chats() {
+    use chatwire::talk::{TalkConfig, TalkSession};
+    let mut config = TalkConfig::new("alice", "pw");
+    config.limits.max_chats = 100;
+    let mut s = TalkSession::new(config);
+    s.watch_rooms(Timestamp(0));
+    let list = match s.poll_transmit() {
+        Some(Transmit::Http(r)) => r,
+        other => panic!("expected the room list request, got {other:?}"),
+    };
+    let rooms: Vec<serde_json::Value> = (0..1000)
+        .map(|i| {
+            json!({"id": i, "token": format!("r-{i}"), "type": 2, "name": "n",
+            "displayName": "Room", "unreadMessages": 1, "lastReadMessage": 5,
+            "lastCommonReadMessage": 5, "lastActivity": 1_704_067_200})
+        })
+        .collect();
+    let body = json!({"ocs": {"meta": {"status": "ok", "statuscode": 200, "message": ""},
+        "data": rooms}});
+    let answer = chatwire::HttpResponse {
+        status: 200,
+        headers: vec![chatwire::Header::new(
+            "X-Nextcloud-Talk-Modified-Before",
+            "1704067207",
+        )],
+        body: body.to_string(),
+    };
+    s.handle_http_response(Timestamp(1), list.id, answer);
+    let events = drain(&mut s);
+    let created = events
+        .iter()
+        .filter(|e| matches!(e, Event::ChatCreated { .. }))
+        .count();
+    assert_eq!(created, 1000, "every room is announced");
+    assert_eq!(evicted(&events).len(), 900);
+    assert!(s.read_state("r-0").is_none());
+    assert_eq!(s.read_state("r-999").and_then(|r| r.unread), Some(1));
+}
