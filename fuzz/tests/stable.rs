@@ -134,7 +134,7 @@ fn run(name: &str, target: fn(&[u8])) {
     let seed = env_u64("CHATWIRE_FUZZ_SEED", 14);
     let seeds = chatwire_fuzz::seeds::of(name);
     assert!(!seeds.is_empty(), "{name} has no seeds");
-    let mut rng = Rng::new(seed ^ name.len() as u64 ^ (name.as_bytes()[0] as u64) << 8);
+    let mut rng = Rng::new(seed ^ (name.len() as u64) ^ ((name.as_bytes()[0] as u64) << 8));
     let check = |input: &[u8]| {
         if catch_unwind(AssertUnwindSafe(|| target(input))).is_err() {
             let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("artifacts/stable");
