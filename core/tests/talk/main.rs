@@ -7,6 +7,7 @@ mod common_read;
 mod decoder_robustness;
 mod empty_page;
 mod failure_reports;
+mod history_marker_moves;
 mod history_then_poll;
 mod leave_room;
 mod load_older;

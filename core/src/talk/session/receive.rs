@@ -51,6 +51,9 @@ impl TalkSession {
                 if let Some(room) = self.rooms.get_mut(token) {
                     room.in_flight = Some(id);
                     room.next_poll_at = None;
+                    if room.phase == Phase::History {
+                        room.history_marker = room.last_read;
+                    }
                 }
             }
             // Our own queue is full: not the server's fault, nothing to report.
@@ -138,7 +141,8 @@ impl TalkSession {
                 if history {
                     // An empty room: the long-poll starts after the read marker, if any.
                     if let Some(room) = self.rooms.get_mut(token) {
-                        room.last_given = room.last_read.filter(|r| *r > 0).or(room.last_given);
+                        room.last_given =
+                            room.history_marker.filter(|r| *r > 0).or(room.last_given);
                     }
                 }
                 self.loop_continue(now, token);
@@ -180,7 +184,7 @@ impl TalkSession {
         let Some(room) = self.rooms.get_mut(token) else {
             return;
         };
-        let start = room.last_read;
+        let start = room.history_marker;
         if let Some(o) = oldest {
             room.saw_old(o);
         }
