@@ -39,6 +39,7 @@ pub struct TalkConfig {
     pub backoff_max: Duration,
     /// How many times a command (send, mark read, mentions, history page) is tried before its
     /// failure is reported; network errors, timeouts, 429 and 5xx are retried, other errors not.
+    /// Whatever is left, a command fails once [`TalkConfig::command_bound`] has passed.
     pub max_attempts: u32,
 }
 
@@ -68,6 +69,14 @@ impl TalkConfig {
     /// The long-poll wait actually requested: at least 1 s, at most the server's cap.
     pub fn effective_poll_timeout_secs(&self) -> u32 {
         self.poll_timeout_secs.clamp(1, MAX_POLL_TIMEOUT_SECS)
+    }
+
+    /// How long a command may take from the call to its answer: twice
+    /// `limits.request_timeout`, so that a send whose POST timed out can still be looked for
+    /// in the room and posted again. Queued behind the room's earlier sends, parked for a
+    /// retry or on the wire, every command resolves (ok, or failed with a reason) within it.
+    pub fn command_bound(&self) -> Duration {
+        self.limits.request_timeout.saturating_mul(2)
     }
 
     /// The first history page size actually requested.

@@ -92,6 +92,8 @@ pub(crate) struct Room {
     /// and the poll starts from it, even if the marker moved meanwhile (our own send answered,
     /// the room list), or the messages in between would never be fetched.
     pub history_marker: Option<i64>,
+    /// No request of the loop before this (the server's `Retry-After`).
+    pub not_before: Timestamp,
 }
 
 impl Room {
@@ -114,6 +116,7 @@ impl Room {
             loading_older: None,
             failures: 0,
             history_marker: None,
+            not_before: Timestamp(0),
         }
     }
 

@@ -26,6 +26,9 @@ impl TalkSession {
                     .rooms
                     .get(token)
                     .is_some_and(|r| r.phase == Phase::History);
+        let is_send = matches!(kind, CommandKind::Send(_));
+        let queued = is_send && self.send_queues.get(token).is_some_and(|q| !q.is_empty());
+        let expires = now.add(self.config.command_bound());
         let command = Command {
             room: token.to_string(),
             kind,
@@ -33,21 +36,127 @@ impl TalkSession {
             attempts: 0,
             state: if needs_caps {
                 CommandState::NeedsCapabilities
+            } else if queued {
+                CommandState::Queued
             } else if hold {
                 CommandState::Held
             } else {
                 CommandState::Waiting
             },
+            expires: Some(expires),
+            not_before: now,
+            unknown: false,
+            last_error: None,
         };
-        let id = self.commands.insert(NEVER, command)?;
-        if !hold {
+        let waits = hold || queued;
+        let id = self
+            .commands
+            .insert(if waits { expires } else { NEVER }, command)?;
+        if is_send {
+            self.send_queues
+                .entry(token.to_string())
+                .or_default()
+                .push_back(id);
+        }
+        if !waits {
             if let Err(e) = self.dispatch(now, id) {
                 self.commands.remove(id);
+                self.unqueue(token, id);
                 return Err(e);
             }
         }
         self.drive(now);
         Ok(id)
+    }
+
+    /// Takes send `id` out of `token`'s queue; the next one, if `id` was first, goes out at
+    /// the next drive.
+    fn unqueue(&mut self, token: &str, id: RequestId) {
+        let Some(queue) = self.send_queues.get_mut(token) else {
+            return;
+        };
+        let was_first = queue.front() == Some(&id);
+        queue.retain(|q| *q != id);
+        let next = queue.front().copied();
+        if queue.is_empty() {
+            self.send_queues.remove(token);
+        }
+        if let (true, Some(next)) = (was_first, next) {
+            if let Some(p) = self.commands.get_mut(next) {
+                if p.value.state == CommandState::Queued {
+                    p.value.state = CommandState::Waiting;
+                    p.deadline = Timestamp(0);
+                }
+            }
+        }
+    }
+
+    /// A restored session's commands get their bound from the first clock reading.
+    pub(super) fn stamp_restored(&mut self, now: Timestamp) {
+        self.unstamped = false;
+        let expires = now.add(self.config.command_bound());
+        let ids: Vec<RequestId> = self
+            .commands
+            .iter()
+            .filter(|(_, p)| p.value.expires.is_none())
+            .map(|(id, _)| id)
+            .collect();
+        for id in ids {
+            if let Some(p) = self.commands.get_mut(id) {
+                p.value.expires = Some(expires);
+                if p.deadline == NEVER {
+                    p.deadline = expires;
+                }
+            }
+        }
+    }
+
+    /// Command `id` is not on the wire and its time came: it expires, or its next attempt goes.
+    pub(super) fn command_due(&mut self, now: Timestamp, id: RequestId) {
+        let Some(p) = self.commands.get(id) else {
+            return;
+        };
+        if p.value.expires.is_some_and(|e| now >= e) {
+            let error = p.value.last_error.clone().unwrap_or(Error::Timeout);
+            self.fail(id, error);
+            return;
+        }
+        if p.value.state != CommandState::Waiting {
+            return;
+        }
+        if self.dispatch(now, id).is_err() {
+            // The host is not draining or too much is in flight: try again later rather
+            // than lose the command (its bound still holds).
+            if let Some(p) = self.commands.get_mut(id) {
+                let delay = p.value.backoff.next_delay(&mut self.rng);
+                let expires = p.value.expires.unwrap_or(NEVER);
+                p.deadline = now.add(delay).min(expires);
+            }
+        }
+    }
+
+    /// The outcome of command `id`'s attempt is unknown (no answer, or a timeout): a send may
+    /// be on the server, and posting it again would show it twice.
+    pub(super) fn outcome_unknown(&mut self, id: RequestId) {
+        if let Some(p) = self.commands.get_mut(id) {
+            if matches!(p.value.kind, CommandKind::Send(_)) {
+                p.value.unknown = true;
+            }
+        }
+    }
+
+    /// Resolves command `id` with `error`; a send whose POST may have landed says so, whatever
+    /// the look for its echo failed with.
+    pub(super) fn fail(&mut self, id: RequestId, error: Error) {
+        let unknown = self.commands.get(id).is_some_and(|p| p.value.unknown);
+        let error = if unknown {
+            Error::Disconnected {
+                delivery: Delivery::MaybeDelivered,
+            }
+        } else {
+            error
+        };
+        self.finish(id, Err(error));
     }
 
     /// Sends one attempt of command `id`.
@@ -56,8 +165,25 @@ impl TalkSession {
             return Ok(());
         };
         let token = p.value.room.clone();
-        let timeout = self.config.limits.request_timeout;
+        // The attempt ends by the command's bound at the latest.
+        let left = p.value.expires.map_or(Duration::MAX, |e| {
+            Duration::from_millis(e.0.saturating_sub(now.0))
+        });
+        let timeout = self.config.limits.request_timeout.min(left);
+        let look = p.value.unknown;
         let planned = match &p.value.kind {
+            // The newest page: a send that landed is among the newest messages.
+            CommandKind::Send(_) if look => Planned::Get {
+                path: Receive {
+                    look_into_future: false,
+                    limit: self.config.effective_history_limit(),
+                    last_known: None,
+                    include_last_known: false,
+                    timeout: None,
+                    last_common_read: None,
+                }
+                .path(&token),
+            },
             CommandKind::Send(o) => {
                 let mut form = vec![
                     ("message", o.text.clone()),
@@ -126,15 +252,19 @@ impl TalkSession {
                 path: room_path(&token),
             },
         };
-        let exchange = self.queue(
-            now,
+        let exchange = if look {
+            Exchange::Look {
+                command: id,
+                room: token.clone(),
+            }
+        } else {
             Exchange::Command {
                 command: id,
                 room: token.clone(),
-            },
-            timeout,
-            planned,
-        )?;
+            }
+        };
+        let exchange = self.queue(now, exchange, timeout, planned)?;
+        self.parked.remove(&id);
         self.commands.mark_sent(id);
         self.commands.set_deadline(id, NEVER);
         if let Some(p) = self.commands.get_mut(id) {
@@ -181,14 +311,126 @@ impl TalkSession {
             return;
         };
         if p.value.attempts >= self.config.max_attempts.max(1) {
-            self.finish(id, Err(error));
+            self.fail(id, error);
             return;
         }
         let delay = wait(p.value.backoff.next_delay(&mut self.rng), min_wait);
+        // No retry that would start after the command's bound: it fails now, with the reason.
+        if now.add(delay) >= p.value.expires.unwrap_or(NEVER) {
+            self.fail(id, error);
+            return;
+        }
         p.value.state = CommandState::Waiting;
+        p.value.last_error = Some(error);
+        p.value.not_before = now.add(wait(Duration::ZERO, min_wait));
         p.deadline = now.add(delay);
         let attempt = p.value.attempts;
+        self.parked.insert(id);
         self.report_failure(reason, attempt, delay);
+    }
+
+    /// The server answered something: commands and room loops parked after failures retry
+    /// soon (after a fresh, jittered first delay, and not before a `Retry-After`) instead of
+    /// waiting out a back-off that grew while it did not.
+    pub(super) fn server_answered(&mut self, now: Timestamp) {
+        for id in std::mem::take(&mut self.parked) {
+            let Some(p) = self.commands.get_mut(id) else {
+                continue;
+            };
+            if p.value.state != CommandState::Waiting {
+                continue;
+            }
+            p.value.backoff.reset();
+            let at = now
+                .add(p.value.backoff.next_delay(&mut self.rng))
+                .max(p.value.not_before);
+            if at < p.deadline {
+                p.deadline = at;
+            }
+        }
+        for token in std::mem::take(&mut self.parked_rooms) {
+            let Some(room) = self.rooms.get_mut(&token) else {
+                continue;
+            };
+            if room.in_flight.is_some() {
+                continue;
+            }
+            room.backoff.reset();
+            let at = now
+                .add(room.backoff.next_delay(&mut self.rng))
+                .max(room.not_before);
+            if room.next_poll_at.is_some_and(|t| at < t) {
+                room.next_poll_at = Some(at);
+            }
+        }
+    }
+
+    /// The answer to the look for the echo of send `id`.
+    pub(super) fn on_look_response(
+        &mut self,
+        now: Timestamp,
+        id: RequestId,
+        token: &str,
+        exchange: RequestId,
+        response: HttpResponse,
+    ) {
+        let Some(p) = self.commands.get(id) else {
+            return;
+        };
+        if p.value.state != CommandState::InFlight(exchange) {
+            return;
+        }
+        let CommandKind::Send(o) = &p.value.kind else {
+            return;
+        };
+        let reference = o.reference_id.clone();
+        let items = match classify(&response) {
+            Status::Success => match self.decode(&response) {
+                Ok(Value::Array(items)) => items,
+                Ok(other) => {
+                    let e = unexpected("an array of messages", &other);
+                    let reason = e.to_string();
+                    return self.retry_or_fail(now, id, e, None, reason);
+                }
+                Err(e) => {
+                    let reason = e.to_string();
+                    return self.retry_or_fail(now, id, e, None, reason);
+                }
+            },
+            Status::NotModified => Vec::new(),
+            Status::Transient(e) => {
+                let min = ocs::min_wait_secs(&e, Some(&response));
+                let reason = failure_reason(&e, Some(&response));
+                return self.retry_or_fail(now, id, e, min, reason);
+            }
+            Status::Fatal(e) => return self.fail(id, e),
+        };
+        self.server_answered(now);
+        let full = items.len() >= self.config.effective_history_limit() as usize;
+        let messages = self.parse_messages(&items);
+        let echo = messages
+            .into_iter()
+            .find(|(m, _)| m.reference_id.as_deref() == Some(reference.as_str()));
+        match echo {
+            Some((m, _)) => {
+                self.seen.insert(&seen_key(token, m.id));
+                if let Some(room) = self.rooms.get_mut(token) {
+                    room.advance_read(m.id);
+                }
+                self.confirm_send(id, token, Some(&m));
+                self.publish_read(token);
+            }
+            // A page of newer messages only: ours may be older still, nobody can tell.
+            None if full => self.fail(id, Error::Timeout),
+            // It is not on the server: posting it again is no duplicate.
+            None => {
+                if let Some(p) = self.commands.get_mut(id) {
+                    p.value.unknown = false;
+                    p.value.state = CommandState::Waiting;
+                    p.deadline = now;
+                }
+            }
+        }
     }
 
     /// Tells the app that an attempt failed and when the next one goes: a server that cannot
@@ -224,6 +466,10 @@ impl TalkSession {
         let Some(p) = self.commands.remove(id) else {
             return;
         };
+        self.parked.remove(&id);
+        if matches!(p.value.kind, CommandKind::Send(_)) {
+            self.unqueue(&p.value.room, id);
+        }
         if let Some(room) = self.rooms.get_mut(&p.value.room) {
             if room.loading_older == Some(id) {
                 room.loading_older = None;
@@ -309,6 +555,9 @@ impl TalkSession {
                 ),
             },
             Status::Transient(e) => {
+                if response.status == 0 {
+                    self.outcome_unknown(id);
+                }
                 let min = ocs::min_wait_secs(&e, Some(&response));
                 let reason = failure_reason(&e, Some(&response));
                 self.retry_or_fail(now, id, e, min, reason);
@@ -331,6 +580,7 @@ impl TalkSession {
         kind: CommandKind,
         response: &HttpResponse,
     ) {
+        self.server_answered(now);
         self.command_common_read(token, response);
         let data = self.decode(response);
         match kind {

@@ -20,7 +20,7 @@ use super::room::{Phase, Room};
 use super::snapshot::{OutgoingMessage, RoomSnapshot, TalkSnapshot};
 use crate::backoff::Backoff;
 use crate::dedupe::SeenSet;
-use crate::error::Error;
+use crate::error::{Delivery, Error};
 use crate::event::{Event, Reply};
 use crate::ids::RequestId;
 use crate::json::truncate;
@@ -32,7 +32,7 @@ use crate::rng::Rng;
 use crate::time::Timestamp;
 use crate::transmit::{HttpResponse, Transmit};
 use serde_json::Value;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::time::Duration;
 
 /// Deadline of a command that is not waiting on time (in flight, or held).
@@ -58,6 +58,9 @@ enum Exchange {
     /// One attempt of an app command in `room` (kept here: the answer's headers still matter
     /// after the command itself was resolved by its echo).
     Command { command: RequestId, room: String },
+    /// The newest page of `room`, read to find the echo of a send whose last POST got no
+    /// answer: it may be on the server, and Talk does not deduplicate referenceIds.
+    Look { command: RequestId, room: String },
     /// The server's capabilities.
     Capabilities,
     /// The room list (`modifiedSince` when set).
@@ -119,11 +122,14 @@ enum CommandState {
     InFlight(RequestId),
     /// Waiting for its deadline (first try or retry).
     Waiting,
-    /// Waiting for the room's loop: a send that may already be on the server waits for a poll
-    /// to show its echo; a history page waits for the first history to set its cursor.
+    /// Waiting for the room's loop: a history page waits for the first history to set its
+    /// cursor.
     Held,
     /// Waiting for the server's capabilities, which say whether it can do this at all.
     NeedsCapabilities,
+    /// A send waiting for the sends before it in the same room to resolve: Talk numbers
+    /// messages in the order the POSTs land, so one send per room is on the wire at a time.
+    Queued,
 }
 
 #[derive(Clone, Debug)]
@@ -133,6 +139,17 @@ struct Command {
     backoff: Backoff,
     attempts: u32,
     state: CommandState,
+    /// When it fails if it is still not answered and not on the wire (queued, parked for a
+    /// retry, held): every command resolves within about `request_timeout`. `None` until the
+    /// first drive of a restored session, which has no clock before.
+    expires: Option<Timestamp>,
+    /// No attempt before this (the server's `Retry-After`), whatever else answers meanwhile.
+    not_before: Timestamp,
+    /// The last POST of a send got no answer: it may be on the server, so the next attempt
+    /// looks for its echo instead of posting again.
+    unknown: bool,
+    /// What the last attempt failed with: the reason given when the command expires.
+    last_error: Option<Error>,
 }
 
 /// A send still waiting for the server's confirmation.
@@ -180,6 +197,16 @@ pub struct TalkSession {
     auth_failed: bool,
     /// Every room of the list is joined ([`TalkSession::join_listed_rooms`]).
     join_listed: bool,
+    /// The sends of each room in the order the app issued them; the first is the one on the
+    /// wire (or parked for its retry), the others are [`CommandState::Queued`].
+    send_queues: BTreeMap<String, VecDeque<RequestId>>,
+    /// Commands parked for a retry after a failure of the server or the network, and rooms
+    /// whose loop is: when the server answers anything again, they retry soon instead of
+    /// waiting out a back-off that grew during the outage.
+    parked: BTreeSet<RequestId>,
+    parked_rooms: BTreeSet<String>,
+    /// Some commands have no `expires` yet (restored).
+    unstamped: bool,
 }
 
 /// A loop of single requests (capabilities, room list): one in flight, or the next one's time.
@@ -235,14 +262,19 @@ impl TalkSession {
             listed_read: BTreeMap::new(),
             auth_failed: false,
             join_listed: false,
+            send_queues: BTreeMap::new(),
+            parked: BTreeSet::new(),
+            parked_rooms: BTreeSet::new(),
+            unstamped: false,
             config,
         }
     }
 
     /// A session resuming from `snapshot`: rooms long-poll from their cursor (no history
     /// replayed) and unconfirmed messages are sent again with their referenceIds once the host
-    /// drives it (`poll_timeout` is due at once). A message that may already be on the server
-    /// first waits for its room's next poll, which shows its echo if it arrived.
+    /// drives it (`poll_timeout` is due at once), one room's in the order they were issued. A
+    /// message that may already be on the server is first looked for in its room's newest page
+    /// (by its referenceId) and posted again only if it is not there.
     ///
     /// The resent messages get new request ids: see [`TalkSession::pending_sends`].
     pub fn restore(config: TalkConfig, snapshot: TalkSnapshot) -> Self {
@@ -264,7 +296,9 @@ impl TalkSession {
         }
         for o in snapshot.outgoing {
             s.own_refs.insert(&o.reference_id);
-            let held = o.maybe_delivered && s.rooms.contains_key(&o.token);
+            // Only the first send of a room goes out; the others wait their turn.
+            let queued = s.send_queues.get(&o.token).is_some_and(|q| !q.is_empty());
+            let token = o.token.clone();
             let command = Command {
                 room: o.token,
                 kind: CommandKind::Send(Outgoing {
@@ -275,17 +309,24 @@ impl TalkSession {
                 }),
                 backoff: s.backoff(),
                 attempts: 0,
-                state: if held {
-                    CommandState::Held
+                state: if queued {
+                    CommandState::Queued
                 } else {
                     CommandState::Waiting
                 },
+                expires: None,
+                not_before: Timestamp(0),
+                // It may be on the server: its first attempt looks for its echo.
+                unknown: o.maybe_delivered,
+                last_error: None,
             };
-            let deadline = if held { NEVER } else { Timestamp(0) };
+            let deadline = if queued { NEVER } else { Timestamp(0) };
             if let Ok(id) = s.commands.insert(deadline, command) {
                 if o.maybe_delivered {
                     s.commands.mark_sent(id);
                 }
+                s.send_queues.entry(token).or_default().push_back(id);
+                s.unstamped = true;
             }
         }
         s
@@ -312,9 +353,11 @@ impl TalkSession {
                 })
                 .collect(),
             outgoing: self
-                .commands
-                .iter()
-                .filter_map(|(_, p)| match &p.value.kind {
+                .send_queues
+                .values()
+                .flatten()
+                .filter_map(|id| self.commands.get(*id))
+                .filter_map(|p| match &p.value.kind {
                     CommandKind::Send(o) => Some(OutgoingMessage {
                         token: p.value.room.clone(),
                         text: o.text.clone(),
@@ -383,8 +426,6 @@ impl TalkSession {
                 );
             }
         }
-        // A send that waited for this room's poll to show its echo goes out now.
-        self.release_held(token, |_| true);
         true
     }
 
@@ -729,6 +770,9 @@ impl TalkSession {
 
     /// Does whatever is due at `now`: expired exchanges, command retries, room loops.
     fn drive(&mut self, now: Timestamp) {
+        if self.unstamped {
+            self.stamp_restored(now);
+        }
         for (id, p) in self.exchanges.take_expired(now) {
             match p.value {
                 Exchange::History { room } | Exchange::Poll { room } => {
@@ -737,12 +781,13 @@ impl TalkSession {
                         self.loop_backoff(now, &room, None, reason);
                     }
                 }
-                Exchange::Command { command, .. } => {
+                Exchange::Command { command, .. } | Exchange::Look { command, .. } => {
                     let current = self
                         .commands
                         .get(command)
                         .is_some_and(|c| c.value.state == CommandState::InFlight(id));
                     if current {
+                        self.outcome_unknown(command);
                         let reason = failure_reason(&Error::Timeout, None);
                         self.retry_or_fail(now, command, Error::Timeout, None, reason);
                     }
@@ -759,20 +804,26 @@ impl TalkSession {
                 }
             }
         }
-        let due: Vec<RequestId> = self
-            .commands
-            .iter()
-            .filter(|(_, p)| p.value.state == CommandState::Waiting && p.deadline <= now)
-            .map(|(id, _)| id)
-            .collect();
-        for id in due {
-            if self.dispatch(now, id).is_err() {
-                // The host is not draining or too much is in flight: try again later rather
-                // than lose the command.
-                if let Some(p) = self.commands.get_mut(id) {
-                    let delay = p.value.backoff.next_delay(&mut self.rng);
-                    p.deadline = now.add(delay);
-                }
+        // A command resolved here may let the next send of its room go at once: repeat until
+        // nothing more is due (each command is handled once per drive).
+        let mut handled = BTreeSet::new();
+        loop {
+            let due: Vec<RequestId> = self
+                .commands
+                .iter()
+                .filter(|(id, p)| {
+                    !matches!(p.value.state, CommandState::InFlight(_))
+                        && p.deadline <= now
+                        && !handled.contains(id)
+                })
+                .map(|(id, _)| id)
+                .collect();
+            if due.is_empty() {
+                break;
+            }
+            for id in due {
+                handled.insert(id);
+                self.command_due(now, id);
             }
         }
         let rooms: Vec<String> = self
@@ -885,6 +936,9 @@ impl crate::session::Session for TalkSession {
                 Exchange::Poll { room } => self.on_loop_response(now, &room, id, response, false),
                 Exchange::Command { command, room } => {
                     self.on_command_response(now, command, &room, id, response)
+                }
+                Exchange::Look { command, room } => {
+                    self.on_look_response(now, command, &room, id, response)
                 }
                 Exchange::Capabilities => {
                     if self.caps_loop.in_flight == Some(id) {

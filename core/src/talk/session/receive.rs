@@ -76,7 +76,9 @@ impl TalkSession {
         let delay = wait(room.backoff.next_delay(&mut self.rng), min_wait);
         room.in_flight = None;
         room.next_poll_at = Some(now.add(delay));
+        room.not_before = now.add(wait(Duration::ZERO, min_wait));
         if let Some(reason) = reason {
+            self.parked_rooms.insert(token.to_string());
             room.failures = room.failures.saturating_add(1);
             let attempt = room.failures;
             self.report_failure(format!("{token}: {reason}"), attempt, delay);
@@ -85,6 +87,8 @@ impl TalkSession {
 
     /// The loop of `token` succeeded: go on at once.
     pub(super) fn loop_continue(&mut self, now: Timestamp, token: &str) {
+        self.parked_rooms.remove(token);
+        self.server_answered(now);
         if let Some(room) = self.rooms.get_mut(token) {
             room.backoff.reset();
             room.failures = 0;
@@ -125,7 +129,7 @@ impl TalkSession {
                     self.common_read_header(token, &response);
                     self.publish_read(token);
                     self.loop_continue(now, token);
-                    self.after_loop_success(token, history);
+                    self.after_loop_success(token);
                 }
                 Ok(other) => {
                     self.protocol_error(
@@ -146,7 +150,7 @@ impl TalkSession {
                     }
                 }
                 self.loop_continue(now, token);
-                self.after_loop_success(token, history);
+                self.after_loop_success(token);
             }
             Status::Fatal(e @ Error::AuthFailed { .. }) => {
                 self.report_auth_failed(&e);
@@ -163,13 +167,9 @@ impl TalkSession {
         }
     }
 
-    pub(super) fn after_loop_success(&mut self, token: &str, history: bool) {
+    pub(super) fn after_loop_success(&mut self, token: &str) {
         // History pages start from the cursor the first history set.
         self.release_held(token, |k| matches!(k, CommandKind::LoadOlder { .. }));
-        if !history {
-            // This poll would have shown the echo of a send that reached the server.
-            self.release_held(token, |k| matches!(k, CommandKind::Send(_)));
-        }
     }
 
     /// The first history page: newest first from the server, delivered oldest first.
