@@ -52,6 +52,12 @@ pub struct Inject {
     /// See [`Faults::http_503_burst`].
     #[serde(skip_serializing_if = "Option::is_none")]
     pub http_503_burst: Option<u32>,
+    /// See [`Faults::http_retry_after_secs`] (`null` turns it off).
+    #[serde(
+        deserialize_with = "some_option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub http_retry_after_secs: Option<Option<u32>>,
     /// Drop every open WebSocket (both protocols) now, without a close frame.
     pub disconnect_all: bool,
     /// Expire every TrueConf token issued so far: `auth` with one, and any request on a
@@ -121,6 +127,9 @@ pub(crate) fn apply(sim: &Sim, inject: &Inject) -> Faults {
         }
         if let Some(v) = inject.http_503_burst {
             f.http_503_burst = v;
+        }
+        if let Some(v) = inject.http_retry_after_secs {
+            f.http_retry_after_secs = v;
         }
         f.clone()
     });
