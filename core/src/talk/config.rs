@@ -33,7 +33,11 @@ pub struct TalkConfig {
     pub poll_timeout_secs: u32,
     /// Page size of a room's first history request and of each long-poll (1..=200).
     pub history_limit: u32,
-    /// First backoff delay after a failure (upper bound, before jitter).
+    /// First backoff delay after a failure (upper bound, before jitter; default 200 ms). A
+    /// single 429/503 is mostly momentary, and a send is the app's next message held back:
+    /// the first retries come quickly, and ten refusals in a row still reach
+    /// [`TalkConfig::backoff_max`]. (With 1 s, sends queued behind one refused send lost most of
+    /// their time to waiting in the soak's burst cells.)
     pub backoff_base: Duration,
     /// Longest backoff delay.
     pub backoff_max: Duration,
@@ -60,7 +64,7 @@ impl TalkConfig {
             max_length: DEFAULT_MAX_LENGTH,
             poll_timeout_secs: MAX_POLL_TIMEOUT_SECS,
             history_limit: 100,
-            backoff_base: Duration::from_secs(1),
+            backoff_base: Duration::from_millis(200),
             backoff_max: Duration::from_secs(60),
             max_attempts: 10,
         }
