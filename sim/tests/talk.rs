@@ -327,7 +327,10 @@ async fn http_bursts_then_recovery() {
         assert_eq!(r.headers()["Retry-After"], "2");
         let r = get().await.expect("get");
         assert_eq!(r.status(), 200);
-        assert!(r.headers().get("Retry-After").is_none(), "only on the burst");
+        assert!(
+            r.headers().get("Retry-After").is_none(),
+            "only on the burst"
+        );
         sim.shutdown().await;
     })
     .await;
