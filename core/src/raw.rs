@@ -3,6 +3,7 @@
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::value::RawValue;
 use serde_json::Value;
 use std::fmt;
 
@@ -41,6 +42,12 @@ impl RawJson {
     /// Decodes the document into `T` (a `serde_json::Value`, or a typed struct of the app's).
     pub fn parse<T: DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
         serde_json::from_str(&self.0)
+    }
+
+    /// The text of a document the parser has already checked, kept as sent (one copy of the
+    /// frame's slice, no re-encoding).
+    pub(crate) fn from_raw(raw: &RawValue) -> Self {
+        RawJson(raw.get().to_string())
     }
 
     pub(crate) fn from_value(value: &Value) -> Self {

@@ -1,6 +1,6 @@
 //! Every request a TrueConf client can make, typed, with its encoder and response decoder.
 
-use super::envelope::{decode_chat, decode_envelope, decode_participant};
+use super::envelope::{decode_chat_value, decode_envelope_value, decode_participant};
 use crate::error::Error;
 use crate::event::Reply;
 use crate::json::{field_int, field_str, unix_millis};
@@ -759,10 +759,10 @@ impl Request {
             | Request::ChangeParticipantRole { .. }
             | Request::RemoveMessage { .. } => Reply::Empty,
             Request::GetChatById { .. } => Reply::Chat {
-                chat: decode_chat(payload, me).ok_or_else(|| missing("chatId"))?,
+                chat: decode_chat_value(payload, me).ok_or_else(|| missing("chatId"))?,
             },
             Request::GetChats { .. } => Reply::Chats {
-                chats: keep_decoded(list("chats"), skipped, |c| decode_chat(c, me)),
+                chats: keep_decoded(list("chats"), skipped, |c| decode_chat_value(c, me)),
             },
             Request::GetChatParticipant { .. } => Reply::Participant {
                 participant: decode_participant(payload).ok_or_else(|| missing("userId"))?,
@@ -789,14 +789,15 @@ impl Request {
             },
             Request::GetChatHistory { chat_id: sent, .. } => {
                 let mut messages = keep_decoded(list("messages"), skipped, |m| {
-                    decode_envelope(m, Some(sent), me)
+                    decode_envelope_value(m, Some(sent), me)
                 });
                 // Oldest first, whatever order the server used.
                 messages.sort_by_key(|m| m.timestamp_ms.unwrap_or(i64::MIN));
                 Reply::Messages { messages }
             }
             Request::GetMessageById { .. } => Reply::Message {
-                message: decode_envelope(payload, None, me).ok_or_else(|| missing("messageId"))?,
+                message: decode_envelope_value(payload, None, me)
+                    .ok_or_else(|| missing("messageId"))?,
             },
             Request::UploadFile { .. } => Reply::UploadTask {
                 upload_task_id: field_str(payload, "uploadTaskId")

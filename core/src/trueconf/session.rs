@@ -20,6 +20,7 @@ use crate::session::Session as SessionTrait;
 use crate::time::Timestamp;
 use crate::transmit::{ConnectInfo, HttpResponse, Transmit};
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
@@ -1013,8 +1014,8 @@ impl TrueConfSession {
         &mut self,
         now: Timestamp,
         method: &str,
-        payload: &Value,
-        raw: &Value,
+        payload: &RawValue,
+        frame: &str,
         text: &str,
     ) {
         let me = self.user_id.clone();
@@ -1083,7 +1084,9 @@ impl TrueConfSession {
             }
             Notification::Unknown => self.outbox.event(Event::Unknown {
                 name: Some(method.to_string()),
-                raw: RawJson::from(raw.clone()),
+                raw: serde_json::from_str::<&RawValue>(frame)
+                    .map(RawJson::from_raw)
+                    .unwrap_or_default(),
             }),
         }
     }
@@ -1128,13 +1131,13 @@ impl TrueConfSession {
     fn update_chat(
         &mut self,
         chat_id: &str,
-        payload: &Value,
+        payload: &RawValue,
         change: impl FnOnce(&mut Chat),
     ) -> Chat {
         let chat = self.chat_entry(chat_id);
         change(chat);
         let mut out = chat.clone();
-        out.raw = RawJson::from(payload.clone());
+        out.raw = RawJson::from_raw(payload);
         out
     }
 }
@@ -1188,7 +1191,8 @@ impl SessionTrait for TrueConfSession {
             }
             return self.protocol_error(text, reason);
         }
-        let (frame, raw) = match wire::decode(text) {
+        let mut scratch = String::new();
+        let (frame, source) = match wire::decode(text, &mut scratch) {
             Ok(ok) => ok,
             Err(e) => {
                 if let Some(id) = e.ack_id {
@@ -1205,9 +1209,18 @@ impl SessionTrait for TrueConfSession {
             } => {
                 // Ack first, exactly once per frame, before the app hears of it.
                 self.outbox.control_frame(wire::ack(id));
-                self.on_notification(now, &method, &payload, &raw, text);
+                let payload = payload.unwrap_or(RawValue::NULL);
+                self.on_notification(now, &method, payload, source, text);
             }
-            Frame::Response { id, payload } => self.on_response(now, id, payload, text),
+            Frame::Response { id, payload } => {
+                // Answers are decoded from a tree (they are few; notifications are the stream).
+                let payload = match payload.map(|p| serde_json::from_str::<Value>(p.get())) {
+                    None => Value::Null,
+                    Some(Ok(tree)) => tree,
+                    Some(Err(e)) => return self.protocol_error(text, format!("not JSON: {e}")),
+                };
+                self.on_response(now, id, payload, text)
+            }
         }
     }
 
