@@ -134,15 +134,7 @@ impl TadaSession {
             }
             let own = own_by_id || (info.from.is_some() && info.from == self.me);
             // The echo of a message still waiting for its confirm proves it arrived.
-            let echoed = self
-                .pending
-                .iter()
-                .find(|(_, p)| {
-                    !p.value.edit
-                        && matches!(&p.value.event, ClientEvent::MessageUpdated(m)
-                            if m.message_id.as_deref() == Some(info.message_id.as_str()))
-                })
-                .map(|(id, _)| id);
+            let echoed = self.echoed(&info.message_id);
             if let Some(id) = echoed {
                 self.succeed(id);
             }

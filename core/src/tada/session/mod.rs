@@ -112,6 +112,8 @@ pub struct TadaSession {
     link: Link,
     pending: PendingTable<Outgoing>,
     by_confirm: BTreeMap<String, RequestId>,
+    /// Pending new messages by the `message_id` their echo carries (see `index_pending`).
+    by_echo: BTreeMap<String, RequestId>,
     resolved: SeenSet,
     seq: u64,
     next_ping: Option<Timestamp>,
@@ -154,6 +156,7 @@ impl TadaSession {
             link: Link::Down,
             pending: PendingTable::new(limits.max_pending_requests as usize),
             by_confirm: BTreeMap::new(),
+            by_echo: BTreeMap::new(),
             resolved: SeenSet::new(RESOLVED_WINDOW),
             seq: 0,
             next_ping: None,
@@ -224,7 +227,7 @@ impl TadaSession {
                 }
             },
         };
-        self.by_confirm.insert(confirm_id, id);
+        self.index_pending(id, confirm_id);
     }
 
     /// Everything that must survive a restart; see [`TadaSnapshot`].
