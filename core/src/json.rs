@@ -542,3 +542,21 @@ mod tests {
         }
     }
 }
+
+/// Decodes a whole frame into `T` straight from `text`; when that fails (trailing commas, a
+/// repeated field), the text is parsed leniently into a tree, re-encoded into `scratch` and
+/// decoded from there. Returns the value and the text it borrows from; the error is the strict
+/// parser's when the text is not even lenient JSON.
+pub(crate) fn strict_or_lenient<'a, T: Deserialize<'a>>(
+    text: &'a str,
+    scratch: &'a mut String,
+) -> Result<(T, &'a str), String> {
+    if let Ok(t) = serde_json::from_str::<T>(text) {
+        return Ok((t, text));
+    }
+    *scratch = parse_lenient(text)?.to_string();
+    let source: &'a str = scratch;
+    serde_json::from_str::<T>(source)
+        .map(|t| (t, source))
+        .map_err(|e| e.to_string())
+}
