@@ -1095,20 +1095,22 @@ impl TrueConfSession {
         if !self.seen.insert(&format!("msg:{}", message.id)) {
             return;
         }
-        if let Some(chat_id) = message.chat_id.clone() {
-            if let Some(chat) = self.chats.get_mut(&chat_id) {
+        if let Some(chat_id) = message.chat_id.as_deref() {
+            if let Some(chat) = self.chats.get_mut(chat_id) {
                 chat.last_message = Some(Box::new(message.clone()));
             }
             if !message.own {
                 // The message counts as unread until acknowledged, and the ack (already queued,
-                // per the protocol) marks it read: report the resulting state once.
-                let before = self.reads.get(&chat_id).cloned();
-                self.reads.increment_unread(&chat_id);
-                self.reads.decrement_unread(&chat_id, Some(&message.id));
-                let after = self.reads.get(&chat_id).cloned();
-                if after != before {
-                    self.read_changed(&chat_id, after);
-                }
+                // per the protocol) marks it read: one update to the resulting state (the count
+                // as it was, this message the last read), reported once if it changed.
+                let unread = self.reads.get(chat_id).and_then(|s| s.unread).unwrap_or(0);
+                let update = ReadUpdate {
+                    unread: Some(unread),
+                    last_read_message_id: Some(message.id.clone()),
+                    ..Default::default()
+                };
+                let changed = self.reads.apply(chat_id, update);
+                self.read_changed(chat_id, changed);
             }
         }
         self.outbox.event(Event::MessageReceived { message });
