@@ -486,6 +486,24 @@ pub(crate) fn typed_or_canonical<R>(
     }
 }
 
+/// Decodes a whole frame into `T` straight from `text`; when that fails (trailing commas, a
+/// repeated field), the text is parsed leniently into a tree, re-encoded into `scratch` and
+/// decoded from there. Returns the value and the text it borrows from; the error is the strict
+/// parser's when the text is not even lenient JSON.
+pub(crate) fn strict_or_lenient<'a, T: Deserialize<'a>>(
+    text: &'a str,
+    scratch: &'a mut String,
+) -> Result<(T, &'a str), String> {
+    if let Ok(t) = serde_json::from_str::<T>(text) {
+        return Ok((t, text));
+    }
+    *scratch = parse_lenient(text)?.to_string();
+    let source: &'a str = scratch;
+    serde_json::from_str::<T>(source)
+        .map(|t| (t, source))
+        .map_err(|e| e.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -541,22 +559,4 @@ mod tests {
             assert_eq!(o.0.is_some(), tree.is_object(), "object of {text}");
         }
     }
-}
-
-/// Decodes a whole frame into `T` straight from `text`; when that fails (trailing commas, a
-/// repeated field), the text is parsed leniently into a tree, re-encoded into `scratch` and
-/// decoded from there. Returns the value and the text it borrows from; the error is the strict
-/// parser's when the text is not even lenient JSON.
-pub(crate) fn strict_or_lenient<'a, T: Deserialize<'a>>(
-    text: &'a str,
-    scratch: &'a mut String,
-) -> Result<(T, &'a str), String> {
-    if let Ok(t) = serde_json::from_str::<T>(text) {
-        return Ok((t, text));
-    }
-    *scratch = parse_lenient(text)?.to_string();
-    let source: &'a str = scratch;
-    serde_json::from_str::<T>(source)
-        .map(|t| (t, source))
-        .map_err(|e| e.to_string())
 }

@@ -3,7 +3,7 @@
 // Reachable from outside only through `internals` (tests, fuzzers).
 #![cfg_attr(not(feature = "internals"), allow(unreachable_pub))]
 
-use crate::json::{int_lenient, parse_lenient, LenientId, LenientInt, LenientObj, OnlyStr};
+use crate::json::{int_lenient, strict_or_lenient, LenientId, LenientInt, LenientObj, OnlyStr};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::Value;
@@ -62,18 +62,9 @@ pub(crate) fn decode<'a>(
     text: &'a str,
     scratch: &'a mut String,
 ) -> Result<(Frame<'a>, &'a str), FrameError> {
-    if let Ok(fields) = serde_json::from_str::<LenientObj<FrameFields<'a>>>(text) {
-        return route(fields.0).map(|f| (f, text));
-    }
-    let value = parse_lenient(text).map_err(|reason| FrameError {
-        reason: format!("not JSON: {reason}"),
-        ack_id: None,
-    })?;
-    *scratch = value.to_string();
-    let source: &'a str = scratch;
-    let fields =
-        serde_json::from_str::<LenientObj<FrameFields<'a>>>(source).map_err(|e| FrameError {
-            reason: format!("not JSON: {e}"),
+    let (fields, source) = strict_or_lenient::<LenientObj<FrameFields<'a>>>(text, scratch)
+        .map_err(|reason| FrameError {
+            reason: format!("not JSON: {reason}"),
             ack_id: None,
         })?;
     route(fields.0).map(|f| (f, source))
