@@ -56,7 +56,9 @@ impl RawJson {
         }
         match serde_json::from_str::<Value>(text) {
             Ok(v) => RawJson::from_value(&v),
-            Err(_) => RawJson::null(),
+            // Nested deeper than a tree may be (the checked text has no such limit): still
+            // valid JSON, kept as sent.
+            Err(_) => RawJson(text.to_string()),
         }
     }
 
