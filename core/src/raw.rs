@@ -3,6 +3,7 @@
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::value::RawValue;
 use serde_json::Value;
 use std::fmt;
 
@@ -43,10 +44,82 @@ impl RawJson {
         serde_json::from_str(&self.0)
     }
 
+    /// The text of a document the parser has already checked. Text already in the form a
+    /// `Value` tree writes (compact, integers, plain escapes: what servers send) is copied as
+    /// it is, without a tree; anything else (white space, fractions, `\u` escapes) is
+    /// re-encoded through one, so equal documents keep equal text and survive a serde round
+    /// trip unchanged whichever way they were written.
+    pub(crate) fn from_raw(raw: &RawValue) -> Self {
+        let text = raw.get();
+        if is_canonical(text) {
+            return RawJson(text.to_string());
+        }
+        match serde_json::from_str::<Value>(text) {
+            Ok(v) => RawJson::from_value(&v),
+            // Nested deeper than a tree may be (the checked text has no such limit): still
+            // valid JSON, kept as sent.
+            Err(_) => RawJson(text.to_string()),
+        }
+    }
+
     pub(crate) fn from_value(value: &Value) -> Self {
         // Serializing a `Value` cannot fail: its keys are strings and its numbers finite.
         RawJson(serde_json::to_string(value).unwrap_or_else(|_| String::from("null")))
     }
+}
+
+/// Whether valid JSON `text` is exactly what serializing its `Value` writes: no white space
+/// outside strings, only integers that fit 64 bits, only the escapes serde_json writes. (A
+/// repeated key is not looked for: a tree keeps it once, so such text stays as sent.)
+fn is_canonical(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' {
+                    if bytes[i] == b'\\' {
+                        i += 1;
+                        if !matches!(
+                            bytes.get(i),
+                            Some(b'"' | b'\\' | b'n' | b't' | b'r' | b'b' | b'f')
+                        ) {
+                            return false;
+                        }
+                    }
+                    i += 1;
+                }
+            }
+            b'-' | b'0'..=b'9' => {
+                let start = i;
+                if bytes[i] == b'-' && bytes.get(i + 1) == Some(&b'0') {
+                    return false;
+                }
+                i += 1;
+                while i < bytes.len() && bytes[i].is_ascii_digit() {
+                    i += 1;
+                }
+                // A fraction or exponent is rewritten by a tree, and so is an integer beyond
+                // 64 bits (it becomes a float).
+                if matches!(bytes.get(i), Some(b'.' | b'e' | b'E')) {
+                    return false;
+                }
+                let number = &text[start..i];
+                if i - start > 18
+                    && number.parse::<i64>().is_err()
+                    && number.parse::<u64>().is_err()
+                {
+                    return false;
+                }
+                continue;
+            }
+            b' ' | b'\t' | b'\n' | b'\r' => return false,
+            _ => {}
+        }
+        i += 1;
+    }
+    true
 }
 
 impl Default for RawJson {
@@ -103,6 +176,33 @@ impl<'de> Deserialize<'de> for RawJson {
                 Err(_) => Ok(RawJson::from_value(&Value::String(text))),
             },
             other => Ok(RawJson::from_value(&other)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Text is kept as sent exactly when a tree would write it the same way.
+    #[test]
+    fn raw_text_is_kept_only_when_a_tree_writes_it_alike() {
+        let docs = [
+            r#"{"a":1,"b":[true,false,null],"c":"x\"y\\z\n","d":-5}"#,
+            r#"{"gentime":1569546093662061959,"big":18446744073709551615}"#,
+            r#"{"big":18446744073709551616}"#,
+            r#"{"a": 1}"#,
+            r#"{"f":1.50}"#,
+            r#"{"e":1e3}"#,
+            r#"{"z":-0}"#,
+            r#"{"u":"\u0041\/"}"#,
+            r#"{"k":"имя"}"#,
+            "[1,\n2]",
+        ];
+        for doc in docs {
+            let raw: &RawValue = serde_json::from_str(doc).unwrap();
+            let tree: Value = serde_json::from_str(doc).unwrap();
+            assert_eq!(RawJson::from_raw(raw).as_str(), tree.to_string(), "{doc}");
         }
     }
 }

@@ -99,12 +99,22 @@ impl ClientEvent {
 
     /// The text frame for this event, with `confirm_id` in the envelope when given.
     pub fn encode(&self, confirm_id: Option<&str>) -> String {
-        let frame = ClientFrame {
-            confirm_id: confirm_id.map(str::to_string),
-            event: self.clone(),
+        // Written from borrows: the event is not copied into a frame to be serialized.
+        let frame = ClientFrameRef {
+            confirm_id,
+            event: self,
         };
-        frame.encode()
+        serde_json::to_string(&frame).unwrap_or_default()
     }
+}
+
+/// [`ClientFrame`] borrowed, for writing one; the same text.
+#[derive(Serialize)]
+struct ClientFrameRef<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    confirm_id: Option<&'a str>,
+    #[serde(flatten)]
+    event: &'a ClientEvent,
 }
 
 /// A whole client frame: the optional `confirm_id` beside the event.

@@ -5,17 +5,17 @@
 //! when it can be understood and otherwise treat the field as absent. Identity fields (`jid`,
 //! `message_id`, `uid`) stay required: without them an event cannot be acted on.
 
-use crate::json::{int_lenient, str_lenient};
+use crate::json::{LenientBool, LenientInt, LenientStr};
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
+use std::borrow::Cow;
 
 /// An optional integer: a number or a string of digits; anything else is absent.
 ///
 /// Integers stay `i64` end to end: gentimes exceed 2^53 and would lose digits through `f64`.
 pub(crate) fn opt_i64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
-    Ok(Option::<Value>::deserialize(d)?
-        .as_ref()
-        .and_then(int_lenient))
+    // Read as `int_lenient` reads a tree, without building one.
+    Ok(LenientInt::deserialize(d)?.0)
 }
 
 /// An optional object version (`gentime`): a whole, non-negative integer, or its digits as a
@@ -31,24 +31,20 @@ pub(crate) fn opt_version<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>
 
 /// An optional flag: `true`/`false` or `0`/`1`; anything else is absent.
 pub(crate) fn opt_bool<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
-    Ok(match Option::<Value>::deserialize(d)? {
-        Some(Value::Bool(b)) => Some(b),
-        Some(Value::Number(n)) => n.as_i64().map(|n| n != 0),
-        _ => None,
-    })
+    Ok(LenientBool::deserialize(d)?.0)
 }
 
 /// An optional string; a number is read as its decimal text, anything else is absent.
 pub(crate) fn opt_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    Ok(Option::<Value>::deserialize(d)?
-        .as_ref()
-        .and_then(str_lenient))
+    Ok(LenientStr::deserialize(d)?.0.map(Cow::into_owned))
 }
 
 /// A required string (an identity field); a number is read as its decimal text.
 pub(crate) fn string<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
-    let v = Value::deserialize(d)?;
-    str_lenient(&v).ok_or_else(|| serde::de::Error::custom(format!("expected a string, got {v}")))
+    LenientStr::deserialize(d)?
+        .0
+        .map(Cow::into_owned)
+        .ok_or_else(|| serde::de::Error::custom("expected a string or a number"))
 }
 
 /// A list that may come as `null` or be missing: both mean empty.

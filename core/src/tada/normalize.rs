@@ -5,6 +5,7 @@ use crate::raw::RawJson;
 use crate::read_state::ReadUpdate;
 use crate::tada::content::MessageContent;
 use crate::tada::server_event::{ChatInfo, MessageInfo};
+use serde_json::value::RawValue;
 use serde_json::Value;
 
 /// The kind of a chat from its `chat_type`, or else from its JID prefix.
@@ -32,7 +33,7 @@ pub(crate) fn chat_kind(chat_type: Option<&str>, jid: &str) -> ChatKind {
 }
 
 /// A chat object as a normalized [`Chat`]; `raw` is the object as received.
-pub(crate) fn chat(info: &ChatInfo, raw: &Value) -> Chat {
+pub(crate) fn chat(info: &ChatInfo, raw: &RawValue) -> Chat {
     let avatar_url = ["lg", "sm"]
         .iter()
         .find_map(|size| info.extra.get("icons")?.get(size)?.get("url")?.as_str())
@@ -45,7 +46,7 @@ pub(crate) fn chat(info: &ChatInfo, raw: &Value) -> Chat {
         unread: info.num_unread.map(clamp_u32),
         last_message: None,
         avatar_url,
-        raw: RawJson::from(raw.clone()),
+        raw: RawJson::from_raw(raw),
     }
 }
 
@@ -67,7 +68,7 @@ pub(crate) fn read_update(info: &ChatInfo) -> Option<ReadUpdate> {
 }
 
 /// A message object as a normalized [`Message`]; `raw` is the object as received.
-pub(crate) fn message(info: &MessageInfo, raw: &Value, own: bool, edited: bool) -> Message {
+pub(crate) fn message(info: &MessageInfo, raw: &RawValue, own: bool, edited: bool) -> Message {
     let reply_to = match &info.reply_to {
         Value::String(id) => Some(id.clone()),
         Value::Object(_) => crate::json::field_str(&info.reply_to, "message_id"),
@@ -94,7 +95,7 @@ pub(crate) fn message(info: &MessageInfo, raw: &Value, own: bool, edited: bool) 
         reply_to,
         version: info.gentime,
         own,
-        raw: RawJson::from(raw.clone()),
+        raw: RawJson::from_raw(raw),
     }
 }
 

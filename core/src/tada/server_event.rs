@@ -5,10 +5,13 @@
 //! acted on without them (the `jid` of a call, a message's `message_id`); nested objects keep the
 //! fields this version does not type in `extra`, so nothing the server said is lost.
 
+use crate::json::{LenientStr, OnlyStr};
 use crate::tada::client_event::Jsep;
 use crate::tada::content::MessageContent;
 use crate::tada::lenient;
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
@@ -20,7 +23,7 @@ pub type Extra = BTreeMap<String, Value>;
 macro_rules! server_events {
     ($($(#[doc = $doc:literal])* $name:literal => $variant:ident($ty:ty),)*) => {
         /// A server event with typed params, as the `event`/`params` pair of the wire envelope.
-        #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+        #[derive(Clone, Debug, PartialEq, Serialize)]
         #[serde(tag = "event", content = "params")]
         #[non_exhaustive]
         pub enum ServerEvent {
@@ -38,8 +41,23 @@ macro_rules! server_events {
                 }
             }
         }
+
+        /// Decodes the params of the event it names, by name: no buffering of the params to
+        /// find their type (an adjacently tagged derive instantiates serde's `Content` for it).
+        impl<'de> DeserializeSeed<'de> for ParamsOf<'_> {
+            type Value = ServerEvent;
+            fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<ServerEvent, D::Error> {
+                match self.0 {
+                    $($name => <$ty>::deserialize(d).map(ServerEvent::$variant),)*
+                    other => Err(de::Error::unknown_variant(other, SERVER_EVENT_NAMES)),
+                }
+            }
+        }
     };
 }
+
+/// The params of the server event named by the string.
+struct ParamsOf<'a>(&'a str);
 
 server_events! {
     /// `server.call.answer`: call parameters (deprecated in favour of `server.call.sdp`).
@@ -130,21 +148,119 @@ impl ServerEvent {
     /// `Ok(None)` when this version does not know `name` (the caller keeps the frame raw);
     /// missing or `null` params read as `{}`, since several events have only optional fields.
     pub fn decode(name: &str, params: Option<&Value>) -> Result<Option<ServerEvent>, String> {
+        match params {
+            None => ServerEvent::decode_text(name, None),
+            Some(p) => {
+                let text = serde_json::value::to_raw_value(p).map_err(|e| e.to_string())?;
+                ServerEvent::decode_text(name, Some(&text))
+            }
+        }
+    }
+
+    /// [`ServerEvent::decode`] straight from the params' text, as the session reads frames.
+    pub(crate) fn decode_text(
+        name: &str,
+        params: Option<&RawValue>,
+    ) -> Result<Option<ServerEvent>, String> {
         if !SERVER_EVENT_NAMES.contains(&name) {
             return Ok(None);
         }
-        let params = match params {
-            None | Some(Value::Null) => Value::Object(Map::new()),
-            Some(p @ Value::Object(_)) => p.clone(),
+        let text = match params.map(RawValue::get) {
+            None | Some("null") => "{}",
+            Some(t) if t.starts_with('{') => t,
             Some(other) => return Err(format!("{name}: params is not an object: {other}")),
         };
-        let mut envelope = Map::new();
-        envelope.insert("event".to_string(), Value::from(name));
-        envelope.insert("params".to_string(), params);
-        serde_json::from_value(Value::Object(envelope))
-            .map(Some)
-            .map_err(|e| format!("{name}: {e}"))
+        let decode = |text: &str| {
+            let mut d = serde_json::Deserializer::from_str(text);
+            let event = ParamsOf(name).deserialize(&mut d)?;
+            d.end().map(|()| event)
+        };
+        match decode(text) {
+            Ok(event) => Ok(Some(event)),
+            // A repeated field (which a tree keeps once, its last value) fails the strict
+            // decode; the canonical text decodes as the tree did.
+            Err(e) => match crate::json::canonical(text) {
+                Some(c) if c != text => decode(&c).map(Some).map_err(|e| format!("{name}: {e}")),
+                _ => Err(format!("{name}: {e}")),
+            },
+        }
     }
+}
+
+impl<'de> Deserialize<'de> for ServerEvent {
+    /// Reads `{"event": name, "params": {...}}` as [`Serialize`] writes it. The params are
+    /// decoded by name as they are read when `event` comes first; otherwise they wait as a tree.
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct EventVisitor;
+        impl<'de> Visitor<'de> for EventVisitor {
+            type Value = ServerEvent;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a server event {event, params}")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ServerEvent, A::Error> {
+                let mut name: Option<String> = None;
+                let mut early: Option<Value> = None;
+                let mut event = None;
+                while let Some(key) = map.next_key::<String>()? {
+                    match key.as_str() {
+                        "event" => name = Some(map.next_value()?),
+                        "params" => match &name {
+                            Some(n) => event = Some(map.next_value_seed(ParamsOf(n))?),
+                            None => early = Some(map.next_value()?),
+                        },
+                        _ => {
+                            map.next_value::<de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                let name = name.ok_or_else(|| de::Error::missing_field("event"))?;
+                if let Some(event) = event {
+                    return Ok(event);
+                }
+                let params = early.unwrap_or_else(|| Value::Object(Map::new()));
+                ParamsOf(&name)
+                    .deserialize(params)
+                    .map_err(de::Error::custom)
+            }
+        }
+        d.deserialize_map(EventVisitor)
+    }
+}
+
+/// The envelope of a server frame, read without decoding its params: `event`, `confirm_id` and
+/// the params' text. Every field reads any value (a wrong kind is absent).
+#[derive(Deserialize)]
+pub(crate) struct ServerFrame<'a> {
+    #[serde(default, borrow)]
+    pub(crate) event: OnlyStr<'a>,
+    #[serde(default, borrow)]
+    pub(crate) params: Option<&'a RawValue>,
+    #[serde(default, borrow)]
+    pub(crate) confirm_id: LenientStr<'a>,
+}
+
+/// The params of `server.message.updated` as the session reads them: the messages kept as
+/// text and decoded one by one (one bad message is reported, the others delivered), the
+/// counters as sent.
+#[derive(Deserialize)]
+pub(crate) struct MessagesUpdatedText<'a> {
+    #[serde(default, deserialize_with = "lenient::opt_i64")]
+    pub(crate) badge: Option<i64>,
+    #[serde(default, deserialize_with = "lenient::list")]
+    pub(crate) chat_counters: Vec<ChatInfo>,
+    #[serde(default, borrow)]
+    pub(crate) messages: Option<Vec<&'a RawValue>>,
+    #[serde(default, borrow)]
+    pub(crate) team_unread: Option<&'a RawValue>,
+}
+
+/// The parts of chat events' params kept as sent: each chat object and the team counters.
+#[derive(Deserialize)]
+pub(crate) struct ChatsText<'a> {
+    #[serde(default, borrow)]
+    pub(crate) chats: Option<Vec<&'a RawValue>>,
+    #[serde(default, borrow)]
+    pub(crate) team_unread: Option<&'a RawValue>,
 }
 
 // ---- calls ----

@@ -1,7 +1,9 @@
 //! The OCS envelope (`{"ocs":{"meta":{…},"data":…}}`) and what each HTTP status means.
 
 use crate::error::{Delivery, Error};
-use crate::json::{field_int, field_str, parse_lenient, truncate};
+use crate::json::{
+    field_int, field_str, parse_lenient, truncate, LenientInt, LenientObj, LenientStr,
+};
 use crate::transmit::HttpResponse;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -30,9 +32,53 @@ pub(super) struct Envelope {
     pub data: Value,
 }
 
+/// The body's shell, read straight from the text: only `data` becomes a tree (the session walks
+/// it), the envelope around it is never built. Every field reads any value.
+#[derive(Deserialize)]
+struct BodyFields<'a> {
+    #[serde(default, borrow)]
+    ocs: LenientObj<OcsFields<'a>>,
+}
+
+#[derive(Deserialize)]
+struct OcsFields<'a> {
+    #[serde(default, borrow)]
+    meta: LenientObj<MetaFields<'a>>,
+    #[serde(default)]
+    data: Value,
+}
+
+#[derive(Deserialize)]
+struct MetaFields<'a> {
+    #[serde(default, borrow)]
+    status: LenientStr<'a>,
+    #[serde(default)]
+    statuscode: LenientInt,
+    #[serde(default, borrow)]
+    message: LenientStr<'a>,
+}
+
 impl Envelope {
     /// Decodes a response body; the error is the reason, for a protocol-error event.
     pub(super) fn decode(body: &str) -> Result<Envelope, String> {
+        match serde_json::from_str::<LenientObj<BodyFields<'_>>>(body) {
+            Ok(LenientObj(Some(BodyFields {
+                ocs: LenientObj(Some(ocs)),
+            }))) => {
+                let meta = ocs.meta.0.map_or_else(Meta::default, |m| Meta {
+                    status: m.status.owned(),
+                    statuscode: m.statuscode.0,
+                    message: m.message.owned(),
+                });
+                return Ok(Envelope {
+                    meta,
+                    data: ocs.data,
+                });
+            }
+            Ok(_) => return Err("no \"ocs\" object in the body".to_string()),
+            // Not strict JSON, or a repeated field: the lenient tree decides.
+            Err(_) => {}
+        }
         let value = parse_lenient(body)?;
         let ocs = value
             .get("ocs")

@@ -1,8 +1,13 @@
 //! Envelopes (messages) and chats as TrueConf sends them, decoded into the shared model.
 
-use crate::json::{field_bool, field_int, field_str, unix_millis};
+use crate::json::{
+    typed_or_canonical, unix_millis, LenientBool, LenientInt, LenientObj, LenientRole, LenientStr,
+    OnlyStr,
+};
 use crate::model::{Author, Chat, ChatKind, Content, Message, Participant, Role};
 use crate::raw::RawJson;
+use serde::Deserialize;
+use serde_json::value::RawValue;
 use serde_json::Value;
 
 /// Envelope `type` codes (EnvelopeContentType).
@@ -33,92 +38,214 @@ pub(super) mod envelope_type {
     pub(crate) const VOICE: i64 = 205;
 }
 
-/// Decodes an Envelope. `chat_hint` fills `chatId` where the spec omits it (`lastMessage`).
+/// An author object: `id`, `type`, `name`.
+#[derive(Deserialize)]
+struct AuthorFields<'a> {
+    #[serde(default, borrow)]
+    id: LenientStr<'a>,
+    #[serde(rename = "type", default, borrow)]
+    kind: LenientStr<'a>,
+    #[serde(default, borrow)]
+    name: LenientStr<'a>,
+}
+
+/// The `chat` object real servers put in an envelope.
+#[derive(Deserialize)]
+pub(super) struct ChatRef<'a> {
+    #[serde(rename = "chatId", default, borrow)]
+    pub(super) chat_id: LenientStr<'a>,
+    #[serde(rename = "chatTitle", default, borrow)]
+    chat_title: LenientStr<'a>,
+    #[serde(rename = "chatType", default)]
+    chat_type: LenientInt,
+}
+
+/// An object read for its `messageId` only (an expanded `replyMessage`).
+#[derive(Deserialize)]
+pub(super) struct MessageRef<'a> {
+    #[serde(rename = "messageId", default, borrow)]
+    pub(super) message_id: LenientStr<'a>,
+}
+
+/// The fields of an Envelope the model carries; `content` is kept as sent and decoded by kind.
+#[derive(Deserialize)]
+struct EnvelopeFields<'a> {
+    #[serde(rename = "messageId", default, borrow)]
+    message_id: LenientStr<'a>,
+    #[serde(default, borrow)]
+    author: LenientObj<AuthorFields<'a>>,
+    #[serde(rename = "chatId", default, borrow)]
+    chat_id: LenientStr<'a>,
+    #[serde(default, borrow)]
+    chat: LenientObj<ChatRef<'a>>,
+    #[serde(default)]
+    timestamp: LenientInt,
+    #[serde(rename = "type", default)]
+    kind: LenientInt,
+    #[serde(default, borrow)]
+    content: Option<&'a RawValue>,
+    #[serde(rename = "isEdited", default)]
+    edited: LenientBool,
+    #[serde(rename = "replyMessageId", default, borrow)]
+    reply_id: LenientStr<'a>,
+    #[serde(rename = "replyMessage", default, borrow)]
+    reply: LenientObj<MessageRef<'a>>,
+}
+
+/// The fields of a content object the model carries (each kind reads its own).
+#[derive(Deserialize, Default)]
+struct ContentFields<'a> {
+    #[serde(default, borrow)]
+    text: OnlyStr<'a>,
+    #[serde(rename = "parseMode", default, borrow)]
+    parse_mode: LenientStr<'a>,
+    #[serde(rename = "userId", default, borrow)]
+    user_id: LenientStr<'a>,
+    #[serde(default)]
+    role: LenientRole,
+    #[serde(default, borrow)]
+    title: LenientStr<'a>,
+    #[serde(default, borrow)]
+    name: LenientStr<'a>,
+    #[serde(rename = "fileName", default, borrow)]
+    file_name: LenientStr<'a>,
+}
+
+/// Decodes an Envelope from its text. `chat_hint` fills `chatId` where the spec omits it
+/// (`lastMessage`). The message's `raw` is the envelope's text as sent.
 pub(super) fn decode_envelope(
+    raw: &RawValue,
+    chat_hint: Option<&str>,
+    me: Option<&str>,
+) -> Option<Message> {
+    typed_or_canonical(raw, |raw| {
+        let f: EnvelopeFields<'_> = serde_json::from_str(raw.get())?;
+        Ok(envelope_message(f, raw, chat_hint, me))
+    })
+    .flatten()
+}
+
+/// [`decode_envelope`] of a tree (the list answers, still decoded as trees).
+pub(super) fn decode_envelope_value(
     v: &Value,
     chat_hint: Option<&str>,
     me: Option<&str>,
 ) -> Option<Message> {
-    let id = field_str(v, "messageId")?;
-    let author_obj = v.get("author").cloned().unwrap_or(Value::Null);
-    let author = Author {
-        id: field_str(&author_obj, "id").unwrap_or_default(),
-        kind: author_obj.get("type").and_then(crate::json::str_lenient),
-        display_name: field_str(&author_obj, "name"),
+    decode_envelope(&serde_json::value::to_raw_value(v).ok()?, chat_hint, me)
+}
+
+fn envelope_message(
+    f: EnvelopeFields<'_>,
+    raw: &RawValue,
+    chat_hint: Option<&str>,
+    me: Option<&str>,
+) -> Option<Message> {
+    let id = f.message_id.owned()?;
+    let author = match f.author.0 {
+        Some(a) => Author {
+            id: a.id.owned().unwrap_or_default(),
+            kind: a.kind.owned(),
+            display_name: a.name.owned(),
+        },
+        None => Author {
+            id: String::new(),
+            kind: None,
+            display_name: None,
+        },
     };
     let own = me.is_some_and(|me| me == author.id);
-    let content = v.get("content").cloned().unwrap_or(Value::Null);
     Some(Message {
         id,
         // Real servers send `chat{chatId,chatTitle,chatType}` beside (and the SDK reads only)
         // `chatId`; either names the chat.
-        chat_id: field_str(v, "chatId")
-            .or_else(|| v.get("chat").and_then(|c| field_str(c, "chatId")))
+        chat_id: f
+            .chat_id
+            .owned()
+            .or_else(|| f.chat.0.and_then(|c| c.chat_id.owned()))
             .or_else(|| chat_hint.map(str::to_string)),
         author,
-        timestamp_ms: field_int(v, "timestamp").map(unix_millis),
-        content: decode_content(field_int(v, "type"), content),
-        edited: field_bool(v, "isEdited").unwrap_or(false),
-        reply_to: field_str(v, "replyMessageId").or_else(|| {
-            v.get("replyMessage")
-                .and_then(|r| field_str(r, "messageId"))
-        }),
+        timestamp_ms: f.timestamp.0.map(unix_millis),
+        content: decode_content(f.kind.0, f.content),
+        edited: f.edited.0.unwrap_or(false),
+        reply_to: f
+            .reply_id
+            .owned()
+            .or_else(|| f.reply.0.and_then(|r| r.message_id.owned())),
         version: None,
         own,
-        raw: RawJson::from(v.clone()),
+        raw: RawJson::from_raw(raw),
     })
 }
 
-fn decode_content(kind: Option<i64>, c: Value) -> Content {
+fn decode_content(kind: Option<i64>, content: Option<&RawValue>) -> Content {
     use envelope_type::*;
-    let user = field_str(&c, "userId");
-    let role = c.get("role").and_then(Role::from_json);
+    let text = content.unwrap_or(RawValue::NULL);
+    // Only these kinds read fields of the content; the others keep it as sent.
+    if !matches!(
+        kind,
+        Some(
+            TEXT | ATTACHMENT
+                | PARTICIPANT_ADDED
+                | PARTICIPANT_REMOVED
+                | TITLE_CHANGED
+                | ROLE_CHANGED
+        )
+    ) {
+        return content_of(kind, ContentFields::default(), text);
+    }
+    typed_or_canonical(text, |raw| {
+        serde_json::from_str::<LenientObj<ContentFields<'_>>>(raw.get())
+            // A content that is no object has no fields.
+            .map(|f| content_of(kind, f.0.unwrap_or_default(), raw))
+    })
+    .unwrap_or_else(|| content_of(kind, ContentFields::default(), text))
+}
+
+fn content_of(kind: Option<i64>, c: ContentFields<'_>, text: &RawValue) -> Content {
+    use envelope_type::*;
+    let raw = || RawJson::from_raw(text);
     match kind {
-        Some(TEXT) => match c.get("text").and_then(Value::as_str) {
-            Some(text) => Content::Text {
-                text: text.to_string(),
-                format: field_str(&c, "parseMode"),
+        Some(TEXT) => match c {
+            ContentFields {
+                text: OnlyStr(Some(text)),
+                parse_mode,
+                ..
+            } => Content::Text {
+                text: text.into_owned(),
+                format: parse_mode.owned(),
             },
-            None => Content::Unknown {
+            _ => Content::Unknown {
                 kind: TEXT.to_string(),
-                raw: RawJson::from(c),
+                raw: raw(),
             },
         },
-        Some(FORWARDED) => Content::Forwarded {
-            raw: RawJson::from(c),
-        },
+        Some(FORWARDED) => Content::Forwarded { raw: raw() },
         Some(ATTACHMENT) => Content::Attachment {
-            name: field_str(&c, "name").or_else(|| field_str(&c, "fileName")),
-            raw: RawJson::from(c),
+            name: c.name.owned().or_else(|| c.file_name.owned()),
+            raw: raw(),
         },
-        Some(LOCATION) => Content::Location {
-            raw: RawJson::from(c),
-        },
-        Some(SURVEY) => Content::Survey {
-            raw: RawJson::from(c),
-        },
-        Some(VOICE) => Content::Voice {
-            raw: RawJson::from(c),
-        },
+        Some(LOCATION) => Content::Location { raw: raw() },
+        Some(SURVEY) => Content::Survey { raw: raw() },
+        Some(VOICE) => Content::Voice { raw: raw() },
         Some(PARTICIPANT_ADDED) => Content::ParticipantAdded {
-            user_id: user,
-            role,
+            user_id: c.user_id.owned(),
+            role: c.role.0,
         },
-        Some(PARTICIPANT_REMOVED) => Content::ParticipantRemoved { user_id: user },
+        Some(PARTICIPANT_REMOVED) => Content::ParticipantRemoved {
+            user_id: c.user_id.owned(),
+        },
         Some(TITLE_CHANGED) => Content::TitleChanged {
-            title: field_str(&c, "title"),
+            title: c.title.owned(),
         },
-        Some(AVATAR_CHANGED) => Content::AvatarChanged {
-            raw: RawJson::from(c),
-        },
+        Some(AVATAR_CHANGED) => Content::AvatarChanged { raw: raw() },
         Some(HISTORY_CLEARED) => Content::HistoryCleared,
         Some(ROLE_CHANGED) => Content::RoleChanged {
-            user_id: user,
-            role,
+            user_id: c.user_id.owned(),
+            role: c.role.0,
         },
         other => Content::Unknown {
             kind: other.map(|k| k.to_string()).unwrap_or_default(),
-            raw: RawJson::from(c),
+            raw: raw(),
         },
     }
 }
@@ -136,29 +263,56 @@ pub(super) fn chat_kind(code: Option<i64>) -> ChatKind {
     }
 }
 
-/// Decodes a Chat object (getChatByID, getChats, create* notifications).
-pub(super) fn decode_chat(v: &Value, me: Option<&str>) -> Option<Chat> {
-    let id = field_str(v, "chatId")?;
-    let last_message = v
-        .get("lastMessage")
-        .filter(|m| !m.is_null())
-        .and_then(|m| decode_envelope(m, Some(&id), me))
-        .map(Box::new);
-    Some(Chat {
-        title: field_str(v, "title"),
-        kind: chat_kind(field_int(v, "chatType")),
-        unread: field_int(v, "unreadMessages").and_then(|n| u32::try_from(n).ok()),
-        last_message,
-        avatar_url: field_str(v, "avatarUrl"),
-        raw: RawJson::from(v.clone()),
-        id,
+/// The fields of a Chat object; `lastMessage` is an envelope, decoded on its own.
+#[derive(Deserialize)]
+struct ChatFields<'a> {
+    #[serde(rename = "chatId", default, borrow)]
+    chat_id: LenientStr<'a>,
+    #[serde(default, borrow)]
+    title: LenientStr<'a>,
+    #[serde(rename = "chatType", default)]
+    chat_type: LenientInt,
+    #[serde(rename = "unreadMessages", default)]
+    unread: LenientInt,
+    #[serde(rename = "lastMessage", default, borrow)]
+    last_message: Option<&'a RawValue>,
+    #[serde(rename = "avatarUrl", default, borrow)]
+    avatar_url: LenientStr<'a>,
+}
+
+/// Decodes a Chat object (getChatByID, getChats, create* notifications) from its text.
+pub(super) fn decode_chat(raw: &RawValue, me: Option<&str>) -> Option<Chat> {
+    typed_or_canonical(raw, |raw| {
+        let f: ChatFields<'_> = serde_json::from_str(raw.get())?;
+        let Some(id) = f.chat_id.owned() else {
+            return Ok(None);
+        };
+        let last_message = f
+            .last_message
+            .and_then(|m| decode_envelope(m, Some(&id), me))
+            .map(Box::new);
+        Ok(Some(Chat {
+            title: f.title.owned(),
+            kind: chat_kind(f.chat_type.0),
+            unread: f.unread.0.and_then(|n| u32::try_from(n).ok()),
+            last_message,
+            avatar_url: f.avatar_url.owned(),
+            raw: RawJson::from_raw(raw),
+            id,
+        }))
     })
+    .flatten()
+}
+
+/// [`decode_chat`] of a tree (the list answers, still decoded as trees).
+pub(super) fn decode_chat_value(v: &Value, me: Option<&str>) -> Option<Chat> {
+    decode_chat(&serde_json::value::to_raw_value(v).ok()?, me)
 }
 
 /// Decodes a ChatParticipant object.
 pub(super) fn decode_participant(v: &Value) -> Option<Participant> {
     Some(Participant {
-        user_id: field_str(v, "userId")?,
+        user_id: crate::json::field_str(v, "userId")?,
         role: v
             .get("role")
             .or_else(|| v.get("userRole"))
@@ -179,24 +333,43 @@ pub struct EnvelopeChat {
     pub kind: ChatKind,
 }
 
+/// The parts of a message's `raw` read on demand.
+#[derive(Deserialize)]
+struct EnvelopeExtras<'a> {
+    #[serde(default, borrow)]
+    chat: LenientObj<ChatRef<'a>>,
+    #[serde(rename = "replyMessage", default, borrow)]
+    reply: Option<&'a RawValue>,
+}
+
+fn extras<R>(message: &Message, read: impl Fn(EnvelopeExtras<'_>) -> Option<R>) -> Option<R> {
+    let raw: &RawValue = serde_json::from_str(message.raw.as_str()).ok()?;
+    typed_or_canonical(raw, |raw| {
+        serde_json::from_str::<EnvelopeExtras<'_>>(raw.get()).map(&read)
+    })
+    .flatten()
+}
+
 /// The `chat` object of a TrueConf message (see [`EnvelopeChat`]); `None` on a seed-style
 /// envelope with `chatId` only.
 pub fn envelope_chat(message: &Message) -> Option<EnvelopeChat> {
-    let raw: Value = serde_json::from_str(message.raw.as_str()).ok()?;
-    let chat = raw.get("chat")?;
-    Some(EnvelopeChat {
-        chat_id: field_str(chat, "chatId")?,
-        title: field_str(chat, "chatTitle"),
-        kind: chat_kind(field_int(chat, "chatType")),
+    extras(message, |e| {
+        let chat = e.chat.0?;
+        Some(EnvelopeChat {
+            chat_id: chat.chat_id.owned()?,
+            title: chat.chat_title.owned(),
+            kind: chat_kind(chat.chat_type.0),
+        })
     })
 }
 
 /// The message a TrueConf reply answers, as the server expands it (`replyMessage`); `me`
 /// marks own messages. `None` when the server sent only `replyMessageId`.
 pub fn reply_message(message: &Message, me: Option<&str>) -> Option<Message> {
-    let raw: Value = serde_json::from_str(message.raw.as_str()).ok()?;
-    let reply = raw.get("replyMessage").filter(|r| r.is_object())?;
-    decode_envelope(reply, message.chat_id.as_deref(), me)
+    extras(message, |e| {
+        let reply = e.reply.filter(|r| r.get().starts_with('{'))?;
+        decode_envelope(reply, message.chat_id.as_deref(), me)
+    })
 }
 
 /// The original of a TrueConf forward (type 201), whose content is the forwarded message's
@@ -205,6 +378,6 @@ pub fn forwarded_message(message: &Message, me: Option<&str>) -> Option<Message>
     let Content::Forwarded { raw } = &message.content else {
         return None;
     };
-    let original: Value = serde_json::from_str(raw.as_str()).ok()?;
-    decode_envelope(&original, None, me)
+    let original: &RawValue = serde_json::from_str(raw.as_str()).ok()?;
+    decode_envelope(original, None, me)
 }

@@ -3,11 +3,14 @@
 use super::notification;
 use super::wire::{self, Frame};
 use crate::inspect::{Direction, FrameKind, Inspection};
+use serde_json::value::RawValue;
+use serde_json::Value;
 
 /// Decodes `text` as a frame travelling in `direction`: its kind, method and the ack this client
 /// would send. A notification whose payload cannot be decoded is an error.
 pub fn inspect_trueconf(text: &str, direction: Direction) -> Result<Inspection, String> {
-    let (frame, _) = wire::decode(text).map_err(|e| e.reason)?;
+    let mut scratch = String::new();
+    let (frame, _) = wire::decode(text, &mut scratch).map_err(|e| e.reason)?;
     Ok(match (frame, direction) {
         (
             Frame::Request {
@@ -17,10 +20,10 @@ pub fn inspect_trueconf(text: &str, direction: Direction) -> Result<Inspection, 
             },
             Direction::In,
         ) => {
-            notification::decode(&method, &payload, None)?;
+            notification::decode(&method, payload.unwrap_or(RawValue::NULL), None)?;
             Inspection {
                 kind: FrameKind::Notification,
-                name: method,
+                name: method.into_owned(),
                 ack: Some(wire::ack(id)),
             }
         }
@@ -30,10 +33,14 @@ pub fn inspect_trueconf(text: &str, direction: Direction) -> Result<Inspection, 
             },
             Direction::Out,
         ) => {
+            let payload: Value = match payload {
+                Some(p) => serde_json::from_str(p.get()).map_err(|e| format!("not JSON: {e}"))?,
+                None => Value::Null,
+            };
             super::Request::from_wire(&method, &payload)?;
             Inspection {
                 kind: FrameKind::Request,
-                name: method,
+                name: method.into_owned(),
                 ack: None,
             }
         }

@@ -1,13 +1,14 @@
 //! Every request a TrueConf client can make, typed, with its encoder and response decoder.
 
-use super::envelope::{decode_chat, decode_envelope, decode_participant};
+use super::envelope::{decode_chat_value, decode_envelope_value, decode_participant};
 use crate::error::Error;
 use crate::event::Reply;
 use crate::json::{field_int, field_str, unix_millis};
 use crate::model::Role;
 use crate::raw::RawJson;
-use serde::{Deserialize, Serialize};
-use serde_json::{json, Map, Value};
+use serde::ser::SerializeMap;
+use serde::{Deserialize, Serialize, Serializer};
+use serde_json::Value;
 
 /// A TrueConf client request.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -257,18 +258,260 @@ pub enum Request {
     },
 }
 
-fn content_of(text: &str, mode: &Option<String>) -> Value {
-    json!({"text": text, "parseMode": mode.as_deref().unwrap_or("text")})
+/// A request frame as it goes on the wire: `{"type":1,"id":N,"method":…,"payload":…}`.
+#[derive(Serialize)]
+struct RequestFrame<'a> {
+    #[serde(rename = "type")]
+    kind: u8,
+    id: u32,
+    method: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    payload: Option<RequestPayload<'a>>,
 }
 
-fn obj(pairs: &[(&str, Value)]) -> Value {
-    let mut map = Map::new();
-    for (k, v) in pairs {
-        if !v.is_null() {
-            map.insert((*k).to_string(), v.clone());
+/// A message `content`: `{"text":…,"parseMode":…}` (`text` unless told).
+#[derive(Serialize)]
+struct TextContent<'a> {
+    text: &'a str,
+    #[serde(rename = "parseMode")]
+    parse_mode: &'a str,
+}
+
+impl<'a> TextContent<'a> {
+    fn new(text: &'a str, mode: &'a Option<String>) -> Self {
+        TextContent {
+            text,
+            parse_mode: mode.as_deref().unwrap_or("text"),
         }
     }
-    Value::Object(map)
+}
+
+/// `sendFile`'s `content`: the uploaded file and an optional caption.
+#[derive(Serialize)]
+struct FileContent<'a> {
+    #[serde(rename = "temporalFileId")]
+    temporal_file_id: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    caption: Option<TextContent<'a>>,
+}
+
+/// The `payload` of a request, serialized field by field in the order the spec shows; an
+/// absent optional field is left out, except where the spec sends an explicit `null`.
+struct RequestPayload<'a>(&'a Request);
+
+/// Writes `key: value` unless `value` is `None`.
+fn entry_some<M: SerializeMap, T: Serialize>(
+    m: &mut M,
+    key: &str,
+    value: &Option<T>,
+) -> Result<(), M::Error> {
+    match value {
+        Some(v) => m.serialize_entry(key, v),
+        None => Ok(()),
+    }
+}
+
+impl Serialize for RequestPayload<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = match self.0 {
+            Request::Raw { payload, .. } => return payload.serialize(s),
+            Request::AnswerCommand { answer } => return answer.to_json().serialize(s),
+            _ => s.serialize_map(None)?,
+        };
+        match self.0 {
+            Request::Auth {
+                token,
+                receive_unread,
+                receive_system_messages,
+            } => {
+                m.serialize_entry("token", token.expose())?;
+                m.serialize_entry("tokenType", "JWT")?;
+                entry_some(&mut m, "receiveUnread", receive_unread)?;
+                entry_some(
+                    &mut m,
+                    "receiveSystemMessageEnvelopes",
+                    receive_system_messages,
+                )?;
+            }
+            Request::CreateP2pChat { user_id } | Request::GetUserDisplayName { user_id } => {
+                m.serialize_entry("userId", user_id)?
+            }
+            // The seed spec shows `name`; the official clients and the server take `title`, as
+            // createChannel does. Sending `name` creates an untitled chat on real servers.
+            Request::CreateGroupChat { title } | Request::CreateChannel { title } => {
+                m.serialize_entry("title", title)?
+            }
+            Request::EditChatTitle { chat_id, title } => {
+                m.serialize_entry("chatId", chat_id)?;
+                m.serialize_entry("title", title)?;
+            }
+            Request::EditChatAvatar {
+                chat_id,
+                temporal_file_id,
+            } => {
+                m.serialize_entry("chatId", chat_id)?;
+                // `temporalFileId: null` is how the picture is removed: keep the explicit null.
+                m.serialize_entry("temporalFileId", temporal_file_id)?;
+            }
+            Request::ClearHistory { chat_id, for_all } => {
+                m.serialize_entry("chatId", chat_id)?;
+                m.serialize_entry("forAll", for_all)?;
+            }
+            Request::RemoveChat { chat_id } | Request::GetChatById { chat_id } => {
+                m.serialize_entry("chatId", chat_id)?
+            }
+            Request::AddChatParticipant {
+                chat_id,
+                user_id,
+                display_history,
+            } => {
+                m.serialize_entry("chatId", chat_id)?;
+                m.serialize_entry("userId", user_id)?;
+                entry_some(&mut m, "displayHistory", display_history)?;
+            }
+            Request::RemoveChatParticipant {
+                chat_id,
+                user_id,
+                clear_history,
+            } => {
+                m.serialize_entry("chatId", chat_id)?;
+                m.serialize_entry("userId", user_id)?;
+                entry_some(&mut m, "clearHistory", clear_history)?;
+            }
+            Request::ChangeParticipantRole {
+                chat_id,
+                user_id,
+                role,
+            } => {
+                m.serialize_entry("chatId", chat_id)?;
+                m.serialize_entry("userId", user_id)?;
+                let role = role.to_json();
+                if !role.is_null() {
+                    m.serialize_entry("role", &role)?;
+                }
+            }
+            Request::GetChats { count, page } => {
+                m.serialize_entry("count", count)?;
+                m.serialize_entry("page", page)?;
+            }
+            Request::GetChatParticipant { chat_id, user_id }
+            | Request::HasChatParticipant { chat_id, user_id } => {
+                m.serialize_entry("chatId", chat_id)?;
+                m.serialize_entry("userId", user_id)?;
+            }
+            Request::GetChatParticipants {
+                chat_id,
+                page_size,
+                page_number,
+            } => {
+                m.serialize_entry("chatId", chat_id)?;
+                m.serialize_entry("pageSize", page_size)?;
+                m.serialize_entry("pageNumber", page_number)?;
+            }
+            Request::SendMessage {
+                chat_id,
+                text,
+                parse_mode,
+                reply_message_id,
+            } => {
+                m.serialize_entry("chatId", chat_id)?;
+                m.serialize_entry("content", &TextContent::new(text, parse_mode))?;
+                entry_some(&mut m, "replyMessageId", reply_message_id)?;
+            }
+            Request::EditMessage {
+                message_id,
+                text,
+                parse_mode,
+            } => {
+                m.serialize_entry("messageId", message_id)?;
+                m.serialize_entry("content", &TextContent::new(text, parse_mode))?;
+            }
+            Request::RemoveMessage {
+                message_id,
+                for_all,
+            } => {
+                m.serialize_entry("messageId", message_id)?;
+                m.serialize_entry("forAll", for_all)?;
+            }
+            Request::ForwardMessage {
+                chat_id,
+                message_id,
+            } => {
+                m.serialize_entry("chatId", chat_id)?;
+                m.serialize_entry("messageId", message_id)?;
+            }
+            Request::GetChatHistory {
+                chat_id,
+                count,
+                from_message_id,
+            } => {
+                m.serialize_entry("chatId", chat_id)?;
+                m.serialize_entry("count", count)?;
+                entry_some(&mut m, "fromMessageId", from_message_id)?;
+            }
+            Request::GetMessageById { message_id } => m.serialize_entry("messageId", message_id)?,
+            Request::UploadFile {
+                file_name,
+                file_size,
+            } => {
+                m.serialize_entry("fileSize", file_size)?;
+                m.serialize_entry("fileName", file_name)?;
+            }
+            Request::SendFile {
+                chat_id,
+                temporal_file_id,
+                caption,
+                parse_mode,
+                reply_message_id,
+            } => {
+                m.serialize_entry("chatId", chat_id)?;
+                let content = FileContent {
+                    temporal_file_id,
+                    caption: caption
+                        .as_deref()
+                        .map(|text| TextContent::new(text, parse_mode)),
+                };
+                m.serialize_entry("content", &content)?;
+                entry_some(&mut m, "replyMessageId", reply_message_id)?;
+            }
+            Request::GetFileInfo { file_id }
+            | Request::SubscribeFileProgress { file_id }
+            | Request::UnsubscribeFileProgress { file_id } => {
+                m.serialize_entry("fileId", file_id)?
+            }
+            Request::GetFileUploadLimits => {}
+            Request::SendSurvey {
+                chat_id,
+                reply_message_id,
+                survey,
+            } => {
+                m.serialize_entry("chatId", chat_id)?;
+                m.serialize_entry("replyMessageId", reply_message_id)?;
+                m.serialize_entry("content", &survey.to_json())?;
+            }
+            Request::EditSurvey { message_id, survey } => {
+                let mut content = survey.to_json();
+                if let Value::Object(map) = &mut content {
+                    // What identifies the campaign is fixed once sent.
+                    for key in ["url", "appVersion", "secret"] {
+                        map.remove(key);
+                    }
+                }
+                m.serialize_entry("messageId", message_id)?;
+                m.serialize_entry("content", &content)?;
+            }
+            Request::SendChatActivity {
+                chat_id,
+                activity_type,
+            } => {
+                m.serialize_entry("chatId", chat_id)?;
+                m.serialize_entry("activityType", activity_type)?;
+            }
+            // Written above (not objects of their own) or without a payload.
+            Request::Raw { .. } | Request::AnswerCommand { .. } | Request::CreateFavoritesChat => {}
+        }
+        m.end()
+    }
 }
 
 impl Request {
@@ -338,171 +581,19 @@ impl Request {
 
     /// The `payload` object, or `None` for methods sent without one.
     pub fn payload(&self) -> Option<Value> {
-        let s = |v: &str| Value::from(v);
-        let opt = |v: &Option<String>| v.as_deref().map(Value::from).unwrap_or(Value::Null);
-        let content = |text: &str, mode: &Option<String>| json!({"text": text, "parseMode": mode.as_deref().unwrap_or("text")});
-        Some(match self {
-            Request::Auth {
-                token,
-                receive_unread,
-                receive_system_messages,
-            } => obj(&[
-                ("token", s(token.expose())),
-                ("tokenType", s("JWT")),
-                ("receiveUnread", json!(receive_unread)),
-                (
-                    "receiveSystemMessageEnvelopes",
-                    json!(receive_system_messages),
-                ),
-            ]),
-            Request::CreateP2pChat { user_id } => obj(&[("userId", s(user_id))]),
-            // The seed spec shows `name`; the official clients and the server take `title`, as
-            // createChannel does. Sending `name` creates an untitled chat on real servers.
-            Request::CreateGroupChat { title } | Request::CreateChannel { title } => {
-                obj(&[("title", s(title))])
-            }
-            Request::CreateFavoritesChat => return None,
-            Request::EditChatTitle { chat_id, title } => {
-                obj(&[("chatId", s(chat_id)), ("title", s(title))])
-            }
-            Request::EditChatAvatar {
-                chat_id,
-                temporal_file_id,
-            } => {
-                // `temporalFileId: null` is how the picture is removed: keep the explicit null.
-                json!({"chatId": chat_id, "temporalFileId": temporal_file_id})
-            }
-            Request::ClearHistory { chat_id, for_all } => {
-                json!({"chatId": chat_id, "forAll": for_all})
-            }
-            Request::RemoveChat { chat_id } | Request::GetChatById { chat_id } => {
-                obj(&[("chatId", s(chat_id))])
-            }
-            Request::AddChatParticipant {
-                chat_id,
-                user_id,
-                display_history,
-            } => obj(&[
-                ("chatId", s(chat_id)),
-                ("userId", s(user_id)),
-                ("displayHistory", json!(display_history)),
-            ]),
-            Request::RemoveChatParticipant {
-                chat_id,
-                user_id,
-                clear_history,
-            } => obj(&[
-                ("chatId", s(chat_id)),
-                ("userId", s(user_id)),
-                ("clearHistory", json!(clear_history)),
-            ]),
-            Request::ChangeParticipantRole {
-                chat_id,
-                user_id,
-                role,
-            } => obj(&[
-                ("chatId", s(chat_id)),
-                ("userId", s(user_id)),
-                ("role", role.to_json()),
-            ]),
-            Request::GetChats { count, page } => json!({"count": count, "page": page}),
-            Request::GetChatParticipant { chat_id, user_id }
-            | Request::HasChatParticipant { chat_id, user_id } => {
-                obj(&[("chatId", s(chat_id)), ("userId", s(user_id))])
-            }
-            Request::GetChatParticipants {
-                chat_id,
-                page_size,
-                page_number,
-            } => json!({"chatId": chat_id, "pageSize": page_size, "pageNumber": page_number}),
-            Request::SendMessage {
-                chat_id,
-                text,
-                parse_mode,
-                reply_message_id,
-            } => obj(&[
-                ("chatId", s(chat_id)),
-                ("content", content(text, parse_mode)),
-                ("replyMessageId", opt(reply_message_id)),
-            ]),
-            Request::EditMessage {
-                message_id,
-                text,
-                parse_mode,
-            } => obj(&[
-                ("messageId", s(message_id)),
-                ("content", content(text, parse_mode)),
-            ]),
-            Request::RemoveMessage {
-                message_id,
-                for_all,
-            } => json!({"messageId": message_id, "forAll": for_all}),
-            Request::ForwardMessage {
-                chat_id,
-                message_id,
-            } => obj(&[("chatId", s(chat_id)), ("messageId", s(message_id))]),
-            Request::GetChatHistory {
-                chat_id,
-                count,
-                from_message_id,
-            } => obj(&[
-                ("chatId", s(chat_id)),
-                ("count", json!(count)),
-                ("fromMessageId", opt(from_message_id)),
-            ]),
-            Request::GetMessageById { message_id } => obj(&[("messageId", s(message_id))]),
-            Request::UploadFile {
-                file_name,
-                file_size,
-            } => json!({"fileSize": file_size, "fileName": file_name}),
-            Request::SendFile {
-                chat_id,
-                temporal_file_id,
-                caption,
-                parse_mode,
-                reply_message_id,
-            } => {
-                let mut content = json!({ "temporalFileId": temporal_file_id });
-                if let Some(text) = caption {
-                    content["caption"] = content_of(text, parse_mode);
-                }
-                obj(&[
-                    ("chatId", s(chat_id)),
-                    ("content", content),
-                    ("replyMessageId", opt(reply_message_id)),
-                ])
-            }
-            Request::GetFileInfo { file_id }
-            | Request::SubscribeFileProgress { file_id }
-            | Request::UnsubscribeFileProgress { file_id } => obj(&[("fileId", s(file_id))]),
-            Request::GetFileUploadLimits => json!({}),
-            Request::SendSurvey {
-                chat_id,
-                reply_message_id,
-                survey,
-            } => json!({
-                "chatId": chat_id,
-                "replyMessageId": reply_message_id,
-                "content": survey.to_json(),
-            }),
-            Request::EditSurvey { message_id, survey } => {
-                let mut content = survey.to_json();
-                if let Value::Object(map) = &mut content {
-                    // What identifies the campaign is fixed once sent.
-                    for key in ["url", "appVersion", "secret"] {
-                        map.remove(key);
-                    }
-                }
-                json!({"messageId": message_id, "content": content})
-            }
-            Request::AnswerCommand { answer } => answer.to_json(),
-            Request::SendChatActivity {
-                chat_id,
-                activity_type,
-            } => json!({"chatId": chat_id, "activityType": activity_type}),
-            Request::GetUserDisplayName { user_id } => obj(&[("userId", s(user_id))]),
-            Request::Raw { payload, .. } => return payload.clone(),
-        })
+        if !self.has_payload() {
+            return None;
+        }
+        // Serializing into a tree cannot fail: every key is a string.
+        serde_json::to_value(RequestPayload(self)).ok()
+    }
+
+    /// Whether the request goes out with a `payload`.
+    fn has_payload(&self) -> bool {
+        !matches!(
+            self,
+            Request::CreateFavoritesChat | Request::Raw { payload: None, .. }
+        )
     }
 
     /// Reads a request as it appears on the wire (`method` + `payload`), leniently: the seed's
@@ -674,13 +765,16 @@ impl Request {
         })
     }
 
-    /// The request frame with id `id`.
+    /// The request frame with id `id`, written straight from the request (no tree).
     pub fn encode(&self, id: u32) -> String {
-        let mut frame = json!({"type": 1, "id": id, "method": self.method()});
-        if let Some(p) = self.payload() {
-            frame["payload"] = p;
-        }
-        frame.to_string()
+        let frame = RequestFrame {
+            kind: 1,
+            id,
+            method: self.method(),
+            payload: self.has_payload().then_some(RequestPayload(self)),
+        };
+        // Writing to a string cannot fail: every key is a string, every number finite.
+        serde_json::to_string(&frame).unwrap_or_default()
     }
 
     /// Checks arguments the server would refuse, before anything is sent.
@@ -759,10 +853,10 @@ impl Request {
             | Request::ChangeParticipantRole { .. }
             | Request::RemoveMessage { .. } => Reply::Empty,
             Request::GetChatById { .. } => Reply::Chat {
-                chat: decode_chat(payload, me).ok_or_else(|| missing("chatId"))?,
+                chat: decode_chat_value(payload, me).ok_or_else(|| missing("chatId"))?,
             },
             Request::GetChats { .. } => Reply::Chats {
-                chats: keep_decoded(list("chats"), skipped, |c| decode_chat(c, me)),
+                chats: keep_decoded(list("chats"), skipped, |c| decode_chat_value(c, me)),
             },
             Request::GetChatParticipant { .. } => Reply::Participant {
                 participant: decode_participant(payload).ok_or_else(|| missing("userId"))?,
@@ -789,14 +883,15 @@ impl Request {
             },
             Request::GetChatHistory { chat_id: sent, .. } => {
                 let mut messages = keep_decoded(list("messages"), skipped, |m| {
-                    decode_envelope(m, Some(sent), me)
+                    decode_envelope_value(m, Some(sent), me)
                 });
                 // Oldest first, whatever order the server used.
                 messages.sort_by_key(|m| m.timestamp_ms.unwrap_or(i64::MIN));
                 Reply::Messages { messages }
             }
             Request::GetMessageById { .. } => Reply::Message {
-                message: decode_envelope(payload, None, me).ok_or_else(|| missing("messageId"))?,
+                message: decode_envelope_value(payload, None, me)
+                    .ok_or_else(|| missing("messageId"))?,
             },
             Request::UploadFile { .. } => Reply::UploadTask {
                 upload_task_id: field_str(payload, "uploadTaskId")
@@ -867,4 +962,63 @@ fn keep_decoded<T>(
         }
     }
     kept
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The frames keep the spec's field order, leave absent options out and keep the explicit
+    /// `null` the spec uses to remove a picture.
+    #[test]
+    fn frames_are_written_in_the_spec_order() {
+        let cases = [
+            (
+                Request::SendMessage {
+                    chat_id: "c".into(),
+                    text: "hi \"you\"".into(),
+                    parse_mode: None,
+                    reply_message_id: Some("m0".into()),
+                },
+                r#"{"type":1,"id":7,"method":"sendMessage","payload":{"chatId":"c","content":{"text":"hi \"you\"","parseMode":"text"},"replyMessageId":"m0"}}"#,
+            ),
+            (
+                Request::SendFile {
+                    chat_id: "c".into(),
+                    temporal_file_id: "t".into(),
+                    caption: Some("cap".into()),
+                    parse_mode: Some("markdown".into()),
+                    reply_message_id: None,
+                },
+                r#"{"type":1,"id":7,"method":"sendFile","payload":{"chatId":"c","content":{"temporalFileId":"t","caption":{"text":"cap","parseMode":"markdown"}}}}"#,
+            ),
+            (
+                Request::EditChatAvatar {
+                    chat_id: "c".into(),
+                    temporal_file_id: None,
+                },
+                r#"{"type":1,"id":7,"method":"editChatAvatar","payload":{"chatId":"c","temporalFileId":null}}"#,
+            ),
+            (
+                Request::CreateFavoritesChat,
+                r#"{"type":1,"id":7,"method":"createFavoritesChat"}"#,
+            ),
+            (
+                Request::GetFileUploadLimits,
+                r#"{"type":1,"id":7,"method":"getFileUploadLimits","payload":{}}"#,
+            ),
+            (
+                Request::Raw {
+                    name: "x".into(),
+                    payload: Some(serde_json::json!([1])),
+                },
+                r#"{"type":1,"id":7,"method":"x","payload":[1]}"#,
+            ),
+        ];
+        for (request, frame) in cases {
+            assert_eq!(request.encode(7), frame);
+            let payload: Value = serde_json::from_str::<Value>(frame).unwrap()["payload"].clone();
+            assert_eq!(request.payload().unwrap_or(Value::Null), payload);
+        }
+    }
 }

@@ -20,6 +20,7 @@ use crate::session::Session as SessionTrait;
 use crate::time::Timestamp;
 use crate::transmit::{ConnectInfo, HttpResponse, Transmit};
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
@@ -1015,8 +1016,8 @@ impl TrueConfSession {
         &mut self,
         now: Timestamp,
         method: &str,
-        payload: &Value,
-        raw: &Value,
+        payload: &RawValue,
+        frame: &str,
         text: &str,
     ) {
         let me = self.user_id.clone();
@@ -1085,7 +1086,9 @@ impl TrueConfSession {
             }
             Notification::Unknown => self.outbox.event(Event::Unknown {
                 name: Some(method.to_string()),
-                raw: RawJson::from(raw.clone()),
+                raw: serde_json::from_str::<&RawValue>(frame)
+                    .map(RawJson::from_raw)
+                    .unwrap_or_default(),
             }),
         }
     }
@@ -1094,20 +1097,22 @@ impl TrueConfSession {
         if !self.seen.insert(&format!("msg:{}", message.id)) {
             return;
         }
-        if let Some(chat_id) = message.chat_id.clone() {
-            if let Some(chat) = self.chats.get_mut(&chat_id) {
+        if let Some(chat_id) = message.chat_id.as_deref() {
+            if let Some(chat) = self.chats.get_mut(chat_id) {
                 chat.last_message = Some(Box::new(message.clone()));
             }
             if !message.own {
                 // The message counts as unread until acknowledged, and the ack (already queued,
-                // per the protocol) marks it read: report the resulting state once.
-                let before = self.reads.get(&chat_id).cloned();
-                self.reads.increment_unread(&chat_id);
-                self.reads.decrement_unread(&chat_id, Some(&message.id));
-                let after = self.reads.get(&chat_id).cloned();
-                if after != before {
-                    self.read_changed(&chat_id, after);
-                }
+                // per the protocol) marks it read: one update to the resulting state (the count
+                // as it was, this message the last read), reported once if it changed.
+                let unread = self.reads.get(chat_id).and_then(|s| s.unread).unwrap_or(0);
+                let update = ReadUpdate {
+                    unread: Some(unread),
+                    last_read_message_id: Some(message.id.clone()),
+                    ..Default::default()
+                };
+                let changed = self.reads.apply(chat_id, update);
+                self.read_changed(chat_id, changed);
             }
         }
         self.outbox.event(Event::MessageReceived { message });
@@ -1130,13 +1135,13 @@ impl TrueConfSession {
     fn update_chat(
         &mut self,
         chat_id: &str,
-        payload: &Value,
+        payload: &RawValue,
         change: impl FnOnce(&mut Chat),
     ) -> Chat {
         let chat = self.chat_entry(chat_id);
         change(chat);
         let mut out = chat.clone();
-        out.raw = RawJson::from(payload.clone());
+        out.raw = RawJson::from_raw(payload);
         out
     }
 }
@@ -1190,7 +1195,8 @@ impl SessionTrait for TrueConfSession {
             }
             return self.protocol_error(text, reason);
         }
-        let (frame, raw) = match wire::decode(text) {
+        let mut scratch = String::new();
+        let (frame, source) = match wire::decode(text, &mut scratch) {
             Ok(ok) => ok,
             Err(e) => {
                 if let Some(id) = e.ack_id {
@@ -1207,9 +1213,18 @@ impl SessionTrait for TrueConfSession {
             } => {
                 // Ack first, exactly once per frame, before the app hears of it.
                 self.outbox.control_frame(wire::ack(id));
-                self.on_notification(now, &method, &payload, &raw, text);
+                let payload = payload.unwrap_or(RawValue::NULL);
+                self.on_notification(now, &method, payload, source, text);
             }
-            Frame::Response { id, payload } => self.on_response(now, id, payload, text),
+            Frame::Response { id, payload } => {
+                // Answers are decoded from a tree (they are few; notifications are the stream).
+                let payload = match payload.map(|p| serde_json::from_str::<Value>(p.get())) {
+                    None => Value::Null,
+                    Some(Ok(tree)) => tree,
+                    Some(Err(e)) => return self.protocol_error(text, format!("not JSON: {e}")),
+                };
+                self.on_response(now, id, payload, text)
+            }
         }
     }
 

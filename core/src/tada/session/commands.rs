@@ -264,7 +264,7 @@ impl TadaSession {
                 rollback: None,
             },
         )?;
-        self.by_confirm.insert(confirm_id, id);
+        self.index_pending(id, confirm_id);
         if self.link == Link::Up {
             self.transmit(now, id);
         }

@@ -84,9 +84,30 @@ impl TadaSession {
         self.outbox.resolve(id, Err(error));
     }
 
+    /// Indexes pending event `id` by its `confirm_id` and, for a new message (not an edit), by
+    /// the `message_id` its echo will carry, so an incoming message finds the send it confirms
+    /// without a walk of every pending event.
+    pub(super) fn index_pending(&mut self, id: RequestId, confirm_id: String) {
+        self.by_confirm.insert(confirm_id, id);
+        if let Some(key) = self.pending.get(id).and_then(|p| echo_key(&p.value)) {
+            // The oldest send of a message id is the one its echo confirms, as the walk did.
+            self.by_echo.entry(key.to_string()).or_insert(id);
+        }
+    }
+
+    /// The pending send an incoming message `message_id` is the echo of.
+    pub(super) fn echoed(&self, message_id: &str) -> Option<RequestId> {
+        self.by_echo.get(message_id).copied()
+    }
+
     pub(super) fn take_pending(&mut self, id: RequestId) -> Option<Outgoing> {
         let p = self.pending.remove(id)?.value;
         self.by_confirm.remove(&p.confirm_id);
+        if let Some(key) = echo_key(&p) {
+            if self.by_echo.get(key) == Some(&id) {
+                self.by_echo.remove(key);
+            }
+        }
         self.resolved.insert(&p.confirm_id);
         if self.keepalive == Some(id) {
             self.keepalive = None;
@@ -129,5 +150,13 @@ impl TadaSession {
                 self.pending.set_deadline(id, NEVER);
             }
         }
+    }
+}
+
+/// The `message_id` whose echo confirms `event`: a new message's, not an edit's.
+fn echo_key(event: &Outgoing) -> Option<&str> {
+    match &event.event {
+        ClientEvent::MessageUpdated(m) if !event.edit => m.message_id.as_deref(),
+        _ => None,
     }
 }

@@ -35,7 +35,60 @@ impl TadaSession {
         });
     }
 
-    pub(super) fn dispatch(&mut self, event: ServerEvent, params: &Value) {
+    /// A server event `name` with its params' text; `source` is the frame as decoded (the
+    /// frame itself or its canonical re-encoding), `frame` as received.
+    pub(super) fn on_event(
+        &mut self,
+        name: &str,
+        params: Option<&RawValue>,
+        source: &str,
+        frame: &str,
+    ) {
+        if name == "server.message.updated" {
+            // The stream's bulk: its messages are decoded once each, from their text.
+            return self.on_messages_frame(params, frame);
+        }
+        match ServerEvent::decode_text(name, params) {
+            Ok(Some(event)) => self.dispatch(event, params.unwrap_or(RawValue::NULL)),
+            Ok(None) => self.outbox.event(Event::Unknown {
+                name: Some(name.to_string()),
+                raw: raw_text(source),
+            }),
+            Err(reason) => self.protocol_error(frame, reason),
+        }
+    }
+
+    fn on_messages_frame(&mut self, params: Option<&RawValue>, frame: &str) {
+        const NAME: &str = "server.message.updated";
+        let text = match params.map(RawValue::get) {
+            None | Some("null") => "{}",
+            Some(t) if t.starts_with('{') => t,
+            Some(other) => {
+                return self
+                    .protocol_error(frame, format!("{NAME}: params is not an object: {other}"))
+            }
+        };
+        let mut scratch = String::new();
+        let p = match crate::json::strict_or_lenient::<MessagesUpdatedText<'_>>(text, &mut scratch)
+        {
+            Ok((p, _)) => p,
+            Err(e) => return self.protocol_error(frame, format!("{NAME}: {e}")),
+        };
+        if let Some(t) = p.team_unread {
+            // Checked as the typed event checks it: counters of the wrong shape fail the event.
+            if let Err(e) = serde_json::from_str::<TeamUnread>(t.get()) {
+                return self.protocol_error(frame, format!("{NAME}: team_unread: {e}"));
+            }
+        }
+        self.on_messages(
+            p.badge,
+            &p.chat_counters,
+            p.messages.as_deref().unwrap_or_default(),
+            p.team_unread,
+        );
+    }
+
+    pub(super) fn dispatch(&mut self, event: ServerEvent, params: &RawValue) {
         let event_name = event.name();
         match event {
             ServerEvent::Confirm(c) => match self.by_confirm.get(&c.confirm_id).copied() {
@@ -46,11 +99,24 @@ impl TadaSession {
                 None => self.pass_through(event_name, params),
             },
             ServerEvent::Warning(w) => self.on_warning(w),
-            ServerEvent::MessageUpdated(m) => self.on_messages(m, params),
+            ServerEvent::MessageUpdated(m) => {
+                // Only when decoded elsewhere than `on_event` (which reads these from the text).
+                let items: Vec<Box<RawValue>> = m
+                    .messages
+                    .iter()
+                    .filter_map(|i| serde_json::value::to_raw_value(i).ok())
+                    .collect();
+                let items: Vec<&RawValue> = items.iter().map(|b| &**b).collect();
+                let mut scratch = String::new();
+                let team = chats_text(params, &mut scratch).and_then(|c| c.team_unread);
+                self.on_messages(m.badge, &m.chat_counters, &items, team)
+            }
             ServerEvent::ChatUpdated(c) => self.on_chats(c, params),
             ServerEvent::ChatLastread(c) => {
                 self.apply_reads(&c.chats);
-                self.on_counters(c.badge, params.get("team_unread"));
+                let mut scratch = String::new();
+                let team = chats_text(params, &mut scratch).and_then(|c| c.team_unread);
+                self.on_counters(c.badge, team);
             }
             ServerEvent::ChatDeleted(c) => self.on_chats_deleted(c, params),
             ServerEvent::TeamUpdated(t) => {
@@ -69,10 +135,10 @@ impl TadaSession {
     }
 
     /// Hands a server event with no normalized counterpart to the app, as received.
-    pub(super) fn pass_through(&mut self, name: &str, params: &Value) {
+    pub(super) fn pass_through(&mut self, name: &str, params: &RawValue) {
         self.outbox.event(Event::Tada {
             name: name.to_string(),
-            params: RawJson::from(params),
+            params: RawJson::from_raw(params),
         });
     }
 
@@ -90,18 +156,20 @@ impl TadaSession {
         }
     }
 
-    pub(super) fn on_messages(&mut self, params: MessagesUpdated, raw: &Value) {
-        let raw_messages: &[Value] = raw
-            .get("messages")
-            .and_then(Value::as_array)
-            .map_or(&[], Vec::as_slice);
+    pub(super) fn on_messages(
+        &mut self,
+        badge: Option<i64>,
+        chat_counters: &[crate::tada::server_event::ChatInfo],
+        raw_messages: &[&RawValue],
+        team_unread: Option<&RawValue>,
+    ) {
         // Decoded item by item: one bad message is reported, the others are delivered.
         let mut decoded = Vec::with_capacity(raw_messages.len());
-        for item in raw_messages {
-            match serde_json::from_value::<crate::tada::MessageInfo>(item.clone()) {
+        for &item in raw_messages {
+            match decode_message(item) {
                 Ok(info) => decoded.push((info, item)),
                 Err(e) => self.protocol_error(
-                    &item.to_string(),
+                    item.get(),
                     format!("a message of server.message.updated did not decode: {e}"),
                 ),
             }
@@ -113,7 +181,7 @@ impl TadaSession {
             }
             let key = match info.gentime {
                 Some(g) => format!("{}@{}", info.message_id, g),
-                None => format!("{}@{}", info.message_id, raw_message),
+                None => format!("{}@{}", info.message_id, raw_message.get()),
             };
             if !self.seen.insert(&key) {
                 continue;
@@ -134,15 +202,7 @@ impl TadaSession {
             }
             let own = own_by_id || (info.from.is_some() && info.from == self.me);
             // The echo of a message still waiting for its confirm proves it arrived.
-            let echoed = self
-                .pending
-                .iter()
-                .find(|(_, p)| {
-                    !p.value.edit
-                        && matches!(&p.value.event, ClientEvent::MessageUpdated(m)
-                            if m.message_id.as_deref() == Some(info.message_id.as_str()))
-                })
-                .map(|(id, _)| id);
+            let echoed = self.echoed(&info.message_id);
             if let Some(id) = echoed {
                 self.succeed(id);
             }
@@ -174,12 +234,14 @@ impl TadaSession {
                 self.outbox.event(Event::MessageReceived { message });
             }
         }
-        self.apply_reads(&params.chat_counters);
-        self.on_counters(params.badge, raw.get("team_unread"));
+        self.apply_reads(chat_counters);
+        self.on_counters(badge, team_unread);
     }
 
-    pub(super) fn on_chats(&mut self, params: ChatsChanged, raw: &Value) {
-        let raw_chats = raw.get("chats").and_then(Value::as_array);
+    pub(super) fn on_chats(&mut self, params: ChatsChanged, raw: &RawValue) {
+        let mut scratch = String::new();
+        let parts = chats_text(raw, &mut scratch);
+        let raw_chats = parts.as_ref().and_then(|p| p.chats.as_deref());
         for (i, info) in params.chats.iter().enumerate() {
             let mark = self.chats.get(&info.jid).cloned();
             if let (Some(held), Some(new)) = (mark.as_ref().and_then(|m| m.gentime), info.gentime) {
@@ -196,7 +258,9 @@ impl TadaSession {
                     removed: false,
                 },
             );
-            let raw_chat = raw_chats.and_then(|a| a.get(i)).unwrap_or(&Value::Null);
+            let raw_chat = raw_chats
+                .and_then(|a| a.get(i).copied())
+                .unwrap_or(RawValue::NULL);
             let chat = normalize::chat(info, raw_chat);
             self.outbox.event(if created {
                 Event::ChatCreated { chat }
@@ -205,10 +269,10 @@ impl TadaSession {
             });
             self.apply_read(info);
         }
-        self.on_counters(params.badge, raw.get("team_unread"));
+        self.on_counters(params.badge, parts.and_then(|p| p.team_unread));
     }
 
-    pub(super) fn on_chats_deleted(&mut self, params: ChatsChanged, raw: &Value) {
+    pub(super) fn on_chats_deleted(&mut self, params: ChatsChanged, raw: &RawValue) {
         for info in &params.chats {
             let mark = self.chats.get(&info.jid).cloned();
             if let (Some(held), Some(new)) = (mark.as_ref().and_then(|m| m.gentime), info.gentime) {
@@ -232,7 +296,9 @@ impl TadaSession {
                 chat_id: info.jid.clone(),
             });
         }
-        self.on_counters(params.badge, raw.get("team_unread"));
+        let mut scratch = String::new();
+        let team = chats_text(raw, &mut scratch).and_then(|c| c.team_unread);
+        self.on_counters(params.badge, team);
     }
 
     pub(super) fn apply_reads(&mut self, chats: &[crate::tada::server_event::ChatInfo]) {
@@ -256,15 +322,16 @@ impl TadaSession {
         }
     }
 
-    pub(super) fn on_counters(&mut self, badge: Option<i64>, team_unread: Option<&Value>) {
+    pub(super) fn on_counters(&mut self, badge: Option<i64>, team_unread: Option<&RawValue>) {
         let mut changed = false;
         if badge.is_some() && badge != self.badge {
             self.badge = badge;
             changed = true;
         }
+        let team_unread = team_unread.and_then(|t| serde_json::from_str::<Value>(t.get()).ok());
         if let Some(t) = team_unread.filter(|t| !t.is_null()) {
-            if *t != self.team_unread {
-                self.team_unread = t.clone();
+            if t != self.team_unread {
+                self.team_unread = t;
                 changed = true;
             }
         }
@@ -275,4 +342,20 @@ impl TadaSession {
             });
         }
     }
+}
+
+/// One message object of `server.message.updated`, from its text (a repeated field decodes as
+/// a tree keeps it: its last value).
+fn decode_message(item: &RawValue) -> Result<crate::tada::MessageInfo, serde_json::Error> {
+    serde_json::from_str(item.get()).or_else(|strict| match crate::json::canonical(item.get()) {
+        Some(c) if c != item.get() => serde_json::from_str(&c),
+        _ => Err(strict),
+    })
+}
+
+/// The chats and counters of a chat event's params, as sent.
+fn chats_text<'a>(params: &'a RawValue, scratch: &'a mut String) -> Option<ChatsText<'a>> {
+    crate::json::strict_or_lenient::<LenientObj<ChatsText<'a>>>(params.get(), scratch)
+        .ok()
+        .and_then(|(p, _)| p.0)
 }

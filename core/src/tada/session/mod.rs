@@ -8,7 +8,7 @@ use crate::dedupe::SeenSet;
 use crate::error::Error;
 use crate::event::{Event, Reply};
 use crate::ids::RequestId;
-use crate::json::{parse_lenient, str_lenient, truncate};
+use crate::json::{str_lenient, truncate, LenientObj};
 use crate::outbox::Outbox;
 use crate::pending::PendingTable;
 use crate::raw::RawJson;
@@ -24,13 +24,23 @@ use crate::tada::config::TadaConfig;
 use crate::tada::content::MessageContent;
 use crate::tada::normalize;
 use crate::tada::recent::Recent;
-use crate::tada::server_event::{ChatsChanged, MessagesUpdated, ServerEvent, TeamUnread, Warning};
+use crate::tada::server_event::{
+    ChatsChanged, ChatsText, MessagesUpdatedText, ServerEvent, ServerFrame, TeamUnread, Warning,
+};
 use crate::tada::snapshot::{ChatMark, OutgoingEvent, TadaSnapshot};
 use crate::time::Timestamp;
 use crate::transmit::{ConnectAuth, Header};
 use crate::transmit::{ConnectInfo, HttpResponse, Transmit};
+use serde_json::value::RawValue;
 use serde_json::Value;
 use std::collections::BTreeMap;
+
+/// A document the parser has checked, as the app's raw text (trimmed of surrounding space).
+fn raw_text(source: &str) -> RawJson {
+    serde_json::from_str::<&RawValue>(source)
+        .map(RawJson::from_raw)
+        .unwrap_or_default()
+}
 
 /// Longest raw text kept in a [`Event::ProtocolError`].
 const MAX_RAW_KEPT: usize = 64 * 1024;
@@ -112,6 +122,8 @@ pub struct TadaSession {
     link: Link,
     pending: PendingTable<Outgoing>,
     by_confirm: BTreeMap<String, RequestId>,
+    /// Pending new messages by the `message_id` their echo carries (see `index_pending`).
+    by_echo: BTreeMap<String, RequestId>,
     resolved: SeenSet,
     seq: u64,
     next_ping: Option<Timestamp>,
@@ -155,6 +167,7 @@ impl TadaSession {
             link: Link::Down,
             pending: PendingTable::new(limits.max_pending_requests as usize),
             by_confirm: BTreeMap::new(),
+            by_echo: BTreeMap::new(),
             resolved: SeenSet::new(RESOLVED_WINDOW),
             seq: 0,
             next_ping: None,
@@ -228,7 +241,7 @@ impl TadaSession {
                 }
             },
         };
-        self.by_confirm.insert(confirm_id, id);
+        self.index_pending(id, confirm_id);
     }
 
     /// Everything that must survive a restart; see [`TadaSnapshot`].
@@ -359,44 +372,32 @@ impl SessionTrait for TadaSession {
             self.protocol_error(frame, reason);
             return;
         }
-        let value = match parse_lenient(frame) {
-            Ok(v) => v,
+        let mut scratch = String::new();
+        let (head, source) = match crate::json::strict_or_lenient::<LenientObj<ServerFrame<'_>>>(
+            frame,
+            &mut scratch,
+        ) {
+            Ok(ok) => ok,
             Err(reason) => {
                 self.protocol_error(frame, format!("not JSON: {reason}"));
                 return;
             }
         };
-        if !value.is_object() {
+        let Some(head) = head.0 else {
             self.protocol_error(frame, "not a JSON object".to_string());
             return;
-        }
-        if self.link != Link::Down {
-            if let Some(cid) = value.get("confirm_id").and_then(str_lenient) {
-                self.outbox.control_frame(confirm_frame(&cid));
-            }
-        }
-        let Some(name) = value
-            .get("event")
-            .and_then(Value::as_str)
-            .map(str::to_string)
-        else {
-            self.outbox.event(Event::Unknown {
-                name: None,
-                raw: RawJson::from(value),
-            });
-            return;
         };
-        let params = value.get("params");
-        match ServerEvent::decode(&name, params) {
-            Ok(Some(event)) => {
-                let params = params.cloned().unwrap_or(Value::Null);
-                self.dispatch(event, &params);
+        if self.link != Link::Down {
+            if let Some(cid) = &head.confirm_id.0 {
+                self.outbox.control_frame(confirm_frame(cid));
             }
-            Ok(None) => self.outbox.event(Event::Unknown {
-                name: Some(name),
-                raw: RawJson::from(value),
+        }
+        match head.event.0 {
+            Some(name) => self.on_event(&name, head.params, source, frame),
+            None => self.outbox.event(Event::Unknown {
+                name: None,
+                raw: raw_text(source),
             }),
-            Err(reason) => self.protocol_error(frame, reason),
         }
     }
 
@@ -418,10 +419,15 @@ impl SessionTrait for TadaSession {
         self.queue_fetches(next);
         match answer {
             Answer::Messages { messages } => {
-                let raw = serde_json::json!({ "messages": messages });
-                match serde_json::from_value::<MessagesUpdated>(raw.clone()) {
-                    Ok(params) => self.on_messages(params, &raw),
-                    Err(e) => self.protocol_error(&raw.to_string(), format!("history: {e}")),
+                let raw = serde_json::json!({ "messages": messages }).to_string();
+                match serde_json::from_str::<MessagesUpdatedText<'_>>(&raw) {
+                    Ok(p) => self.on_messages(
+                        p.badge,
+                        &p.chat_counters,
+                        p.messages.as_deref().unwrap_or_default(),
+                        p.team_unread,
+                    ),
+                    Err(e) => self.protocol_error(&raw, format!("history: {e}")),
                 }
             }
             Answer::Failed { jid, reason } => self.protocol_error(
