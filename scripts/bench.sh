@@ -17,3 +17,39 @@ cd "$REPO"
 
 # Progress goes to stderr; the table to stdout.
 nice -n 5 cargo bench -p chatwire --bench ratios -- "$@"
+
+# Host figures (Python, Node): rows appended to the same table, each skipped with a message
+# when its toolchain is missing. Their ratio is chatwire's time per frame over the other's,
+# like the native rows (the fps multiple in brackets). See "Host figures: Python and Node" in
+# BENCHMARKS.md; each runs alone as scripts/bench-python.sh / scripts/bench-node.sh.
+host_quick=
+host_only=
+while [ $# -gt 0 ]; do
+    case $1 in
+        --quick) host_quick=1 ;;
+        --only) host_only=${2:-}; shift ;;
+    esac
+    shift
+done
+host_args=(--rows)
+[ -z "$host_quick" ] || host_args+=(--frames 10000 --rounds 3)
+host_wanted() { [ -z "$host_only" ] || [[ ${1,,} == *"${host_only,,}"* ]]; }
+
+if host_wanted "Python: TrueConf incoming"; then
+    if command -v python3 >/dev/null 2>&1 && command -v cargo >/dev/null 2>&1; then
+        echo "bench: Python host figures (scripts/bench-python.sh)…" >&2
+        bash scripts/bench-python.sh "${host_args[@]}" ||
+            echo "bench: the Python host figures failed (see above); the other rows stand" >&2
+    else
+        echo "bench: skipping the Python host rows: python3 (3.9+) and cargo are needed" >&2
+    fi
+fi
+if host_wanted "Node: TrueConf incoming"; then
+    if command -v node >/dev/null 2>&1 && node -e 'process.exit(+process.versions.node.split(".")[0] < 20)'; then
+        echo "bench: Node host figure (scripts/bench-node.sh)…" >&2
+        bash scripts/bench-node.sh "${host_args[@]}" ||
+            echo "bench: the Node host figure failed (see above); the other rows stand" >&2
+    else
+        echo "bench: skipping the Node host row: Node 20 or newer is needed (node on PATH)" >&2
+    fi
+fi
