@@ -228,8 +228,9 @@ def breakdown(frames, rounds):
       then free the returned buffer (one call) without reading it;
     * ``+ lift``: the same, then ``_UniffiFfiConverterTypeOutput.lift``, UniFFI's Python
       reader building the ``Output``, ``Transmit`` and ``Event.MESSAGE_RECEIVED``/``Message``
-      objects field by field from the buffer (what ``handle_frame`` does in full);
-    * ``+ host``: ``handle_frame`` and ``perform`` (the figure's variant);
+      objects field by field from the buffer (and freeing it);
+    * ``+ checks and host``: the figure's variant: the generated ``handle_frame`` in full (the
+      above plus its ``check_lower`` argument checks) and ``perform``;
     * ``empty crossing``: ``poll_output`` with nothing queued (handle, call, an empty Output).
     """
     from chatwire._ffi import chatwire_ffi as ffi
@@ -258,8 +259,8 @@ def breakdown(frames, rounds):
             core.poll_output()
         return time.process_time() - t0
 
-    steps = {"crossing + core": raw, "+ lift (= handle_frame)": lifted,
-             "+ host (the figure)": lambda f: chatwire_one(f, 0), "empty crossing": empty}
+    steps = {"crossing + core": raw, "+ lift": lifted,
+             "+ checks and host (the figure)": lambda f: chatwire_one(f, 0), "empty crossing": empty}
     names, times = list(steps), {k: [] for k in steps}
     for r in range(rounds):
         for name in names[r % len(names):] + names[:r % len(names)]:
@@ -269,7 +270,7 @@ def breakdown(frames, rounds):
     print(f"chatwire 1/call, where the time goes ({n:,} frames, {rounds} rounds, medians)\n")
     print("| step | µs per frame | of the whole |")
     print("|---|---|---|")
-    whole = statistics.median(times["+ host (the figure)"])
+    whole = statistics.median(times["+ checks and host (the figure)"])
     for k in names:
         m = statistics.median(times[k])
         print(f"| {k} | {m / n * 1e6:.1f} | {m / whole * 100:.0f} % |")
