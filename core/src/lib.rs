@@ -99,6 +99,7 @@ pub use transmit::{
 pub mod internals {
     pub use crate::ids::IdCounter;
     pub use crate::json::parse_lenient;
+    pub use crate::outbox::Outbox;
     pub use crate::pending::PendingTable;
     pub use crate::rng::Rng;
     pub use crate::trueconf::wire::ack as trueconf_ack;
