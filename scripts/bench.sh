@@ -45,7 +45,7 @@ if host_wanted "Python: TrueConf incoming"; then
     fi
 fi
 if host_wanted "Node: TrueConf incoming"; then
-    if command -v node >/dev/null 2>&1 && node -e 'process.exit(+process.versions.node.split(".")[0] < 20)'; then
+    if command -v node >/dev/null 2>&1 && node -e 'process.exit(Number(process.versions.node.split(".")[0]) < 20 ? 1 : 0)'; then
         echo "bench: Node host figure (scripts/bench-node.sh)…" >&2
         bash scripts/bench-node.sh "${host_args[@]}" ||
             echo "bench: the Node host figure failed (see above); the other rows stand" >&2
