@@ -393,3 +393,34 @@ pub enum Reply {
         display_name: Option<String>,
     },
 }
+
+impl Reply {
+    /// The reply's `type` as serialized (`chat_id`, `messages`): what an
+    /// [`crate::Error::UnexpectedResponse`] names instead of dumping the whole reply.
+    pub(crate) fn type_name(&self) -> &'static str {
+        match self {
+            Reply::Authenticated { .. } => "authenticated",
+            Reply::ChatId { .. } => "chat_id",
+            Reply::ChatChanged { .. } => "chat_changed",
+            Reply::Chat { .. } => "chat",
+            Reply::Chats { .. } => "chats",
+            Reply::Participant { .. } => "participant",
+            Reply::Participants { .. } => "participants",
+            Reply::Bool { .. } => "bool",
+            Reply::MessageSent { .. } => "message_sent",
+            Reply::Message { .. } => "message",
+            Reply::Messages { .. } => "messages",
+            Reply::Empty => "empty",
+            Reply::Raw { .. } => "raw",
+            Reply::Mentions { .. } => "mentions",
+            Reply::UploadTask { .. } => "upload_task",
+            Reply::Uploaded { .. } => "uploaded",
+            Reply::FileSent { .. } => "file_sent",
+            Reply::FileInfo { .. } => "file_info",
+            Reply::Downloaded { .. } => "downloaded",
+            Reply::FileUploadLimits { .. } => "file_upload_limits",
+            Reply::ChatActivitySent { .. } => "chat_activity_sent",
+            Reply::DisplayName { .. } => "display_name",
+        }
+    }
+}

@@ -13,19 +13,25 @@ use crate::{tada, talk, trueconf};
 use std::future::Future;
 
 /// A future of `T`, taken from the reply of `call` by `pick`.
-type Typed<T> = std::pin::Pin<Box<dyn Future<Output = Result<T, Error>> + Send + 'static>>;
+pub(super) type Typed<T> =
+    std::pin::Pin<Box<dyn Future<Output = Result<T, Error>> + Send + 'static>>;
 
-fn typed<T: Send + 'static>(call: Call, pick: fn(Reply) -> Result<T, Error>) -> Typed<T> {
+pub(super) fn typed<T: Send + 'static>(
+    call: Call,
+    pick: fn(Reply) -> Result<T, Error>,
+) -> Typed<T> {
     Box::pin(async move { pick(call.await?) })
 }
 
-fn unexpected(wanted: &str, got: Reply) -> Error {
+/// Names the reply's type only: a `Debug` dump of the reply would pull every reply type's
+/// `Debug` impl (and the formatting machinery) into every build, wasm included.
+pub(super) fn unexpected(wanted: &str, got: Reply) -> Error {
     Error::UnexpectedResponse {
-        reason: format!("expected {wanted}, got {got:?}"),
+        reason: format!("expected {wanted}, got a `{}` reply", got.type_name()),
     }
 }
 
-fn sent_id(reply: Reply) -> Result<String, Error> {
+pub(super) fn sent_id(reply: Reply) -> Result<String, Error> {
     match reply {
         Reply::MessageSent { message_id, .. } => Ok(message_id),
         other => Err(unexpected("a sent message", other)),
@@ -39,7 +45,7 @@ fn chat_id(reply: Reply) -> Result<String, Error> {
     }
 }
 
-fn nothing(_: Reply) -> Result<(), Error> {
+pub(super) fn nothing(_: Reply) -> Result<(), Error> {
     Ok(())
 }
 
@@ -224,5 +230,19 @@ impl Client<talk::TalkSession> {
         let room = room.to_string();
         let call = self.call(now, move |s, now| s.load_older(now, &room, limit));
         typed(call, messages)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_reply_of_another_shape_is_named_by_its_type_not_dumped() {
+        let reply = Reply::Chats { chats: Vec::new() };
+        let Error::UnexpectedResponse { reason } = chat_id(reply).unwrap_err() else {
+            panic!("not an UnexpectedResponse");
+        };
+        assert_eq!(reason, "expected a chat id, got a `chats` reply");
     }
 }
