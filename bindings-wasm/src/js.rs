@@ -116,8 +116,10 @@ pub(crate) fn error(error: &Error) -> JsValue {
     let kind = Reflect::get(&detail, &"kind".into()).unwrap_or(JsValue::UNDEFINED);
     set(&object, "kind", &kind);
     let code = match error {
+        #[cfg(feature = "trueconf")]
         Error::TrueConf { code } => JsValue::from(code.code()),
         Error::Http { status, .. } => JsValue::from(*status),
+        #[cfg(feature = "talk")]
         Error::Talk(_) => Reflect::get(&detail, &"code".into()).unwrap_or(JsValue::NULL),
         _ => JsValue::NULL,
     };

@@ -232,6 +232,7 @@ pub enum Event {
         /// Bytes uploaded so far.
         progress: u64,
     },
+    #[cfg(feature = "trueconf")]
     /// The server changed what may be uploaded (TrueConf `getFileUploadLimits` notification).
     FileUploadLimitsChanged {
         /// The new limits.
@@ -333,6 +334,7 @@ pub enum Reply {
         /// The payload.
         payload: RawJson,
     },
+    #[cfg(feature = "talk")]
     /// Mention autocomplete suggestions (Talk `GET /chat/{token}/mentions`).
     Mentions {
         /// The suggestions, in the server's order.
@@ -361,6 +363,7 @@ pub enum Reply {
         /// The caption's own message, when a caption was sent.
         caption_message_id: Option<String>,
     },
+    #[cfg(feature = "trueconf")]
     /// A file's description (TrueConf `getFileInfo`).
     FileInfo {
         /// The file.
@@ -373,6 +376,7 @@ pub enum Reply {
         /// Its size in bytes, as the server described it.
         size: Option<u64>,
     },
+    #[cfg(feature = "trueconf")]
     /// What may be uploaded (TrueConf `getFileUploadLimits`).
     FileUploadLimits {
         /// The limits.
@@ -412,12 +416,15 @@ impl Reply {
             Reply::Messages { .. } => "messages",
             Reply::Empty => "empty",
             Reply::Raw { .. } => "raw",
+            #[cfg(feature = "talk")]
             Reply::Mentions { .. } => "mentions",
             Reply::UploadTask { .. } => "upload_task",
             Reply::Uploaded { .. } => "uploaded",
             Reply::FileSent { .. } => "file_sent",
+            #[cfg(feature = "trueconf")]
             Reply::FileInfo { .. } => "file_info",
             Reply::Downloaded { .. } => "downloaded",
+            #[cfg(feature = "trueconf")]
             Reply::FileUploadLimits { .. } => "file_upload_limits",
             Reply::ChatActivitySent { .. } => "chat_activity_sent",
             Reply::DisplayName { .. } => "display_name",

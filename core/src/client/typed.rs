@@ -8,8 +8,13 @@ use super::{Call, Client};
 use crate::error::Error;
 use crate::event::Reply;
 use crate::model::{Chat, Message, Participant, Role};
+#[cfg(feature = "tada")]
+use crate::tada;
+#[cfg(feature = "talk")]
+use crate::talk;
 use crate::time::Timestamp;
-use crate::{tada, talk, trueconf};
+#[cfg(feature = "trueconf")]
+use crate::trueconf;
 use std::future::Future;
 
 /// A future of `T`, taken from the reply of `call` by `pick`.
@@ -70,6 +75,7 @@ fn messages(reply: Reply) -> Result<Vec<Message>, Error> {
     }
 }
 
+#[cfg(feature = "talk")]
 fn mentions(reply: Reply) -> Result<Vec<talk::Mention>, Error> {
     match reply {
         Reply::Mentions { suggestions } => Ok(suggestions),
@@ -77,6 +83,7 @@ fn mentions(reply: Reply) -> Result<Vec<talk::Mention>, Error> {
     }
 }
 
+#[cfg(feature = "trueconf")]
 impl Client<trueconf::TrueConfSession> {
     /// `createGroupChat`; resolves to the new chat's id.
     pub fn create_group_chat(&self, now: Timestamp, title: &str) -> Typed<String> {
@@ -176,6 +183,7 @@ impl Client<trueconf::TrueConfSession> {
     }
 }
 
+#[cfg(feature = "tada")]
 impl Client<tada::TadaSession> {
     /// Sends a text message to `jid`; resolves to its message id once the server confirmed it.
     pub fn send_message(&self, now: Timestamp, jid: &str, text: &str) -> Typed<String> {
@@ -190,6 +198,7 @@ impl Client<tada::TadaSession> {
     }
 }
 
+#[cfg(feature = "talk")]
 impl Client<talk::TalkSession> {
     /// Starts receiving `room`: history first, then long-polls; messages arrive as events.
     pub fn join_room(&self, now: Timestamp, room: &str) -> Result<(), Error> {
