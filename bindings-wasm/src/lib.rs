@@ -30,6 +30,8 @@ mod tada;
 mod talk;
 #[cfg(feature = "trueconf")]
 mod trueconf;
+#[cfg(all(test, target_arch = "wasm32"))]
+mod wasm_units;
 
 pub use js::set_error_class;
 pub use stream::EventStream;
