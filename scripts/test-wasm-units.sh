@@ -27,5 +27,5 @@ env -u RUSTC_WRAPPER -u RUSTC_WORKSPACE_WRAPPER -u CARGO_BUILD_RUSTC_WRAPPER \
     CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER=/usr/lib/llvm-19/bin/wasm-ld \
     CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER="${CARGO_HOME:-$HOME/.cargo}/bin/wasm-bindgen-test-runner" \
     CARGO_TARGET_DIR="$REPO/target-wasm" \
-    nice -n 5 /usr/bin/cargo test -q --locked -p chatwire-wasm --lib --target wasm32-unknown-unknown \
+    nice -n 5 /usr/bin/cargo test --locked -p chatwire-wasm --lib --target wasm32-unknown-unknown \
         -Zbuild-std=std,panic_abort "$@"
