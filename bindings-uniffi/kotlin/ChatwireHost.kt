@@ -2,6 +2,12 @@
 // the HTTP client (Talk) and the one timer, and feeds the pull-mode core. All core inputs run
 // on one thread (`loop`), so outputs are performed in the order the core produced them.
 //
+// The JDK 17 WebSocket can lose a close: an end of stream read together with the last frame is
+// never reported (no onClose, no onError; later sends still "succeed"). A failed send is
+// taken as the drop it is, and for tada the core's ping deadline finds the rest
+// (`ClientOptions.pingIntervalMs`); TrueConf judges a connection dead when a request goes
+// unanswered for its whole timeout.
+//
 // The core holds nothing of ours (no callback interfaces): this host refers to the core,
 // never the other way round, so the JVM's GC sees every reference. `close()` shuts the core
 // down (every pending call fails with ChatwireException.Closed) and frees it.
@@ -218,12 +224,18 @@ class Host private constructor(val core: Core, server: String) : AutoCloseable {
     /** Performs one output: transmits in order, events, then the one timer. Loop thread only. */
     private fun apply(out: Output) {
         if (closed) return
+        // The core's own close (a connection it judged dead) is reported back once this output
+        // is performed: the core reconnects only after it hears the socket is gone.
+        var closedByCore: String? = null
         for (t in out.transmits) {
             when (t) {
-                is Transmit.Frame -> socket?.let { ws -> sendChain = sendChain.thenCompose { ws.sendText(t.text, true) } }
+                is Transmit.Frame -> socket?.let { ws -> send(ws, t.text) }
                 is Transmit.Http -> perform(t)
                 is Transmit.Connect -> open(t)
-                is Transmit.Close -> dropSocket()
+                is Transmit.Close -> {
+                    dropSocket()
+                    closedByCore = t.reason
+                }
             }
         }
         for (e in out.events) events.offer(e)
@@ -231,6 +243,16 @@ class Host private constructor(val core: Core, server: String) : AutoCloseable {
         timer = out.timeoutMs?.let { at ->
             val delay = maxOf(0L, at.toLong() - nowMs().toLong())
             loop.schedule({ if (!closed) apply(core.handleTimeout(nowMs())) }, delay, TimeUnit.MILLISECONDS)
+        }
+        closedByCore?.let { apply(core.handleClosed(nowMs(), it)) }
+    }
+
+    /** Queues `text` behind the frames before it. A failed send means the connection is gone,
+     *  whether or not the listener hears of it. */
+    private fun send(ws: WebSocket, text: String) {
+        val gen = generation
+        sendChain = sendChain.thenCompose { ws.sendText(text, true) }.whenComplete { _, error ->
+            if (error != null) lost(gen, "send failed: ${error.cause ?: error}")
         }
     }
 

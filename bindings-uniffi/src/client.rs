@@ -37,6 +37,13 @@ pub struct ClientOptions {
     /// one from the OS, so two clients never mint the same id. Set it only to replay a run.
     #[uniffi(default = None)]
     pub session_seed: Option<u64>,
+    /// tada only (the one protocol with a liveness probe): how often `client.ping` goes out
+    /// while connected, ms (at least 100); `None` keeps the core's 30 s. A ping unanswered for
+    /// 10 s declares the connection dead. That is what finds a
+    /// connection whose close the host's WebSocket never reported (the JDK 17 client loses an
+    /// end of stream that arrives together with the last frame).
+    #[uniffi(default = None)]
+    pub ping_interval_ms: Option<u64>,
 }
 
 impl Default for ClientOptions {
@@ -51,6 +58,7 @@ impl Default for ClientOptions {
             stable_after_ms: millis(c.stable_after),
             seed: c.seed,
             session_seed: None,
+            ping_interval_ms: None,
         }
     }
 }
@@ -503,6 +511,10 @@ pub struct TadaClient {
 fn tada_config(team: String, token: String, options: &Option<ClientOptions>) -> tada::TadaConfig {
     let mut config = tada::TadaConfig::new(team, token);
     config.seed = session_seed(options);
+    if let Some(ms) = options.as_ref().and_then(|o| o.ping_interval_ms) {
+        // At least 100 ms: a zero gap would probe in a busy loop.
+        config.ping_interval = Duration::from_millis(ms.max(100));
+    }
     config
 }
 

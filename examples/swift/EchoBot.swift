@@ -122,12 +122,17 @@ actor Host {
     }
 
     func apply(_ out: Output) async {
+        // The core's own close (a connection it judged dead) is reported back once this output
+        // is performed: the core reconnects only after it hears the socket is gone.
+        var closedByCore: String?
         for t in out.transmits {
             switch t {
             case .connect(let path, let headers, let subprotocols, _): open(path, headers, subprotocols)
             case .frame(let text): socket?.send(.string(text)) { _ in }
             case .http(let id, let method, let path, let headers, let body): perform(id, method, path, headers, body)
-            case .close: drop()
+            case .close(let reason):
+                drop()
+                closedByCore = reason
             }
         }
         for event in out.events {
@@ -143,6 +148,7 @@ actor Host {
                 await self.fire()
             }
         }
+        if let reason = closedByCore { await apply(core.closed(nowMs(), reason)) }
     }
 
     func fire() async { await apply(core.timeout(nowMs())) }

@@ -54,6 +54,9 @@ pub struct Inject {
     pub http_503_burst: Option<u32>,
     /// Drop every open WebSocket (both protocols) now, without a close frame.
     pub disconnect_all: bool,
+    /// Silence every open WebSocket now: kept open, nothing read or written any more (a dead
+    /// NAT mapping). New connections work.
+    pub silence_all: bool,
     /// Expire every TrueConf token issued so far: `auth` with one, and any request on a
     /// connection authorized with one, answers `errorCode` 203.
     pub expire_tokens: bool,
@@ -124,7 +127,11 @@ pub(crate) fn apply(sim: &Sim, inject: &Inject) -> Faults {
         }
         f.clone()
     });
-    if inject.disconnect_all || inject.expire_tokens || inject.file_upload_limits.is_some() {
+    if inject.disconnect_all
+        || inject.silence_all
+        || inject.expire_tokens
+        || inject.file_upload_limits.is_some()
+    {
         let mut w = sim.world();
         if let Some(limits) = &inject.file_upload_limits {
             crate::trueconf::set_upload_limits(&mut w, limits.clone());
@@ -134,6 +141,9 @@ pub(crate) fn apply(sim: &Sim, inject: &Inject) -> Faults {
         }
         if inject.disconnect_all {
             w.disconnect_all();
+        }
+        if inject.silence_all {
+            w.silence_all();
         }
     }
     now

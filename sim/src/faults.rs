@@ -101,7 +101,7 @@ impl FaultPipe {
     /// The frames to write now for one queued frame (possibly none: a held event).
     pub fn plan(&mut self, out: Out, faults: &Faults) -> Vec<Write> {
         match out {
-            Out::Kill => Vec::new(),
+            Out::Kill | Out::Silence => Vec::new(),
             Out::Response(text) => {
                 // Responses are never duplicated or held, but a held event must not wait
                 // forever behind them if reorder was switched off.

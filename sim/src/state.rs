@@ -25,6 +25,9 @@ pub(crate) enum Out {
     Event { text: String, key: Option<String> },
     /// Drop the connection now, without a close frame.
     Kill,
+    /// Go silent: keep the connection open but read nothing and write nothing more, as a
+    /// connection behind a NAT that forgot it does. Only the client's liveness check finds it.
+    Silence,
 }
 
 /// Everything the simulator shares between connection tasks and HTTP handlers.
@@ -82,6 +85,13 @@ impl World {
     pub fn disconnect_all(&mut self) {
         for tx in self.outboxes.values() {
             let _ = tx.send(Out::Kill);
+        }
+    }
+
+    /// Silences every WebSocket connection open now (see [`Out::Silence`]); new ones work.
+    pub fn silence_all(&mut self) {
+        for tx in self.outboxes.values() {
+            let _ = tx.send(Out::Silence);
         }
     }
 }

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use axum::extract::ws::{Message, WebSocket};
 use futures::SinkExt as _;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 
 use crate::faults::{FaultPipe, Write};
@@ -68,6 +68,10 @@ pub(crate) async fn serve(
             out = rx.recv() => {
                 let out = match out {
                     None | Some(Out::Kill) => break,
+                    Some(Out::Silence) => {
+                        silent(&mut socket, &mut rx, &mut shutdown).await;
+                        break;
+                    }
                     Some(out) => out,
                 };
                 let active = sim.faults();
@@ -90,6 +94,29 @@ pub(crate) async fn serve(
     sim.world().outboxes.remove(&conn);
     handler.on_close(&sim, conn);
     tracing::debug!(conn, "connection closed");
+}
+
+/// Holds a silenced connection open, writing nothing and ignoring what comes in (it is still
+/// read, so the client's close is seen), until the client goes, a kill, or the simulator ends.
+async fn silent(
+    socket: &mut WebSocket,
+    rx: &mut mpsc::UnboundedReceiver<Out>,
+    shutdown: &mut watch::Receiver<bool>,
+) {
+    loop {
+        tokio::select! {
+            _ = shutdown.changed() => return,
+            msg = socket.recv() => match msg {
+                Some(Ok(Message::Close(_)) | Err(_)) | None => return,
+                Some(Ok(_)) => {}
+            },
+            out = rx.recv() => {
+                if matches!(out, None | Some(Out::Kill)) {
+                    return;
+                }
+            }
+        }
+    }
 }
 
 /// Writes one frame with the write-level faults; `false` when the connection must end.

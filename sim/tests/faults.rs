@@ -235,3 +235,28 @@ async fn admin_inject_reports_faults_in_force() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn silence_all_keeps_sockets_open_and_mute() {
+    bounded(10, async {
+        let sim = sim().await;
+        let addr = sim.addr();
+        let mut ws = tada_connect(addr, "alice").await;
+        // The last frame of the greeting: nothing is left queued for this socket.
+        tada_until(&mut ws, "server.contact.updated", true).await;
+        admin_inject(addr, json!({"silence_all": true})).await;
+        // A ping the server would confirm at once goes unanswered, and the socket stays open.
+        tada_send(
+            &mut ws,
+            json!({"event": "client.ping", "confirm_id": "p-1", "params": {}}),
+        )
+        .await;
+        assert_eq!(next_text(&mut ws, Duration::from_millis(700)).await, None);
+        assert!(!closes_within(&mut ws, Duration::from_millis(300)).await);
+        // A new connection is served as usual.
+        let mut fresh = tada_connect(addr, "alice").await;
+        tada_until(&mut fresh, "server.chat.updated", true).await;
+        sim.shutdown().await;
+    })
+    .await;
+}

@@ -205,6 +205,9 @@ class Client:
     def _apply(self, out) -> None:
         if self._closed:
             return
+        # The core's own close (a connection it judged dead) is reported back once this
+        # output is performed: the core reconnects only after it hears the socket is gone.
+        closed_by_core = None
         for t in out.transmits:
             if isinstance(t, Transmit.FRAME):
                 if self._outgoing is not None:
@@ -216,6 +219,7 @@ class Client:
                 self._spawn(self._run_ws(self._gen, t))
             elif isinstance(t, Transmit.CLOSE):
                 self._drop_ws()
+                closed_by_core = t.reason
         for event in out.events:
             self._events.put_nowait(event)
         if self._timer is not None:
@@ -224,6 +228,8 @@ class Client:
         if out.timeout_ms is not None:
             delay = max(0, out.timeout_ms - now_ms()) / 1000
             self._timer = self._loop.call_later(delay, self._on_timer)
+        if closed_by_core is not None:
+            self._apply(self.core.handle_closed(now_ms(), closed_by_core))
 
     def _spawn(self, coro) -> None:
         task = self._loop.create_task(coro)
@@ -235,7 +241,8 @@ class Client:
         self._apply(self.core.handle_timeout(now_ms()))
 
     def _drop_ws(self) -> None:
-        """Lets the current WebSocket go without reporting its close (the core already did)."""
+        """Lets the current WebSocket go; its own close is not reported (a newer socket, or the
+        core's close, replaces it)."""
         self._gen += 1
         ws, self._ws = self._ws, None
         self._outgoing = None

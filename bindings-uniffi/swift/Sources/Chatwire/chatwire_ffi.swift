@@ -2515,6 +2515,14 @@ public struct ClientOptions: Equatable, Hashable {
      * one from the OS, so two clients never mint the same id. Set it only to replay a run.
      */
     public var sessionSeed: UInt64?
+    /**
+     * tada only (the one protocol with a liveness probe): how often `client.ping` goes out
+     * while connected, ms (at least 100); `None` keeps the core's 30 s. A ping unanswered for
+     * 10 s declares the connection dead. That is what finds a
+     * connection whose close the host's WebSocket never reported (the JDK 17 client loses an
+     * end of stream that arrives together with the last frame).
+     */
+    public var pingIntervalMs: UInt64?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -2543,7 +2551,14 @@ public struct ClientOptions: Equatable, Hashable {
         /**
          * Seed of the session's own ids (tada `message_id`s, Talk `referenceId`s); `None` draws
          * one from the OS, so two clients never mint the same id. Set it only to replay a run.
-         */sessionSeed: UInt64? = nil) {
+         */sessionSeed: UInt64? = nil, 
+        /**
+         * tada only (the one protocol with a liveness probe): how often `client.ping` goes out
+         * while connected, ms (at least 100); `None` keeps the core's 30 s. A ping unanswered for
+         * 10 s declares the connection dead. That is what finds a
+         * connection whose close the host's WebSocket never reported (the JDK 17 client loses an
+         * end of stream that arrives together with the last frame).
+         */pingIntervalMs: UInt64? = nil) {
         self.reconnect = reconnect
         self.backoffBaseMs = backoffBaseMs
         self.backoffMaxMs = backoffMaxMs
@@ -2552,6 +2567,7 @@ public struct ClientOptions: Equatable, Hashable {
         self.stableAfterMs = stableAfterMs
         self.seed = seed
         self.sessionSeed = sessionSeed
+        self.pingIntervalMs = pingIntervalMs
     }
 
     
@@ -2577,7 +2593,8 @@ public struct FfiConverterTypeClientOptions: FfiConverterRustBuffer {
                 replayTimeoutMs: FfiConverterUInt64.read(from: &buf), 
                 stableAfterMs: FfiConverterUInt64.read(from: &buf), 
                 seed: FfiConverterUInt64.read(from: &buf), 
-                sessionSeed: FfiConverterOptionUInt64.read(from: &buf)
+                sessionSeed: FfiConverterOptionUInt64.read(from: &buf), 
+                pingIntervalMs: FfiConverterOptionUInt64.read(from: &buf)
         )
     }
 
@@ -2590,6 +2607,7 @@ public struct FfiConverterTypeClientOptions: FfiConverterRustBuffer {
         FfiConverterUInt64.write(value.stableAfterMs, into: &buf)
         FfiConverterUInt64.write(value.seed, into: &buf)
         FfiConverterOptionUInt64.write(value.sessionSeed, into: &buf)
+        FfiConverterOptionUInt64.write(value.pingIntervalMs, into: &buf)
     }
 }
 
