@@ -28,6 +28,12 @@ RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --locked -p chatwire -p chatwire-
 step "tests"
 cargo test --workspace --locked
 
+# The fuzz targets' bodies under a seeded mutation loop on stable (fuzz/ is its own workspace;
+# the libFuzzer runs are `cargo +nightly fuzz run`, see RELIABILITY.md).
+step "fuzz targets, stable mutation loop (30 000 inputs per target)"
+CHATWIRE_FUZZ_ITERS=30000 cargo test --release --locked --manifest-path fuzz/Cargo.toml \
+    --no-default-features --test stable
+
 # The host tests below share the CLI `cargo test` just built for `chatwire sim` / `connect`.
 step "CLI for the host tests"
 cargo build --locked -p chatwire-cli

@@ -19,6 +19,16 @@ pub struct Limits {
     pub request_timeout: Duration,
     /// How many incoming message keys are remembered to drop redeliveries.
     pub dedupe_window: u32,
+    /// Most [`crate::Event::ProtocolError`] events queued and not yet polled (in practice: per
+    /// input, since the host drains after each). Past it, the rest are counted in one
+    /// [`crate::Event::ProtocolErrorsDropped`] instead, so one body of a million bad items costs
+    /// one event more, not a million.
+    pub max_protocol_errors_queued: u32,
+    /// Most chats whose per-chat state (read state, TrueConf's chat list, tada's newest message
+    /// per chat) is kept. Past it the least recently touched chat's state is forgotten and
+    /// reported with [`crate::Event::ChatStateEvicted`]; its messages are still delivered, and
+    /// its state is learned again from the server when it next speaks of the chat.
+    pub max_chats: u32,
 }
 
 impl Default for Limits {
@@ -29,6 +39,8 @@ impl Default for Limits {
             max_queued: 65_536,
             request_timeout: Duration::from_secs(30),
             dedupe_window: 4096,
+            max_protocol_errors_queued: 256,
+            max_chats: 10_000,
         }
     }
 }

@@ -164,6 +164,25 @@ pub enum Event {
         /// Why it was rejected.
         reason: String,
     },
+    /// More frames or items could not be decoded than [`crate::Limits::max_protocol_errors_queued`]
+    /// lets wait unpolled: instead of one [`Event::ProtocolError`] each, the rest are counted here
+    /// (one event, after the errors that were kept). The session goes on.
+    ProtocolErrorsDropped {
+        /// How many protocol errors were not reported one by one.
+        dropped: u64,
+        /// The configured limit.
+        limit: u64,
+    },
+    /// The session keeps per-chat state for at most [`crate::Limits::max_chats`] chats; this
+    /// chat's (read state, last message, cached description) was the least recently used and
+    /// was forgotten to make room. Nothing was lost: its messages are still delivered, and its
+    /// state comes back from the server the next time it speaks of the chat (or ask for it).
+    ChatStateEvicted {
+        /// The chat forgotten.
+        chat_id: String,
+        /// The configured limit.
+        limit: u64,
+    },
     /// The server warned about something this client sent (tada `server.warning`).
     Warning {
         /// The server's message.

@@ -108,6 +108,7 @@ pub use transmit::{
 pub mod internals {
     pub use crate::ids::IdCounter;
     pub use crate::json::parse_lenient;
+    pub use crate::outbox::Outbox;
     pub use crate::pending::PendingTable;
     pub use crate::rng::Rng;
     #[cfg(feature = "trueconf")]

@@ -26,16 +26,97 @@ pub struct ReadState {
 /// and `version` orders the update against what is held.
 pub(crate) type ReadUpdate = ReadState;
 
-/// Read state of every chat the session has heard of.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// Read state of every chat the session has heard of, and the register of which chats the
+/// session keeps any per-chat state for, bounded by [`crate::Limits::max_chats`].
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct ReadStates {
     chats: BTreeMap<String, ReadState>,
+    /// Which chats were touched least recently; not part of a snapshot (a restored session
+    /// starts them in id order).
+    #[serde(skip)]
+    recency: Recency,
 }
+
+/// Least-recently-used order of chat ids, with the limit and what it pushed out.
+#[derive(Clone, Debug, Default)]
+struct Recency {
+    limit: usize,
+    clock: u64,
+    by_chat: BTreeMap<String, u64>,
+    by_use: BTreeMap<u64, String>,
+    evicted: std::collections::VecDeque<String>,
+}
+
+impl PartialEq for ReadStates {
+    /// Equal when the read states are: the recency order is bookkeeping, not state.
+    fn eq(&self, other: &Self) -> bool {
+        self.chats == other.chats
+    }
+}
+
+impl Eq for ReadStates {}
 
 impl ReadStates {
     /// No chats known.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Keeps state for at most `max_chats` chats (0: no limit). Chats already held past the
+    /// limit (a snapshot taken under a larger one) are evicted at once, in id order.
+    pub(crate) fn limited(mut self, max_chats: u32) -> Self {
+        self.recency.limit = max_chats as usize;
+        let held: Vec<String> = self.chats.keys().cloned().collect();
+        for chat in held {
+            self.touch(&chat);
+        }
+        self
+    }
+
+    /// Records that the session keeps state for `chat` now (a read state, a last message, a
+    /// description). At the limit the least recently touched chat is forgotten: its read state
+    /// goes, and [`ReadStates::take_evicted`] names it so the session drops the rest.
+    pub(crate) fn touch(&mut self, chat: &str) {
+        let r = &mut self.recency;
+        if r.limit == 0 {
+            return;
+        }
+        r.clock += 1;
+        match r.by_chat.get_mut(chat) {
+            Some(used) => {
+                r.by_use.remove(used);
+                *used = r.clock;
+            }
+            None => {
+                r.by_chat.insert(chat.to_string(), r.clock);
+            }
+        }
+        r.by_use.insert(r.clock, chat.to_string());
+        while r.by_chat.len() > r.limit {
+            let Some((_, oldest)) = r.by_use.pop_first() else {
+                break;
+            };
+            r.by_chat.remove(&oldest);
+            self.chats.remove(&oldest);
+            r.evicted.push_back(oldest);
+        }
+    }
+
+    /// The next chat forgotten at the limit since the last call, oldest first.
+    pub(crate) fn take_evicted(&mut self) -> Option<String> {
+        let r = &mut self.recency;
+        // A chat touched again since it was pushed out is held anew: not evicted any more.
+        while let Some(chat) = r.evicted.pop_front() {
+            if !r.by_chat.contains_key(&chat) {
+                return Some(chat);
+            }
+        }
+        None
+    }
+
+    /// The configured chat limit (0: none).
+    pub(crate) fn max_chats(&self) -> u64 {
+        self.recency.limit as u64
     }
 
     /// The state of `chat`, if any is known.
@@ -51,6 +132,7 @@ impl ReadStates {
     /// Applies `update` unless it is older than what is held; returns the new state if anything
     /// changed, so the caller reports exactly the real changes.
     pub fn apply(&mut self, chat: &str, update: ReadUpdate) -> Option<ReadState> {
+        self.touch(chat);
         let state = self.chats.entry(chat.to_string()).or_default();
         if let (Some(held), Some(new)) = (state.version, update.version) {
             if new < held {
@@ -79,6 +161,7 @@ impl ReadStates {
     /// Replaces `chat`'s state whole, whatever its version (rolling back a local optimistic
     /// change the server refused); returns the new state if anything changed.
     pub fn set(&mut self, chat: &str, state: ReadState) -> Option<ReadState> {
+        self.touch(chat);
         let held = self.chats.entry(chat.to_string()).or_default();
         if *held == state {
             return None;
@@ -124,6 +207,9 @@ impl ReadStates {
 
     /// Forgets a chat (it was removed).
     pub fn remove(&mut self, chat: &str) -> Option<ReadState> {
+        if let Some(used) = self.recency.by_chat.remove(chat) {
+            self.recency.by_use.remove(&used);
+        }
         self.chats.remove(chat)
     }
 }

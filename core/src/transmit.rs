@@ -136,7 +136,7 @@ impl Header {
     }
 
     fn is_secret(&self) -> bool {
-        ["authorization", "token", "cookie"]
+        ["authorization", "token", "cookie", "set-cookie"]
             .iter()
             .any(|s| self.name.eq_ignore_ascii_case(s))
     }

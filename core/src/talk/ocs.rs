@@ -1,10 +1,14 @@
 //! The OCS envelope (`{"ocs":{"meta":{…},"data":…}}`) and what each HTTP status means.
 
 use crate::error::{Delivery, Error};
-use crate::json::{field_int, field_str, parse_lenient};
+use crate::json::{field_int, field_str, parse_lenient, truncate};
 use crate::transmit::HttpResponse;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+
+/// How much of an error body an [`Error`] keeps: enough for any server's explanation, while a
+/// hostile multi-megabyte error page is not held whole for as long as the app keeps the error.
+pub(crate) const ERROR_BODY_KEPT: usize = 64 * 1024;
 
 /// The `meta` part of an OCS answer.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -134,7 +138,7 @@ pub(crate) fn classify(response: &HttpResponse) -> Status {
         }),
         400 => Status::Fatal(
             HttpError::BadRequest {
-                body: response.body.clone(),
+                body: truncate(&response.body, ERROR_BODY_KEPT),
             }
             .into(),
         ),
@@ -155,11 +159,11 @@ pub(crate) fn classify(response: &HttpResponse) -> Status {
         503 => Status::Transient(HttpError::Maintenance.into()),
         500..=599 => Status::Transient(Error::Http {
             status: response.status,
-            body: response.body.clone(),
+            body: truncate(&response.body, ERROR_BODY_KEPT),
         }),
         status => Status::Fatal(Error::Http {
             status,
-            body: response.body.clone(),
+            body: truncate(&response.body, ERROR_BODY_KEPT),
         }),
     }
 }

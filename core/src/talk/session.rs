@@ -214,14 +214,15 @@ impl TalkSession {
         TalkSession {
             requests: Builder::new(&config.user, &config.app_password),
             rng: Rng::new(config.seed),
-            outbox: Outbox::new(limits.max_queued as usize),
+            outbox: Outbox::new(limits.max_queued as usize)
+                .cap_protocol_errors(limits.max_protocol_errors_queued),
             // Bounded by what may be in flight at once: one exchange per command (whose table
             // has the limit), per joined room and per background loop. Room polls must never
             // compete with commands for places, or rooms past the limit would never poll.
             exchanges: PendingTable::new(usize::MAX),
             commands: PendingTable::new(limits.max_pending_requests as usize),
             rooms: BTreeMap::new(),
-            reads: ReadStates::new(),
+            reads: ReadStates::new().limited(limits.max_chats),
             seen: SeenSet::new(limits.dedupe_window as usize),
             own_refs: SeenSet::new(limits.dedupe_window as usize),
             capabilities: None,
@@ -1159,6 +1160,7 @@ impl TalkSession {
     /// or, when joined already, take a marker that moved forward.
     fn opened(&mut self, now: Timestamp, c: Conversation) {
         if let Some(read) = c.last_read {
+            self.reads.touch(&c.token);
             self.listed_read.insert(c.token.clone(), read);
         }
         match self.rooms.get_mut(&c.token) {
@@ -1684,6 +1686,7 @@ impl TalkSession {
             .room_list
             .as_mut()
             .is_some_and(|l| l.known.insert(c.token.clone()));
+        self.reads.touch(&c.token);
         if let Some(read) = c.last_read {
             self.listed_read.insert(c.token.clone(), read);
         }
@@ -2023,6 +2026,15 @@ impl crate::session::Session for TalkSession {
     }
 
     fn poll_event(&mut self) -> Option<Event> {
+        while let Some(chat_id) = self.reads.take_evicted() {
+            self.listed_read.remove(&chat_id);
+            if let Some(list) = self.room_list.as_mut() {
+                list.known.remove(&chat_id);
+            }
+            let limit = self.reads.max_chats();
+            self.outbox
+                .event(Event::ChatStateEvicted { chat_id, limit });
+        }
         self.outbox.poll_event()
     }
 

@@ -155,8 +155,9 @@ impl TrueConfSession {
             // keep the connection from ever authenticating.
             pending: PendingTable::new(limits.max_pending_requests as usize + 1),
             waiting: VecDeque::new(),
-            outbox: Outbox::new(limits.max_queued as usize),
-            reads: snapshot.reads,
+            outbox: Outbox::new(limits.max_queued as usize)
+                .cap_protocol_errors(limits.max_protocol_errors_queued),
+            reads: snapshot.reads.limited(limits.max_chats),
             seen,
             chats: BTreeMap::new(),
             user_id: snapshot.user_id,
@@ -878,6 +879,7 @@ impl TrueConfSession {
             let changed = self.reads.apply(&chat.id, update);
             self.read_changed(&chat.id, changed);
         }
+        self.reads.touch(&chat.id);
         self.chats.insert(chat.id.clone(), chat.clone());
     }
 
@@ -1331,6 +1333,12 @@ impl SessionTrait for TrueConfSession {
     }
 
     fn poll_event(&mut self) -> Option<Event> {
+        while let Some(chat_id) = self.reads.take_evicted() {
+            self.chats.remove(&chat_id);
+            let limit = self.reads.max_chats();
+            self.outbox
+                .event(Event::ChatStateEvicted { chat_id, limit });
+        }
         self.outbox.poll_event()
     }
 

@@ -168,6 +168,7 @@ impl TadaSession {
                 self.outbox.event(Event::MessageEdited { message });
             } else {
                 if let Some(chat) = chat_id {
+                    self.reads.touch(&chat);
                     self.last_messages.insert(chat, info.message_id.clone());
                 }
                 self.outbox.event(Event::MessageReceived { message });

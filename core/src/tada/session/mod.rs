@@ -150,7 +150,8 @@ impl TadaSession {
         chats.set_capacity(window as usize);
         let mut session = TadaSession {
             rng: Rng::new(config.seed),
-            outbox: Outbox::new(limits.max_queued as usize),
+            outbox: Outbox::new(limits.max_queued as usize)
+                .cap_protocol_errors(limits.max_protocol_errors_queued),
             link: Link::Down,
             pending: PendingTable::new(limits.max_pending_requests as usize),
             by_confirm: BTreeMap::new(),
@@ -158,7 +159,7 @@ impl TadaSession {
             seq: 0,
             next_ping: None,
             keepalive: None,
-            reads: snapshot.read_states,
+            reads: snapshot.read_states.limited(limits.max_chats),
             badge: snapshot.badge,
             team_unread: snapshot.team_unread,
             seen: snapshot.seen.or_new(window as usize),
@@ -170,6 +171,9 @@ impl TadaSession {
             catchup: CatchUp::new(snapshot.catchup_cursor),
             config,
         };
+        for chat in session.last_messages.keys() {
+            session.reads.touch(chat);
+        }
         for saved in snapshot.outgoing {
             session.restore_outgoing(saved);
         }
@@ -491,6 +495,12 @@ impl SessionTrait for TadaSession {
     }
 
     fn poll_event(&mut self) -> Option<Event> {
+        while let Some(chat_id) = self.reads.take_evicted() {
+            self.last_messages.remove(&chat_id);
+            let limit = self.reads.max_chats();
+            self.outbox
+                .event(Event::ChatStateEvicted { chat_id, limit });
+        }
         self.outbox.poll_event()
     }
 
