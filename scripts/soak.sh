@@ -10,7 +10,8 @@
 #   ./scripts/soak.sh --quick    # five cells of 200 messages (the test command's run, ~60 s)
 #
 # Idempotent: builds the CLI as README says (`cargo build --release -p chatwire-cli`,
-# incremental, so an existing build is reused), then runs tests/soak/soak.py (Python 3.11+,
+# incremental, so an existing build is reused; with CHATWIRE_BIN set, that binary instead), then
+# runs tests/soak/soak.py (Python 3.11+,
 # standard library only). Other arguments go to the driver (--messages N, --seed N,
 # --only PROTOCOL[/MIX], --settle S, --verbose); every child process is stopped either way.
 set -euo pipefail
@@ -21,6 +22,13 @@ need() {
 }
 need cargo "install Rust (https://rustup.rs), then run this again"
 need python3 "install Python 3.11 or newer"
+
+# The test command has built a (debug) CLI already and names it in CHATWIRE_BIN: use it rather
+# than spend minutes on a release build.
+if [[ -n "${CHATWIRE_BIN:-}" ]]; then
+    echo "== using CHATWIRE_BIN=$CHATWIRE_BIN" >&2
+    exec python3 tests/soak/soak.py --bin "$CHATWIRE_BIN" "$@"
+fi
 
 echo "== building chatwire (cargo build --release -p chatwire-cli)" >&2
 cargo build --release -p chatwire-cli

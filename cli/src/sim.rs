@@ -119,6 +119,8 @@ async fn serve(args: Args) -> ExitCode {
             malformed_every: args.malformed_every,
             http_429_burst: args.http_429_burst,
             http_503_burst: args.http_503_burst,
+            // Set at run time (`POST /admin/inject`), as the soak does.
+            http_retry_after_secs: None,
         },
         talk_poll_timeout_cap_secs: args.talk_poll_cap_secs,
         talk_version: if args.talk_version == 18 {

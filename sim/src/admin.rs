@@ -52,6 +52,12 @@ pub struct Inject {
     /// See [`Faults::http_503_burst`].
     #[serde(skip_serializing_if = "Option::is_none")]
     pub http_503_burst: Option<u32>,
+    /// See [`Faults::http_retry_after_secs`] (`null` turns it off).
+    #[serde(
+        deserialize_with = "some_option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub http_retry_after_secs: Option<Option<u32>>,
     /// Drop every open WebSocket (both protocols) now, without a close frame.
     pub disconnect_all: bool,
     /// Silence every open WebSocket now: kept open, nothing read or written any more (a dead
@@ -124,6 +130,9 @@ pub(crate) fn apply(sim: &Sim, inject: &Inject) -> Faults {
         }
         if let Some(v) = inject.http_503_burst {
             f.http_503_burst = v;
+        }
+        if let Some(v) = inject.http_retry_after_secs {
+            f.http_retry_after_secs = v;
         }
         f.clone()
     });

@@ -16,7 +16,8 @@
 //!   still follows.
 //!
 //! HTTP faults apply to Talk requests: `http_429_burst: N` / `http_503_burst: N` make the next N
-//! Talk requests answer 429 / 503 (429s are used up first).
+//! Talk requests answer 429 / 503 (429s are used up first); with `http_retry_after_secs: S`
+//! those answers carry `Retry-After: S`, as a server in maintenance or a rate limiter may.
 
 use std::time::{Duration, Instant};
 
@@ -42,6 +43,8 @@ pub struct Faults {
     pub http_429_burst: u32,
     /// The next N Talk requests answer 503 Service Unavailable.
     pub http_503_burst: u32,
+    /// `Retry-After` (seconds) on the burst answers; none when unset.
+    pub http_retry_after_secs: Option<u32>,
 }
 
 /// How long a reordered event waits for a successor before it is written alone.

@@ -148,16 +148,17 @@ impl Sim {
         r
     }
 
-    /// Takes one unit of an HTTP burst fault, if any: `Some(429)` or `Some(503)`.
-    pub fn take_http_burst(&self) -> Option<u16> {
+    /// Takes one unit of an HTTP burst fault, if any: `Some((429 or 503, Retry-After))`.
+    pub fn take_http_burst(&self) -> Option<(u16, Option<u32>)> {
         let mut active = self.faults.lock().unwrap_or_else(|e| e.into_inner());
+        let retry_after = active.faults.http_retry_after_secs;
         if active.faults.http_429_burst > 0 {
             active.faults.http_429_burst -= 1;
-            return Some(429);
+            return Some((429, retry_after));
         }
         if active.faults.http_503_burst > 0 {
             active.faults.http_503_burst -= 1;
-            return Some(503);
+            return Some((503, retry_after));
         }
         None
     }

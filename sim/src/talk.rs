@@ -50,7 +50,8 @@
 //! across rooms; timestamps (seconds) come from the logical clock. `messageParameters` is
 //! `[]` when empty and an object otherwise, as PHP serializes it.
 //! Fault `http_429_burst`/`http_503_burst`: the next N requests on these routes answer
-//! 429/503 before anything else is checked.
+//! 429/503 before anything else is checked, with `Retry-After` when `http_retry_after_secs`
+//! is set.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -803,9 +804,14 @@ fn basic_user(headers: &HeaderMap) -> Option<Option<usize>> {
 /// Bursts, `OCS-APIRequest`, then Basic auth or the session cookie: the caller's user index,
 /// or the answer to give.
 fn precheck(sim: &Sim, headers: &HeaderMap, need_auth: bool) -> Result<usize, Box<Response>> {
-    if let Some(code) = sim.take_http_burst() {
+    if let Some((code, retry_after)) = sim.take_http_burst() {
         let status = StatusCode::from_u16(code).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
-        return Err(Box::new(ocs(status, json!([]))));
+        let mut resp = ocs(status, json!([]));
+        if let Some(secs) = retry_after {
+            resp.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        return Err(Box::new(resp));
     }
     let ocs_header = headers
         .get("OCS-APIRequest")

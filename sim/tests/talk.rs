@@ -317,6 +317,20 @@ async fn http_bursts_then_recovery() {
         assert_eq!(get().await.expect("get").status(), 429);
         assert_eq!(get().await.expect("get").status(), 503);
         assert_eq!(get().await.expect("get").status(), 200);
+        admin_inject(
+            addr,
+            serde_json::json!({"http_503_burst": 1, "http_retry_after_secs": 2}),
+        )
+        .await;
+        let r = get().await.expect("get");
+        assert_eq!(r.status(), 503);
+        assert_eq!(r.headers()["Retry-After"], "2");
+        let r = get().await.expect("get");
+        assert_eq!(r.status(), 200);
+        assert!(
+            r.headers().get("Retry-After").is_none(),
+            "only on the burst"
+        );
         sim.shutdown().await;
     })
     .await;

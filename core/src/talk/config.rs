@@ -33,12 +33,17 @@ pub struct TalkConfig {
     pub poll_timeout_secs: u32,
     /// Page size of a room's first history request and of each long-poll (1..=200).
     pub history_limit: u32,
-    /// First backoff delay after a failure (upper bound, before jitter).
+    /// First backoff delay after a failure (upper bound, before jitter; default 200 ms). A
+    /// single 429/503 is mostly momentary, and a send is the app's next message held back:
+    /// the first retries come quickly, and ten refusals in a row still reach
+    /// [`TalkConfig::backoff_max`]. (With 1 s, sends queued behind one refused send lost most of
+    /// their time to waiting in the soak's burst cells.)
     pub backoff_base: Duration,
     /// Longest backoff delay.
     pub backoff_max: Duration,
     /// How many times a command (send, mark read, mentions, history page) is tried before its
     /// failure is reported; network errors, timeouts, 429 and 5xx are retried, other errors not.
+    /// Whatever is left, a command fails once [`TalkConfig::command_bound`] has passed.
     pub max_attempts: u32,
 }
 
@@ -59,7 +64,7 @@ impl TalkConfig {
             max_length: DEFAULT_MAX_LENGTH,
             poll_timeout_secs: MAX_POLL_TIMEOUT_SECS,
             history_limit: 100,
-            backoff_base: Duration::from_secs(1),
+            backoff_base: Duration::from_millis(200),
             backoff_max: Duration::from_secs(60),
             max_attempts: 10,
         }
@@ -68,6 +73,14 @@ impl TalkConfig {
     /// The long-poll wait actually requested: at least 1 s, at most the server's cap.
     pub fn effective_poll_timeout_secs(&self) -> u32 {
         self.poll_timeout_secs.clamp(1, MAX_POLL_TIMEOUT_SECS)
+    }
+
+    /// How long a command may take from the call to its answer: twice
+    /// `limits.request_timeout`, so that a send whose POST timed out can still be looked for
+    /// in the room and posted again. Queued behind the room's earlier sends, parked for a
+    /// retry or on the wire, every command resolves (ok, or failed with a reason) within it.
+    pub fn command_bound(&self) -> Duration {
+        self.limits.request_timeout.saturating_mul(2)
     }
 
     /// The first history page size actually requested.

@@ -88,6 +88,12 @@ pub(crate) struct Room {
     pub loading_older: Option<RequestId>,
     /// Failed requests of the loop in a row (reported as the attempt number).
     pub failures: u32,
+    /// The read marker the first history page in flight was asked with: the page ends there
+    /// and the poll starts from it, even if the marker moved meanwhile (our own send answered,
+    /// the room list), or the messages in between would never be fetched.
+    pub history_marker: Option<i64>,
+    /// No request of the loop before this (the server's `Retry-After`).
+    pub not_before: Timestamp,
 }
 
 impl Room {
@@ -109,6 +115,8 @@ impl Room {
             next_poll_at: Some(Timestamp(0)),
             loading_older: None,
             failures: 0,
+            history_marker: None,
+            not_before: Timestamp(0),
         }
     }
 

@@ -2,11 +2,14 @@
 //! virtual clock.
 //! One binary per area, not per file: linking a binary per file made the suite slow to build.
 
+mod answer_resets_backoff;
 mod bad_input;
+mod command_bound;
 mod common_read;
 mod decoder_robustness;
 mod empty_page;
 mod failure_reports;
+mod history_marker_moves;
 mod history_then_poll;
 mod leave_room;
 mod load_older;
@@ -25,6 +28,7 @@ mod read_state;
 mod request_headers;
 mod room_list;
 mod room_stop;
+mod send_order;
 mod send_retry;
 mod snapshot;
 mod status_codes;

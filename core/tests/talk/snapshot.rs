@@ -69,14 +69,24 @@ fn snapshot_holds_cursor_read_state_and_outgoing() {
     assert!(!debug.contains(PASSWORD));
 }
 
+/// The restored poll and the look for the unconfirmed send's echo, in either order.
+fn poll_and_look(r: &mut TalkSession) -> (chatwire::HttpRequest, chatwire::HttpRequest) {
+    let reqs = requests(r);
+    assert_eq!(reqs.len(), 2, "{reqs:?}");
+    let (polls, looks): (Vec<_>, Vec<_>) = reqs
+        .into_iter()
+        .partition(|x| query(x)["lookIntoFuture"] == "1");
+    (polls[0].clone(), looks[0].clone())
+}
+
 #[test]
-fn restored_session_polls_from_its_cursor_and_resends_after_the_poll() {
+fn restored_session_polls_from_its_cursor_and_looks_before_it_resends() {
     let (s, reference) = busy();
     let mut r = restored(&s);
     assert_eq!(r.read_state(ROOM).unwrap().unread, Some(2));
     assert_eq!(r.poll_timeout(), Some(at(0)), "due at once");
     r.handle_timeout(at(100));
-    let poll = one_request(&mut r);
+    let (poll, look) = poll_and_look(&mut r);
     let q = query(&poll);
     assert_eq!(q["lookIntoFuture"], "1", "no history replayed");
     assert_eq!(q["lastKnownMessageId"], "12");
@@ -85,15 +95,20 @@ fn restored_session_polls_from_its_cursor_and_resends_after_the_poll() {
     assert_eq!(pending.len(), 1);
     assert_eq!(pending[0].reference_id, reference);
 
-    // The message may have reached the server: the poll decides. Here it did not.
-    r.handle_http_response(at(30_100), poll.id, not_modified());
-    let reqs = requests(&mut r);
-    let post = reqs.iter().find(|x| x.method == "POST").expect("resent");
-    assert_eq!(form(post)["referenceId"], reference);
-    assert_eq!(form(post)["message"], "unconfirmed");
+    // The message may have reached the server: the newest page decides. Here it did not.
+    assert_eq!(look.method, "GET");
+    assert!(
+        !query(&look).contains_key("lastKnownMessageId"),
+        "the newest page"
+    );
+    r.handle_http_response(at(200), look.id, page(vec![message(12, "bob", "z")], 12));
+    let post = one_request(&mut r);
+    assert_eq!(post.method, "POST");
+    assert_eq!(form(&post)["referenceId"], reference);
+    assert_eq!(form(&post)["message"], "unconfirmed");
     let mut m = message(13, USER, "unconfirmed");
     m["referenceId"] = json!(reference);
-    r.handle_http_response(at(30_200), post.id, ocs(201, m, &[]));
+    r.handle_http_response(at(300), post.id, ocs(201, m, &[]));
     assert!(events(&mut r).contains(&Event::Delivered {
         request: pending[0].request,
         message_id: Some("13".into())
@@ -105,17 +120,22 @@ fn restored_send_seen_in_the_poll_is_not_resent() {
     let (s, reference) = busy();
     let mut r = restored(&s);
     r.handle_timeout(at(0));
-    let poll = one_request(&mut r);
+    let (poll, look) = poll_and_look(&mut r);
     let request = r.pending_sends()[0].request;
     let mut m = message(13, USER, "unconfirmed");
     m["referenceId"] = json!(reference);
-    r.handle_http_response(at(1), poll.id, page(vec![m], 13));
+    r.handle_http_response(at(1), poll.id, page(vec![m.clone()], 13));
     let evs = events(&mut r);
     assert!(received_ids(&evs).is_empty());
     assert!(evs.contains(&Event::Delivered {
         request,
         message_id: Some("13".into())
     }));
+    // The look's answer comes after: the send is resolved already.
+    r.handle_http_response(at(2), look.id, page(vec![m], 13));
+    assert!(events(&mut r)
+        .iter()
+        .all(|e| !matches!(e, Event::Delivered { .. })));
     let reqs = requests(&mut r);
     assert!(
         reqs.iter().all(|x| x.method == "GET"),

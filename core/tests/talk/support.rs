@@ -17,6 +17,8 @@ pub const PASSWORD: &str = "Zq9-app-password-SECRET";
 pub fn config() -> TalkConfig {
     let mut c = TalkConfig::new(USER, PASSWORD);
     c.seed = 42;
+    // The tests read their delays against a 1 s base (the n-th in [2^n s / 2, 2^n s]).
+    c.backoff_base = std::time::Duration::from_secs(1);
     c
 }
 

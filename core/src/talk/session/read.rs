@@ -1,0 +1,57 @@
+//! Read state: what the app is told, from the room, the list and the headers.
+
+use super::*;
+
+impl TalkSession {
+    pub(super) fn read_update(&self, room: &Room) -> ReadUpdate {
+        ReadUpdate {
+            unread: Some(room.unread.count()),
+            last_read_message_id: room.last_read.map(|id| id.to_string()),
+            last_common_read_id: room.last_common_read.map(|id| id.to_string()),
+            ..Default::default()
+        }
+    }
+
+    /// Reports `token`'s read state if it changed.
+    pub(super) fn publish_read(&mut self, token: &str) {
+        let Some(room) = self.rooms.get(token) else {
+            return;
+        };
+        let update = self.read_update(room);
+        if let Some(state) = self.reads.apply(token, update) {
+            self.outbox.event(Event::ReadStateChanged {
+                chat_id: token.to_string(),
+                state,
+            });
+        }
+    }
+
+    /// Takes `X-Chat-Last-Common-Read` from any answer that carries it.
+    pub(super) fn common_read_header(&mut self, token: &str, response: &HttpResponse) {
+        let Some(common) = int_header(response, LAST_COMMON_READ) else {
+            return;
+        };
+        match self.rooms.get_mut(token) {
+            Some(room) => room.last_common_read = Some(common),
+            None => {
+                let update = ReadUpdate {
+                    last_common_read_id: Some(common.to_string()),
+                    ..Default::default()
+                };
+                if let Some(state) = self.reads.apply(token, update) {
+                    self.outbox.event(Event::ReadStateChanged {
+                        chat_id: token.to_string(),
+                        state,
+                    });
+                }
+            }
+        }
+    }
+
+    /// A command's answer carried the common read marker: take it and report the room's state
+    /// (the poll loop reports its own answers; commands answer outside it).
+    pub(super) fn command_common_read(&mut self, token: &str, response: &HttpResponse) {
+        self.common_read_header(token, response);
+        self.publish_read(token);
+    }
+}

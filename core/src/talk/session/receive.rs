@@ -1,0 +1,326 @@
+//! Each room's receive loop: history, long-polls, delivery once, own echoes.
+
+use super::*;
+
+impl TalkSession {
+    /// Sends the next request of `token`'s loop.
+    pub(super) fn start_loop(&mut self, now: Timestamp, token: &str) {
+        let Some(room) = self.rooms.get(token) else {
+            return;
+        };
+        let limit = self.config.effective_history_limit();
+        let (exchange, receive, timeout) = match room.phase {
+            Phase::History => (
+                Exchange::History {
+                    room: token.to_string(),
+                },
+                Receive {
+                    look_into_future: false,
+                    limit,
+                    // Marker 0: nothing read yet, the newest page is all unread.
+                    last_known: room.last_read.filter(|r| *r > 0),
+                    include_last_known: room.last_read.is_some_and(|r| r > 0),
+                    timeout: None,
+                    last_common_read: None,
+                },
+                self.config.limits.request_timeout,
+            ),
+            Phase::Live => {
+                let wait = self.config.effective_poll_timeout_secs();
+                (
+                    Exchange::Poll {
+                        room: token.to_string(),
+                    },
+                    Receive {
+                        look_into_future: true,
+                        limit,
+                        last_known: room.last_given,
+                        include_last_known: false,
+                        timeout: Some(wait),
+                        last_common_read: room.last_common_read,
+                    },
+                    // The server holds a quiet poll for `wait` seconds: our deadline must leave
+                    // it that long plus the usual answer time, or every quiet poll times out.
+                    Duration::from_secs(u64::from(wait)) + self.config.limits.request_timeout,
+                )
+            }
+        };
+        let path = receive.path(token);
+        match self.queue(now, exchange, timeout, Planned::Get { path }) {
+            Ok(id) => {
+                if let Some(room) = self.rooms.get_mut(token) {
+                    room.in_flight = Some(id);
+                    room.next_poll_at = None;
+                    if room.phase == Phase::History {
+                        room.history_marker = room.last_read;
+                    }
+                }
+            }
+            // Our own queue is full: not the server's fault, nothing to report.
+            Err(_) => self.loop_backoff(now, token, None, None),
+        }
+    }
+
+    /// The loop of `token` failed: wait before its next request, and say so (`reason`) when
+    /// the failure was the server's or the network's.
+    pub(super) fn loop_backoff(
+        &mut self,
+        now: Timestamp,
+        token: &str,
+        min_wait: Option<u64>,
+        reason: Option<String>,
+    ) {
+        let Some(room) = self.rooms.get_mut(token) else {
+            return;
+        };
+        let delay = wait(room.backoff.next_delay(&mut self.rng), min_wait);
+        room.in_flight = None;
+        room.next_poll_at = Some(now.add(delay));
+        room.not_before = now.add(wait(Duration::ZERO, min_wait));
+        if let Some(reason) = reason {
+            self.parked_rooms.insert(token.to_string());
+            room.failures = room.failures.saturating_add(1);
+            let attempt = room.failures;
+            self.report_failure(format!("{token}: {reason}"), attempt, delay);
+        }
+    }
+
+    /// The loop of `token` succeeded: go on at once.
+    pub(super) fn loop_continue(&mut self, now: Timestamp, token: &str) {
+        self.parked_rooms.remove(token);
+        self.server_answered(now);
+        if let Some(room) = self.rooms.get_mut(token) {
+            room.backoff.reset();
+            room.failures = 0;
+            room.in_flight = None;
+            room.phase = Phase::Live;
+            room.next_poll_at = Some(now);
+        }
+    }
+
+    pub(super) fn stop_room(&mut self, token: &str, error: Error) {
+        self.leave_room(token);
+        self.outbox.event(Event::RoomStopped {
+            chat_id: token.to_string(),
+            error,
+        });
+    }
+
+    pub(super) fn on_loop_response(
+        &mut self,
+        now: Timestamp,
+        token: &str,
+        id: RequestId,
+        response: HttpResponse,
+        history: bool,
+    ) {
+        if self.rooms.get(token).and_then(|r| r.in_flight) != Some(id) {
+            return;
+        }
+        match classify(&response) {
+            Status::Success => match self.decode(&response) {
+                Ok(Value::Array(items)) => {
+                    let messages = self.parse_messages(&items);
+                    if history {
+                        self.on_history(token, messages, &response);
+                    } else {
+                        self.on_poll(token, messages, &response);
+                    }
+                    self.common_read_header(token, &response);
+                    self.publish_read(token);
+                    self.loop_continue(now, token);
+                    self.after_loop_success(token);
+                }
+                Ok(other) => {
+                    self.protocol_error(
+                        &response.body,
+                        format!("expected an array of messages, got {}", kind_of(&other)),
+                    );
+                    let reason = Some("the answer was not a list of messages".to_string());
+                    self.loop_backoff(now, token, None, reason);
+                }
+                Err(e) => self.loop_backoff(now, token, None, Some(e.to_string())),
+            },
+            Status::NotModified => {
+                if history {
+                    // An empty room: the long-poll starts after the read marker, if any.
+                    if let Some(room) = self.rooms.get_mut(token) {
+                        room.last_given =
+                            room.history_marker.filter(|r| *r > 0).or(room.last_given);
+                    }
+                }
+                self.loop_continue(now, token);
+                self.after_loop_success(token);
+            }
+            Status::Fatal(e @ Error::AuthFailed { .. }) => {
+                self.report_auth_failed(&e);
+                self.stop_room(token, e);
+            }
+            Status::Fatal(e @ Error::Talk(HttpError::NotFound | HttpError::Lobby)) => {
+                self.stop_room(token, e)
+            }
+            Status::Fatal(e) | Status::Transient(e) => {
+                let min = ocs::min_wait_secs(&e, Some(&response));
+                let reason = failure_reason(&e, Some(&response));
+                self.loop_backoff(now, token, min, Some(reason));
+            }
+        }
+    }
+
+    pub(super) fn after_loop_success(&mut self, token: &str) {
+        // History pages start from the cursor the first history set.
+        self.release_held(token, |k| matches!(k, CommandKind::LoadOlder { .. }));
+    }
+
+    /// The first history page: newest first from the server, delivered oldest first.
+    pub(super) fn on_history(
+        &mut self,
+        token: &str,
+        messages: Vec<(TalkMessage, Value)>,
+        response: &HttpResponse,
+    ) {
+        let newest = messages.iter().map(|(m, _)| m.id).max();
+        let oldest = int_header(response, LAST_GIVEN).or(messages.iter().map(|(m, _)| m.id).min());
+        let Some(room) = self.rooms.get_mut(token) else {
+            return;
+        };
+        let start = room.history_marker;
+        if let Some(o) = oldest {
+            room.saw_old(o);
+        }
+        // With a read marker the page ends at it and the poll brings everything after; without
+        // one (or marker 0, nothing read), the poll starts after the newest message shown.
+        room.last_given = start.filter(|r| *r > 0).or(newest).or(room.last_given);
+        // Without a read marker nothing tells which history messages are unread.
+        self.deliver(token, messages, start.is_some());
+    }
+
+    pub(super) fn on_poll(
+        &mut self,
+        token: &str,
+        messages: Vec<(TalkMessage, Value)>,
+        response: &HttpResponse,
+    ) {
+        let newest = messages.iter().map(|(m, _)| m.id).max();
+        if let Some(room) = self.rooms.get_mut(token) {
+            // A 200 with no messages still moves the cursor: the header is the next offset.
+            room.last_given = int_header(response, LAST_GIVEN)
+                .or(newest)
+                .or(room.last_given);
+            if let Some(oldest) = messages.iter().map(|(m, _)| m.id).min() {
+                room.saw_old(oldest);
+            }
+        }
+        self.deliver(token, messages, true);
+    }
+
+    /// Hands new messages to the app once each, recognizing our own echoes.
+    pub(super) fn deliver(
+        &mut self,
+        token: &str,
+        mut messages: Vec<(TalkMessage, Value)>,
+        count_unread: bool,
+    ) {
+        messages.sort_by_key(|(m, _)| m.id);
+        let user = self.config.user.clone();
+        let cap = self.config.limits.dedupe_window;
+        for (m, raw) in messages {
+            if !self.seen.insert(&seen_key(token, m.id)) {
+                continue;
+            }
+            if m.is_about_parent() {
+                // In a first history page the parents come as they are now: nothing to tell.
+                if self
+                    .rooms
+                    .get(token)
+                    .is_some_and(|r| r.phase == Phase::Live)
+                {
+                    self.on_parent_change(token, &m, &raw);
+                }
+                continue;
+            }
+            let echo = m
+                .reference_id
+                .as_deref()
+                .is_some_and(|r| self.own_refs.contains(r));
+            let own = echo || self.is_own(&m, &user);
+            if let Some(room) = self.rooms.get_mut(token) {
+                if own {
+                    // Posting moves the author's read marker in Talk.
+                    room.advance_read(m.id);
+                } else if count_unread
+                    && m.counts_as_unread()
+                    && room.last_read.is_none_or(|r| m.id > r)
+                {
+                    room.unread.add(m.id, cap as usize);
+                }
+            }
+            if echo {
+                let reference = m.reference_id.clone().unwrap_or_default();
+                if let Some(id) = self.send_with_reference(&reference) {
+                    self.confirm_send(id, token, Some(&m));
+                }
+                continue;
+            }
+            self.outbox.event(Event::MessageReceived {
+                message: m.to_message(raw, own),
+            });
+        }
+    }
+
+    /// A system message about another message: report the change on its parent.
+    pub(super) fn on_parent_change(&mut self, token: &str, m: &TalkMessage, raw: &Value) {
+        let Some(parent) = &m.parent else {
+            return;
+        };
+        let parent_id = parent.id();
+        match m.system_message {
+            Some(SystemMessage::MessageEdited) => {
+                if let (Parent::Message { message }, Some(raw_parent)) = (parent, raw.get("parent"))
+                {
+                    let own = self.is_own(message, &self.config.user);
+                    let mut edited = message.to_message(raw_parent.clone(), own);
+                    edited.edited = true;
+                    if edited.chat_id.is_none() {
+                        edited.chat_id = Some(token.to_string());
+                    }
+                    self.outbox.event(Event::MessageEdited { message: edited });
+                }
+            }
+            Some(SystemMessage::MessageDeleted) => {
+                if let Some(room) = self.rooms.get_mut(token) {
+                    room.forget_unread(parent_id);
+                }
+                self.outbox.event(Event::MessageRemoved {
+                    chat_id: Some(token.to_string()),
+                    message_id: parent_id.to_string(),
+                    by: Some(m.actor_id.clone()).filter(|a| !a.is_empty()),
+                });
+            }
+            Some(SystemMessage::Reaction | SystemMessage::ReactionRevoked) => {
+                let reactions = raw.get("parent").map(reactions_of).unwrap_or_default();
+                self.outbox.event(Event::ReactionsChanged {
+                    chat_id: token.to_string(),
+                    message_id: parent_id.to_string(),
+                    reactions,
+                });
+            }
+            // The old `reaction` entry, rewritten: its `reaction_revoked` tells the change.
+            _ => {}
+        }
+    }
+
+    pub(super) fn send_with_reference(&self, reference: &str) -> Option<RequestId> {
+        self.commands
+            .iter()
+            .find(|(_, p)| matches!(&p.value.kind, CommandKind::Send(o) if o.reference_id == reference))
+            .map(|(id, _)| id)
+    }
+
+    pub(super) fn is_own(&self, m: &TalkMessage, user: &str) -> bool {
+        m.actor_type == "users" && m.actor_id == user
+            || m.reference_id
+                .as_deref()
+                .is_some_and(|r| self.own_refs.contains(r))
+    }
+}
