@@ -5,7 +5,12 @@
 #    scripts/build-core-wasm.sh builds the core (full paths, -Zbuild-std, target dir of its
 #    own: <repo>/target-wasm), with the `wasm-release` profile of the root Cargo.toml
 #    (opt-level "z", LTO, one codegen unit, panic abort; no `strip`, which would drop the
-#    `target_features` section wasm-bindgen reads).
+#    `target_features` section wasm-bindgen reads), and the panic strategy `immediate-abort`
+#    (RUSTFLAGS, for std too: rustc 1.96 made the old `panic_immediate_abort` std feature
+#    this strategy; a profile cannot name it without an unstable cargo-feature that the host's
+#    stable cargo would reject). A panic then traps at once instead of formatting a message
+#    first, which wasm32-unknown-unknown's std discards anyway (its stderr writes nowhere):
+#    JS sees the same `RuntimeError: unreachable` either way, without the formatting code.
 # 2. wasm-bindgen (CLI pinned to the crate's exact version) twice over that one .wasm:
 #    `--target web` (ESM, for browsers and bundlers: npm/dist/web) and `--target nodejs`
 #    (CommonJS that loads the wasm synchronously: npm/dist/node). The package's own entry
@@ -49,6 +54,7 @@ env -u RUSTC_WRAPPER -u RUSTC_WORKSPACE_WRAPPER -u CARGO_BUILD_RUSTC_WRAPPER \
     -u RUSTUP_TOOLCHAIN -u CARGO \
     PATH="/usr/bin:$PATH" \
     RUSTC_BOOTSTRAP=1 \
+    RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort" \
     RUSTC=/usr/bin/rustc \
     RUSTDOC=/usr/bin/rustdoc \
     CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER=/usr/lib/llvm-19/bin/wasm-ld \

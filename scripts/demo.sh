@@ -9,11 +9,13 @@
 # --timeout N bounds each wait (default 10 s). Exits non-zero, saying which step did not
 # happen, if the demo fails; every child process is stopped either way.
 #
-# `demo.sh --web`: the web demo instead (examples/web/, a Talk chat page on the npm package):
+# `demo.sh --web`: the web demo instead (examples/web/, a chat page on the npm package for
+# TrueConf, tada and Talk):
 # builds the package (scripts/build-npm.sh) and the CLI, serves the page same-origin with the
 # simulator (`chatwire sim --static`, strict CORS as Nextcloud), prints the URL and waits
-# (Ctrl-C stops it). Log in as alice / alice-pass in one window and bob / bob-pass in another
-# (a private window: each needs its own cookie).
+# (Ctrl-C stops it). Pick a protocol and log in as alice / alice-pass (tada: session token
+# alice-token) in one window and bob / bob-pass (bob-token) in another (a private window: each
+# needs its own cookie).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -31,7 +33,7 @@ if [ "${1:-}" = "--web" ]; then
     trap 'kill $sim 2>/dev/null; rm -f "$out"' EXIT INT TERM
     for _ in $(seq 100); do [ -s "$out" ] && break; sleep 0.1; done
     url=$(head -1 "$out" | sed -E 's/.*"listening":"([^"]+)".*/\1/')
-    echo "web demo: $url/index.html  (alice / alice-pass, bob / bob-pass; Ctrl-C stops)"
+    echo "web demo: $url/index.html  (alice / alice-pass, bob / bob-pass; tada tokens alice-token, bob-token; Ctrl-C stops)"
     wait "$sim"
     exit
 fi

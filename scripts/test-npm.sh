@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Tests of the npm package `chatwire` (npm/, built from bindings-wasm/): builds it, checks
-# its TypeScript declarations against the Rust types, runs the node:test suites against
+# its TypeScript declarations against the Rust types, runs the binding's wasm-bindgen-test
+# units in Node (scripts/test-wasm-units.sh), runs the node:test suites against
 # `chatwire sim` over real sockets (all three protocols and the echo bot), installs the
 # `npm pack` tarball in a fresh folder and runs it there, and drives the web demo in
-# headless Chromium (two users; screenshots kept in target/npm-test/). Installs its tools
+# headless Chromium (two users, each protocol; screenshots kept in target/npm-test/). Installs its tools
 # first (idempotent). Ends with one line: `N passed, N failed` (exit status 1 on failures).
 #
 # Env: CHATWIRE_BIN   the `chatwire` binary serving `sim` (default: built here, target/debug)
@@ -50,6 +51,9 @@ export CHATWIRE_BIN
 step "TypeScript declarations match the Rust types"
 check "samples from the Rust types are current" nice -n 5 cargo test -q -p chatwire-wasm --test typescript
 check "tsc: samples fit index.d.ts and cover it" tools/node_modules/.bin/tsc -p npm/test
+
+step "the binding's own units as wasm in Node (wasm-bindgen-test)"
+check "wasm units" bash scripts/test-wasm-units.sh
 
 step "node:test against chatwire sim"
 node --test --test-reporter=tap npm/test/node/*.test.mjs >"$ART/node-test.tap" 2>&1

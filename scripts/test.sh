@@ -17,6 +17,11 @@ cargo fmt --all -- --check
 step "lint"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
+step "each protocol alone (core and binding cargo features)"
+for protocol in trueconf tada talk; do
+    cargo check -q --locked -p chatwire -p chatwire-wasm --no-default-features --features "chatwire/$protocol,chatwire-wasm/$protocol"
+done
+
 step "docs (warnings denied)"
 RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --locked -p chatwire -p chatwire-native
 

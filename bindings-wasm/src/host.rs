@@ -508,8 +508,7 @@ impl<S: Session + 'static> Host<S> {
             js::clear_timeout(&id);
         }
         if let (Some(at), Some(callback)) = (timeout, callback) {
-            let delay = at.as_millis().saturating_sub(js::now().as_millis());
-            let id = js::set_timeout(&callback, delay.min(js::MAX_TIMER_MS) as f64);
+            let id = js::set_timeout(&callback, js::timer_delay(at, js::now()));
             self.state.borrow_mut().timer = Some(id);
         }
     }

@@ -25,6 +25,14 @@ extern "C" {
 /// Longest delay `setTimeout` takes: a longer one fires at once in every runtime.
 pub(crate) const MAX_TIMER_MS: u64 = (1 << 31) - 1;
 
+/// The `setTimeout` delay for a deadline `at` seen at `now`: 0 when it has passed, clamped to
+/// [`MAX_TIMER_MS`] (a clamped timer fires early; the core then re-arms it for the rest).
+pub(crate) fn timer_delay(at: Timestamp, now: Timestamp) -> f64 {
+    at.as_millis()
+        .saturating_sub(now.as_millis())
+        .min(MAX_TIMER_MS) as f64
+}
+
 thread_local! {
     /// The package's `ChatwireError` class, registered by the npm entry point.
     static ERROR_CLASS: RefCell<Option<Function>> = const { RefCell::new(None) };
@@ -71,23 +79,13 @@ pub(crate) fn global(name: &str) -> Option<JsValue> {
 
 /// Converts a core value (event, reply, chat, error) into a plain JS object in core's serde
 /// shape as a non-human-readable format sees it (so `RawJson` is JSON text): maps as objects,
-/// `None` as `null`, 64-bit integers as numbers (exact up to 2^53; beyond that, where
-/// serde-wasm-bindgen refuses, the same shape goes through JSON text, which rounds).
+/// `None` as `null`, 64-bit integers as numbers (exact up to 2^53, rounded beyond: see
+/// [`Plain`]). The core's types all serialize to JS; `null` stands for one that could not.
 pub(crate) fn to_js<T: Serialize>(value: &T) -> JsValue {
     let serializer = serde_wasm_bindgen::Serializer::new()
         .serialize_maps_as_objects(true)
         .serialize_missing_as_null(true);
-    match value.serialize(Plain(&serializer)) {
-        Ok(v) => v,
-        Err(_) => {
-            let mut text = Vec::new();
-            let json = value.serialize(Plain(&mut serde_json::Serializer::new(&mut text)));
-            json.ok()
-                .and_then(|()| String::from_utf8(text).ok())
-                .and_then(|text| js_sys::JSON::parse(&text).ok())
-                .unwrap_or(JsValue::NULL)
-        }
-    }
+    value.serialize(Plain(&serializer)).unwrap_or(JsValue::NULL)
 }
 
 fn set(target: &JsValue, key: &str, value: &JsValue) {
@@ -116,8 +114,10 @@ pub(crate) fn error(error: &Error) -> JsValue {
     let kind = Reflect::get(&detail, &"kind".into()).unwrap_or(JsValue::UNDEFINED);
     set(&object, "kind", &kind);
     let code = match error {
+        #[cfg(feature = "trueconf")]
         Error::TrueConf { code } => JsValue::from(code.code()),
         Error::Http { status, .. } => JsValue::from(*status),
+        #[cfg(feature = "talk")]
         Error::Talk(_) => Reflect::get(&detail, &"code".into()).unwrap_or(JsValue::NULL),
         _ => JsValue::NULL,
     };

@@ -7,12 +7,17 @@
 //! nested value is wrapped too: serde passes the serializer down by value, so one level of
 //! wrapping would be lost at the first field.
 //!
+//! It also turns integers past 2^53 into JS numbers (rounded) rather than errors.
+//!
 //! Public for the binding's tests, which serialize samples to JSON exactly as JS sees them.
 
 use serde::ser::{
     Serialize, SerializeMap, SerializeSeq, SerializeStruct, SerializeStructVariant, SerializeTuple,
     SerializeTupleStruct, SerializeTupleVariant, Serializer,
 };
+
+/// The largest integer a JS number holds exactly (`Number.MAX_SAFE_INTEGER`).
+const MAX_SAFE: u64 = (1 << 53) - 1;
 
 /// `S`, but not human-readable (and so are the serializers it hands to nested values).
 pub struct Plain<S>(pub S);
@@ -52,13 +57,9 @@ impl<S: Serializer> Serializer for Plain<S> {
         serialize_i8(i8),
         serialize_i16(i16),
         serialize_i32(i32),
-        serialize_i64(i64),
-        serialize_i128(i128),
         serialize_u8(u8),
         serialize_u16(u16),
         serialize_u32(u32),
-        serialize_u64(u64),
-        serialize_u128(u128),
         serialize_f32(f32),
         serialize_f64(f64),
         serialize_char(char),
@@ -66,6 +67,40 @@ impl<S: Serializer> Serializer for Plain<S> {
         serialize_bytes(&[u8]),
         serialize_unit_struct(&'static str),
     );
+
+    // 64- and 128-bit integers: exact up to 2^53, a JS number (rounded, as `JSON.parse` would
+    // round it) beyond, where serde-wasm-bindgen would refuse the whole value. Doing it here
+    // keeps every value on one serializer: a JSON-text fallback for the rare big value
+    // instantiated every Serialize impl of the core a second time (~20 KB of wasm).
+    fn serialize_i64(self, v: i64) -> Result<S::Ok, S::Error> {
+        match i32::try_from(v) {
+            Ok(small) => self.0.serialize_i32(small),
+            Err(_) if v.unsigned_abs() <= MAX_SAFE => self.0.serialize_i64(v),
+            Err(_) => self.0.serialize_f64(v as f64),
+        }
+    }
+
+    fn serialize_u64(self, v: u64) -> Result<S::Ok, S::Error> {
+        match u32::try_from(v) {
+            Ok(small) => self.0.serialize_u32(small),
+            Err(_) if v <= MAX_SAFE => self.0.serialize_u64(v),
+            Err(_) => self.0.serialize_f64(v as f64),
+        }
+    }
+
+    fn serialize_i128(self, v: i128) -> Result<S::Ok, S::Error> {
+        match i64::try_from(v) {
+            Ok(v) => self.serialize_i64(v),
+            Err(_) => self.0.serialize_f64(v as f64),
+        }
+    }
+
+    fn serialize_u128(self, v: u128) -> Result<S::Ok, S::Error> {
+        match u64::try_from(v) {
+            Ok(v) => self.serialize_u64(v),
+            Err(_) => self.0.serialize_f64(v as f64),
+        }
+    }
 
     fn serialize_none(self) -> Result<S::Ok, S::Error> {
         self.0.serialize_none()

@@ -111,6 +111,7 @@ pub enum Error {
         reason: String,
     },
     /// An error code from the TrueConf server.
+    #[cfg(feature = "trueconf")]
     #[error("TrueConf error {code}")]
     #[serde(rename = "trueconf")]
     TrueConf {
@@ -138,6 +139,7 @@ pub enum Error {
         body: String,
     },
     /// A Nextcloud Talk HTTP status with a documented meaning (read-only, lobby, rate limited…).
+    #[cfg(feature = "talk")]
     #[error("Talk: {0}")]
     Talk(crate::talk::HttpError),
 }
@@ -159,11 +161,13 @@ impl Error {
             | Error::Disconnected { .. }
             | Error::ConnectFailed { .. }
             | Error::AuthFailed { .. }
-            | Error::TrueConf { .. }
             | Error::NotConfirmed { .. }
             | Error::Rejected { .. }
-            | Error::Http { .. }
-            | Error::Talk(_) => ErrorKind::Failed,
+            | Error::Http { .. } => ErrorKind::Failed,
+            #[cfg(feature = "trueconf")]
+            Error::TrueConf { .. } => ErrorKind::Failed,
+            #[cfg(feature = "talk")]
+            Error::Talk(_) => ErrorKind::Failed,
         }
     }
 }

@@ -251,6 +251,7 @@ pub enum Event {
         /// Bytes uploaded so far.
         progress: u64,
     },
+    #[cfg(feature = "trueconf")]
     /// The server changed what may be uploaded (TrueConf `getFileUploadLimits` notification).
     FileUploadLimitsChanged {
         /// The new limits.
@@ -352,6 +353,7 @@ pub enum Reply {
         /// The payload.
         payload: RawJson,
     },
+    #[cfg(feature = "talk")]
     /// Mention autocomplete suggestions (Talk `GET /chat/{token}/mentions`).
     Mentions {
         /// The suggestions, in the server's order.
@@ -380,6 +382,7 @@ pub enum Reply {
         /// The caption's own message, when a caption was sent.
         caption_message_id: Option<String>,
     },
+    #[cfg(feature = "trueconf")]
     /// A file's description (TrueConf `getFileInfo`).
     FileInfo {
         /// The file.
@@ -392,6 +395,7 @@ pub enum Reply {
         /// Its size in bytes, as the server described it.
         size: Option<u64>,
     },
+    #[cfg(feature = "trueconf")]
     /// What may be uploaded (TrueConf `getFileUploadLimits`).
     FileUploadLimits {
         /// The limits.
@@ -411,4 +415,38 @@ pub enum Reply {
         /// The name, when the user has one.
         display_name: Option<String>,
     },
+}
+
+impl Reply {
+    /// The reply's `type` as serialized (`chat_id`, `messages`): what an
+    /// [`crate::Error::UnexpectedResponse`] names instead of dumping the whole reply.
+    pub(crate) fn type_name(&self) -> &'static str {
+        match self {
+            Reply::Authenticated { .. } => "authenticated",
+            Reply::ChatId { .. } => "chat_id",
+            Reply::ChatChanged { .. } => "chat_changed",
+            Reply::Chat { .. } => "chat",
+            Reply::Chats { .. } => "chats",
+            Reply::Participant { .. } => "participant",
+            Reply::Participants { .. } => "participants",
+            Reply::Bool { .. } => "bool",
+            Reply::MessageSent { .. } => "message_sent",
+            Reply::Message { .. } => "message",
+            Reply::Messages { .. } => "messages",
+            Reply::Empty => "empty",
+            Reply::Raw { .. } => "raw",
+            #[cfg(feature = "talk")]
+            Reply::Mentions { .. } => "mentions",
+            Reply::UploadTask { .. } => "upload_task",
+            Reply::Uploaded { .. } => "uploaded",
+            Reply::FileSent { .. } => "file_sent",
+            #[cfg(feature = "trueconf")]
+            Reply::FileInfo { .. } => "file_info",
+            Reply::Downloaded { .. } => "downloaded",
+            #[cfg(feature = "trueconf")]
+            Reply::FileUploadLimits { .. } => "file_upload_limits",
+            Reply::ChatActivitySent { .. } => "chat_activity_sent",
+            Reply::DisplayName { .. } => "display_name",
+        }
+    }
 }

@@ -31,7 +31,9 @@ mod config;
 mod output;
 mod state;
 mod typed;
+#[cfg(feature = "talk")]
 mod typed_talk;
+#[cfg(feature = "trueconf")]
 mod typed_trueconf;
 
 pub use call::{Call, OutputReady};

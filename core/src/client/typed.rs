@@ -8,24 +8,35 @@ use super::{Call, Client};
 use crate::error::Error;
 use crate::event::Reply;
 use crate::model::{Chat, Message, Participant, Role};
+#[cfg(feature = "tada")]
+use crate::tada;
+#[cfg(feature = "talk")]
+use crate::talk;
 use crate::time::Timestamp;
-use crate::{tada, talk, trueconf};
+#[cfg(feature = "trueconf")]
+use crate::trueconf;
 use std::future::Future;
 
 /// A future of `T`, taken from the reply of `call` by `pick`.
-type Typed<T> = std::pin::Pin<Box<dyn Future<Output = Result<T, Error>> + Send + 'static>>;
+pub(super) type Typed<T> =
+    std::pin::Pin<Box<dyn Future<Output = Result<T, Error>> + Send + 'static>>;
 
-fn typed<T: Send + 'static>(call: Call, pick: fn(Reply) -> Result<T, Error>) -> Typed<T> {
+pub(super) fn typed<T: Send + 'static>(
+    call: Call,
+    pick: fn(Reply) -> Result<T, Error>,
+) -> Typed<T> {
     Box::pin(async move { pick(call.await?) })
 }
 
-fn unexpected(wanted: &str, got: Reply) -> Error {
+/// Names the reply's type only: a `Debug` dump of the reply would pull every reply type's
+/// `Debug` impl (and the formatting machinery) into every build, wasm included.
+pub(super) fn unexpected(wanted: &str, got: Reply) -> Error {
     Error::UnexpectedResponse {
-        reason: format!("expected {wanted}, got {got:?}"),
+        reason: format!("expected {wanted}, got a `{}` reply", got.type_name()),
     }
 }
 
-fn sent_id(reply: Reply) -> Result<String, Error> {
+pub(super) fn sent_id(reply: Reply) -> Result<String, Error> {
     match reply {
         Reply::MessageSent { message_id, .. } => Ok(message_id),
         other => Err(unexpected("a sent message", other)),
@@ -39,7 +50,7 @@ fn chat_id(reply: Reply) -> Result<String, Error> {
     }
 }
 
-fn nothing(_: Reply) -> Result<(), Error> {
+pub(super) fn nothing(_: Reply) -> Result<(), Error> {
     Ok(())
 }
 
@@ -64,6 +75,7 @@ fn messages(reply: Reply) -> Result<Vec<Message>, Error> {
     }
 }
 
+#[cfg(feature = "talk")]
 fn mentions(reply: Reply) -> Result<Vec<talk::Mention>, Error> {
     match reply {
         Reply::Mentions { suggestions } => Ok(suggestions),
@@ -71,6 +83,7 @@ fn mentions(reply: Reply) -> Result<Vec<talk::Mention>, Error> {
     }
 }
 
+#[cfg(feature = "trueconf")]
 impl Client<trueconf::TrueConfSession> {
     /// `createGroupChat`; resolves to the new chat's id.
     pub fn create_group_chat(&self, now: Timestamp, title: &str) -> Typed<String> {
@@ -170,6 +183,7 @@ impl Client<trueconf::TrueConfSession> {
     }
 }
 
+#[cfg(feature = "tada")]
 impl Client<tada::TadaSession> {
     /// Sends a text message to `jid`; resolves to its message id once the server confirmed it.
     pub fn send_message(&self, now: Timestamp, jid: &str, text: &str) -> Typed<String> {
@@ -184,6 +198,7 @@ impl Client<tada::TadaSession> {
     }
 }
 
+#[cfg(feature = "talk")]
 impl Client<talk::TalkSession> {
     /// Starts receiving `room`: history first, then long-polls; messages arrive as events.
     pub fn join_room(&self, now: Timestamp, room: &str) -> Result<(), Error> {
@@ -224,5 +239,19 @@ impl Client<talk::TalkSession> {
         let room = room.to_string();
         let call = self.call(now, move |s, now| s.load_older(now, &room, limit));
         typed(call, messages)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_reply_of_another_shape_is_named_by_its_type_not_dumped() {
+        let reply = Reply::Chats { chats: Vec::new() };
+        let Error::UnexpectedResponse { reason } = chat_id(reply).unwrap_err() else {
+            panic!("not an UnexpectedResponse");
+        };
+        assert_eq!(reason, "expected a chat id, got a `chats` reply");
     }
 }

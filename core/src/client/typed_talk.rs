@@ -1,26 +1,13 @@
 //! Typed Talk commands for editing, deleting and reacting to messages, opening rooms and
 //! watching the room list, on top of [`Client::call`].
 
-use super::{Call, Client};
+use super::typed::{nothing, typed, unexpected, Typed};
+use super::Client;
 use crate::error::Error;
 use crate::event::Reply;
 use crate::model::{Chat, Message};
 use crate::talk;
 use crate::time::Timestamp;
-use std::future::Future;
-
-/// A future of `T`, taken from the reply of a command.
-type Typed<T> = std::pin::Pin<Box<dyn Future<Output = Result<T, Error>> + Send + 'static>>;
-
-fn typed<T: Send + 'static>(call: Call, pick: fn(Reply) -> Result<T, Error>) -> Typed<T> {
-    Box::pin(async move { pick(call.await?) })
-}
-
-fn unexpected(wanted: &str, got: Reply) -> Error {
-    Error::UnexpectedResponse {
-        reason: format!("expected {wanted}, got {got:?}"),
-    }
-}
 
 fn message(reply: Reply) -> Result<Message, Error> {
     match reply {
@@ -34,10 +21,6 @@ fn chat(reply: Reply) -> Result<Chat, Error> {
         Reply::Chat { chat } => Ok(chat),
         other => Err(unexpected("a chat", other)),
     }
-}
-
-fn nothing(_: Reply) -> Result<(), Error> {
-    Ok(())
 }
 
 impl Client<talk::TalkSession> {

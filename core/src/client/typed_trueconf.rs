@@ -3,28 +3,14 @@
 //! `'static` future of the value the caller wants; a reply of another shape is an
 //! [`Error::UnexpectedResponse`].
 
-use super::{Call, Client};
+use super::typed::{nothing, sent_id, typed, unexpected, Typed};
+use super::Client;
 use crate::error::Error;
 use crate::event::Reply;
 use crate::time::Timestamp;
 use crate::trueconf::{
     CommandAnswer, FileInfo, FileUploadLimits, SentFile, Survey, TrueConfSession,
 };
-use std::future::Future;
-use std::pin::Pin;
-
-/// A future of `T`, taken from the reply of a call.
-type Typed<T> = Pin<Box<dyn Future<Output = Result<T, Error>> + Send + 'static>>;
-
-fn typed<T: Send + 'static>(call: Call, pick: fn(Reply) -> Result<T, Error>) -> Typed<T> {
-    Box::pin(async move { pick(call.await?) })
-}
-
-fn unexpected(wanted: &str, got: Reply) -> Error {
-    Error::UnexpectedResponse {
-        reason: format!("expected {wanted}, got {got:?}"),
-    }
-}
 
 fn sent_file(reply: Reply) -> Result<SentFile, Error> {
     match reply {
@@ -82,17 +68,6 @@ fn flag(reply: Reply) -> Result<bool, Error> {
         Reply::Bool { value } => Ok(value),
         other => Err(unexpected("a yes/no answer", other)),
     }
-}
-
-fn sent_id(reply: Reply) -> Result<String, Error> {
-    match reply {
-        Reply::MessageSent { message_id, .. } => Ok(message_id),
-        other => Err(unexpected("a sent message", other)),
-    }
-}
-
-fn nothing(_: Reply) -> Result<(), Error> {
-    Ok(())
 }
 
 fn retry_after(reply: Reply) -> Result<Option<u64>, Error> {

@@ -1,8 +1,9 @@
 // The web demo (examples/web/) in headless Chromium, served same-origin by
-// `chatwire sim --static` with strict CORS (as Nextcloud): alice and bob, each in a browser
-// context of their own (own cookies), log in through the page's form, see their chat list,
-// exchange messages both ways; bob's unread badge appears and clears when he opens the chat,
-// and alice's message gets its read marker. Screenshots of both pages are kept in ART_DIR.
+// `chatwire sim --static` with strict CORS (as Nextcloud), once per protocol: alice and bob,
+// each in a browser context of their own (own cookies), log in through the page's form, see
+// their chat list, exchange messages both ways; bob's unread badge appears and clears when he
+// opens the chat, and (Talk, the one with read receipts) alice's message gets its read marker.
+// Screenshots of both pages per protocol are kept in ART_DIR.
 //
 // Usage: node npm/test/browser/web-demo.mjs ART_DIR     (CHATWIRE_BIN: the chatwire binary)
 import { execFileSync } from 'node:child_process';
@@ -35,63 +36,98 @@ const browser = await chromium.launch({
 });
 const problems = [];
 
-async function user(name) {
+async function user(name, protocol) {
   const context = await browser.newContext({ viewport: { width: 900, height: 560 } });
   const page = await context.newPage();
-  page.on('pageerror', (e) => problems.push(`${name}: page error: ${e.message}`));
+  const who = `${name}/${protocol}`;
+  page.on('pageerror', (e) => problems.push(`${who}: page error: ${e.message}`));
   page.on('console', (m) => {
     // The lobby room answers 412 by design (the page shows it stopped); anything else counts.
-    if (m.type() === 'error' && !/status of 412/.test(m.text())) problems.push(`${name}: console: ${m.text()}`);
+    if (m.type() === 'error' && !/status of 412/.test(m.text())) problems.push(`${who}: console: ${m.text()}`);
   });
   await page.goto(`${sim.url}/index.html`);
+  await page.selectOption('#login select[name=protocol]', protocol);
   await page.fill('#login input[name=user]', name);
-  await page.fill('#login input[name=password]', `${name}-pass`);
+  if (protocol === 'tada') await page.fill('#login input[name=token]', `${name}-token`);
+  else await page.fill('#login input[name=password]', `${name}-pass`);
   await page.click('#login button');
-  await page.waitForSelector('body[data-ready=true]', { timeout: 15_000 });
-  return page;
+  await page.waitForSelector(`body[data-ready=true][data-protocol=${protocol}]`, { timeout: 15_000 });
+  return { page, context };
 }
 
 const step = (what) => console.log(`web-demo: ${what}`);
+
+/** The chat ids alice and bob know their common chat by (TrueConf: made by alice's page). */
+const CHATS = {
+  talk: { alice: 'room-ab', bob: 'room-ab' },
+  // A tada direct chat is named by the other side's contact jid.
+  tada: { alice: 'd-b0b00000-0000-4000-8000-000000000002', bob: 'd-a11ce000-0000-4000-8000-000000000001' },
+  trueconf: null,
+};
+
+/** alice and bob talk through the page in `protocol`; both pages are screenshotted. */
+async function converse(protocol) {
+  const a = await user('alice', protocol);
+  const b = await user('bob', protocol);
+  const [alice, bob] = [a.page, b.page];
+  step(`${protocol}: both logged in through the form`);
+  let ids = CHATS[protocol];
+  if (ids) {
+    await alice.waitForSelector(`#chats li[data-chat="${ids.alice}"]`);
+    await bob.waitForSelector(`#chats li[data-chat="${ids.bob}"]`);
+    await alice.click(`#chats li[data-chat="${ids.alice}"]`);
+  } else {
+    // TrueConf starts with no chats: alice's page opens a direct chat with bob.
+    await alice.fill('#new-chat input', 'bob@sim.local');
+    await alice.click('#new-chat button');
+    await alice.waitForSelector('#chats li.active');
+    const chat = await alice.getAttribute('#chats li.active', 'data-chat');
+    ids = { alice: chat, bob: chat };
+  }
+  const hello = `hello from alice over ${protocol}`;
+  await alice.fill('#send input', hello);
+  await alice.press('#send input', 'Enter');
+  await alice.waitForSelector(`#messages li.own >> text=${hello}`);
+  step(`${protocol}: alice sent`);
+
+  const badge = bob.locator(`#chats li[data-chat="${ids.bob}"] .badge`);
+  await badge.filter({ hasText: '1' }).waitFor({ timeout: 15_000 });
+  step(`${protocol}: bob sees an unread badge of 1`);
+  await bob.screenshot({ path: path.join(art, `web-demo-${protocol}-bob-unread.png`) });
+
+  await bob.click(`#chats li[data-chat="${ids.bob}"]`);
+  await bob.waitForSelector(`#messages li:not(.own) >> text=${hello}`);
+  await badge.filter({ hasText: /^$/ }).waitFor({ timeout: 15_000, state: 'attached' });
+  step(`${protocol}: bob opened the chat: the message is there and the badge cleared`);
+
+  if (protocol === 'talk') {
+    await alice.locator('#messages li.own', { hasText: hello }).locator('.read').waitFor({ timeout: 15_000 });
+    step(`${protocol}: alice's message shows bob read it`);
+  }
+
+  const answer = `hi alice, from bob over ${protocol}`;
+  await bob.fill('#send input', answer);
+  await bob.press('#send input', 'Enter');
+  await alice.waitForSelector(`#messages li:not(.own) >> text=${answer}`, { timeout: 15_000 });
+  step(`${protocol}: bob answered and alice got it`);
+
+  for (const [page, text] of [[alice, hello], [bob, answer], [alice, answer], [bob, hello]]) {
+    const count = await page.locator('#messages li', { hasText: text }).count();
+    if (count !== 1) throw new Error(`${protocol}: "${text}" shown ${count} times`);
+  }
+  await alice.screenshot({ path: path.join(art, `web-demo-${protocol}-alice.png`) });
+  await bob.screenshot({ path: path.join(art, `web-demo-${protocol}-bob.png`) });
+  await a.context.close();
+  await b.context.close();
+}
+
 let code = 0;
 try {
-  const alice = await user('alice');
-  const bob = await user('bob');
-  step('both logged in through the form');
-  await alice.waitForSelector('#chats li[data-token=room-ab]');
-  await bob.waitForSelector('#chats li[data-token=room-ab]');
+  for (const protocol of ['talk', 'tada', 'trueconf']) await converse(protocol);
 
-  await alice.click('#chats li[data-token=room-ab]');
-  await alice.fill('#send input', 'hello from alice');
-  await alice.press('#send input', 'Enter');
-  await alice.waitForSelector('#messages li.own >> text=hello from alice');
-  step('alice sent');
-
-  const badge = bob.locator('#chats li[data-token=room-ab] .badge');
-  await badge.filter({ hasText: '1' }).waitFor({ timeout: 15_000 });
-  step('bob sees an unread badge of 1');
-  await bob.screenshot({ path: path.join(art, 'web-demo-bob-unread.png') });
-
-  await bob.click('#chats li[data-token=room-ab]');
-  await bob.waitForSelector('#messages li:not(.own) >> text=hello from alice');
-  await badge.filter({ hasText: /^$/ }).waitFor({ timeout: 15_000, state: 'attached' });
-  step('bob opened the chat: the message is there and the badge cleared');
-
-  await alice.locator('#messages li.own', { hasText: 'hello from alice' }).locator('.read').waitFor({ timeout: 15_000 });
-  step("alice's message shows bob read it");
-
-  await bob.fill('#send input', 'hi alice, from bob');
-  await bob.press('#send input', 'Enter');
-  await alice.waitForSelector('#messages li:not(.own) >> text=hi alice, from bob', { timeout: 15_000 });
-  step('bob answered and alice got it');
-
-  const count = await alice.locator('#messages li', { hasText: 'hello from alice' }).count();
-  if (count !== 1) throw new Error(`alice's message shown ${count} times`);
-  await alice.screenshot({ path: path.join(art, 'web-demo-alice.png') });
-  await bob.screenshot({ path: path.join(art, 'web-demo-bob.png') });
-
-  // The other two protocols from a page too: tada by its origin's session cookie (a browser
-  // cannot send the `token` header: that is a permanent, typed error), TrueConf by its
-  // first-frame auth with a JWT fetched same-origin.
+  // The clients straight from a page, without the demo: tada by its origin's session cookie
+  // (a browser cannot send the `token` header: that is a permanent, typed error), TrueConf by
+  // its first-frame auth with a JWT fetched same-origin.
   const context = await browser.newContext();
   await context.addCookies([{ name: 'token', value: 'carol-token', url: sim.url }]);
   const page = await context.newPage();
