@@ -268,6 +268,12 @@ export interface ClientOptions {
   webSocket?: WebSocketConstructor;
   /** Whether `webSocket` can send headers (default: true when `webSocket` is given). */
   webSocketHeaders?: boolean;
+  /**
+   * Resume from an earlier client's `snapshot()` (same protocol, same account): nothing it
+   * delivered is delivered again, nothing sent meanwhile is missed. Throws `invalid_argument`
+   * when it does not parse.
+   */
+  snapshot?: string;
 }
 
 /** Async iterator over a client's events, from its creation until the client is freed. */
@@ -291,6 +297,11 @@ declare abstract class ChatClient {
   /** Ends the client for good: every pending call rejects with `closed`, iterators end. */
   free(): void;
   [Symbol.dispose](): void;
+  /**
+   * The session's state to keep (JSON text, no credential) for the `snapshot` option of a
+   * later client: read state, cursors, what was already delivered, sends not yet answered.
+   */
+  snapshot(): string;
   /** Calls `listener` with every event, in order; it may call back into the client. */
   on(listener: (event: ChatEvent) => void): void;
   off(listener: (event: ChatEvent) => void): void;

@@ -62,6 +62,16 @@ macro_rules! common_methods {
     ($class:ident) => {
         #[wasm_bindgen::prelude::wasm_bindgen]
         impl $class {
+            /// The session's state to keep (JSON text: read state, the cursors and what was
+            /// already delivered, sends not yet answered), for the `snapshot` option of a later
+            /// client. Holds no credential. Take it after the events you have handled.
+            pub fn snapshot(&self) -> Result<String, wasm_bindgen::JsValue> {
+                self.host
+                    .client
+                    .inspect(|s| serde_json::to_string(&s.snapshot()))
+                    .map_err(|e| $crate::js::invalid(format!("snapshot does not serialize: {e}")))
+            }
+
             /// Lets the connection go and stops reconnecting: calls in flight reject with
             /// `disconnected` (and their delivery verdict); later calls reject with `closed`
             /// until `connect()`.
@@ -149,6 +159,20 @@ macro_rules! common_methods {
     };
 }
 pub(crate) use common_methods;
+
+/// The snapshot `options.snapshot` carries (text from an earlier client's `snapshot()`), if
+/// any; one that does not parse is a `ChatwireError` (`invalid_argument`).
+pub(crate) fn snapshot_option<T: serde::de::DeserializeOwned>(
+    options: &js::Options,
+) -> Result<Option<T>, JsValue> {
+    options
+        .string("snapshot")?
+        .map(|text| {
+            serde_json::from_str(&text)
+                .map_err(|e| js::invalid(format!("snapshot does not parse: {e}")))
+        })
+        .transpose()
+}
 
 /// Maps a resolved value to what the Promise resolves with.
 pub(crate) mod map {

@@ -32,7 +32,11 @@ impl TadaClient {
             None => TadaConfig::with_session_cookie(team),
         };
         config.seed = js::random_seed();
-        let client = Client::new(TadaSession::new(config), client_config(&o)?);
+        let session = match crate::snapshot_option(&o)? {
+            Some(snapshot) => TadaSession::restore(config, snapshot),
+            None => TadaSession::new(config),
+        };
+        let client = Client::new(session, client_config(&o)?);
         Ok(TadaClient {
             host: Host::new(client, transport, false),
         })

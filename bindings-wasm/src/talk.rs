@@ -32,7 +32,11 @@ impl TalkClient {
             None => TalkConfig::with_session_cookie(user),
         };
         config.seed = js::random_seed();
-        let client = Client::new(TalkSession::new(config), client_config(&o)?);
+        let session = match crate::snapshot_option(&o)? {
+            Some(snapshot) => TalkSession::restore(config, snapshot),
+            None => TalkSession::new(config),
+        };
+        let client = Client::new(session, client_config(&o)?);
         Ok(TalkClient {
             host: Host::new(client, transport, true),
         })

@@ -92,7 +92,11 @@ impl TrueConfClient {
         let has_token = Rc::new(Cell::new(token.is_some()));
         let mut config = TrueConfConfig::new(token.unwrap_or_default());
         config.receive_unread = Some(o.boolean("receiveUnread")?.unwrap_or(true));
-        let client = Client::new(TrueConfSession::new(config), client_config(&o)?);
+        let session = match crate::snapshot_option(&o)? {
+            Some(snapshot) => TrueConfSession::restore(config, snapshot),
+            None => TrueConfSession::new(config),
+        };
+        let client = Client::new(session, client_config(&o)?);
         Ok(TrueConfClient {
             host: Host::new(client, transport, false),
             login,
