@@ -109,6 +109,9 @@ async function converse(protocol) {
   await bob.fill('#send input', answer);
   await bob.press('#send input', 'Enter');
   await alice.waitForSelector(`#messages li:not(.own) >> text=${answer}`, { timeout: 15_000 });
+  // Bob's page shows his own message once the server has it (tada: its echo), which may come
+  // after alice already got it.
+  await bob.waitForSelector(`#messages li.own >> text=${answer}`, { timeout: 15_000 });
   step(`${protocol}: bob answered and alice got it`);
 
   for (const [page, text] of [[alice, hello], [bob, answer], [alice, answer], [bob, hello]]) {
