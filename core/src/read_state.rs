@@ -75,7 +75,7 @@ impl ReadStates {
 
     /// Records that the session keeps state for `chat` now (a read state, a last message, a
     /// description). At the limit the least recently touched chat is forgotten: its read state
-    /// goes, and [`ReadStates::take_evicted`] names it so the session drops the rest.
+    /// goes, and [`ReadStates::report_evicted`] names it so the session drops the rest.
     pub(crate) fn touch(&mut self, chat: &str) {
         let r = &mut self.recency;
         if r.limit == 0 {
@@ -102,8 +102,23 @@ impl ReadStates {
         }
     }
 
+    /// Reports each chat forgotten at the limit since the last call, oldest first, as
+    /// [`crate::Event::ChatStateEvicted`], after `forget` dropped the session's own state of it
+    /// (chat lists, last messages, cursors).
+    pub(crate) fn report_evicted(
+        &mut self,
+        outbox: &mut crate::outbox::Outbox,
+        mut forget: impl FnMut(&str),
+    ) {
+        while let Some(chat_id) = self.take_evicted() {
+            forget(&chat_id);
+            let limit = self.max_chats();
+            outbox.event(crate::Event::ChatStateEvicted { chat_id, limit });
+        }
+    }
+
     /// The next chat forgotten at the limit since the last call, oldest first.
-    pub(crate) fn take_evicted(&mut self) -> Option<String> {
+    fn take_evicted(&mut self) -> Option<String> {
         let r = &mut self.recency;
         // A chat touched again since it was pushed out is held anew: not evicted any more.
         while let Some(chat) = r.evicted.pop_front() {
@@ -115,7 +130,7 @@ impl ReadStates {
     }
 
     /// The configured chat limit (0: none).
-    pub(crate) fn max_chats(&self) -> u64 {
+    fn max_chats(&self) -> u64 {
         self.recency.limit as u64
     }
 

@@ -1348,12 +1348,10 @@ impl SessionTrait for TrueConfSession {
     }
 
     fn poll_event(&mut self) -> Option<Event> {
-        while let Some(chat_id) = self.reads.take_evicted() {
-            self.chats.remove(&chat_id);
-            let limit = self.reads.max_chats();
-            self.outbox
-                .event(Event::ChatStateEvicted { chat_id, limit });
-        }
+        let chats = &mut self.chats;
+        self.reads.report_evicted(&mut self.outbox, |chat| {
+            chats.remove(chat);
+        });
         self.outbox.poll_event()
     }
 

@@ -501,12 +501,10 @@ impl SessionTrait for TadaSession {
     }
 
     fn poll_event(&mut self) -> Option<Event> {
-        while let Some(chat_id) = self.reads.take_evicted() {
-            self.last_messages.remove(&chat_id);
-            let limit = self.reads.max_chats();
-            self.outbox
-                .event(Event::ChatStateEvicted { chat_id, limit });
-        }
+        let last_messages = &mut self.last_messages;
+        self.reads.report_evicted(&mut self.outbox, |chat| {
+            last_messages.remove(chat);
+        });
         self.outbox.poll_event()
     }
 

@@ -981,15 +981,13 @@ impl crate::session::Session for TalkSession {
     }
 
     fn poll_event(&mut self) -> Option<Event> {
-        while let Some(chat_id) = self.reads.take_evicted() {
-            self.listed_read.remove(&chat_id);
-            if let Some(list) = self.room_list.as_mut() {
-                list.known.remove(&chat_id);
+        let (listed_read, room_list) = (&mut self.listed_read, &mut self.room_list);
+        self.reads.report_evicted(&mut self.outbox, |chat| {
+            listed_read.remove(chat);
+            if let Some(list) = room_list.as_mut() {
+                list.known.remove(chat);
             }
-            let limit = self.reads.max_chats();
-            self.outbox
-                .event(Event::ChatStateEvicted { chat_id, limit });
-        }
+        });
         self.outbox.poll_event()
     }
 
