@@ -38,23 +38,12 @@ case "$PROFILE" in
 esac
 
 start_us=${EPOCHREALTIME/./}
-# env -u: host-oriented settings from the caller's environment must not leak into a
-# wasm build (a RUSTC_WRAPPER like sccache bound to rustup's rustc, RUSTFLAGS such as
-# -Ctarget-cpu=native, a CARGO_BUILD_TARGET, a rustup toolchain override).
-# /usr/bin first on PATH so a build script that runs a bare `rustc`/`cargo` gets
-# Debian's, consistent with RUSTC; cargo itself is called by full path.
-env -u RUSTC_WRAPPER -u RUSTC_WORKSPACE_WRAPPER -u CARGO_BUILD_RUSTC_WRAPPER \
-    -u RUSTFLAGS -u CARGO_ENCODED_RUSTFLAGS -u CARGO_BUILD_RUSTFLAGS \
-    -u CARGO_BUILD_TARGET -u CARGO_BUILD_TARGET_DIR -u CARGO_BUILD_RUSTC \
-    -u RUSTUP_TOOLCHAIN -u CARGO \
-    PATH="/usr/bin:$PATH" \
-    RUSTC_BOOTSTRAP=1 \
-    RUSTC=/usr/bin/rustc \
-    RUSTDOC=/usr/bin/rustdoc \
-    CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER=/usr/lib/llvm-19/bin/wasm-ld \
+# shellcheck source-path=SCRIPTDIR source=lib/wasm-cargo.sh
+. "$REPO/scripts/lib/wasm-cargo.sh"
+wasm_cargo \
     CARGO_TARGET_DIR="$TARGET_DIR" \
     CARGO_PROFILE_DEV_DEBUG="${CARGO_PROFILE_DEV_DEBUG:-0}" \
-    /usr/bin/cargo build -p chatwire --target "$TARGET" -Zbuild-std=std,panic_abort \
+    build -p chatwire --target "$TARGET" -Zbuild-std=std,panic_abort \
         "${PROFILE_ARGS[@]}" "$@"
 elapsed_ms=$(( (${EPOCHREALTIME/./} - start_us) / 1000 ))
 

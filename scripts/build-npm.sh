@@ -47,19 +47,12 @@ if [ -n "$FEATURES" ]; then
 fi
 
 start_us=${EPOCHREALTIME/./}
-# The same environment as build-core-wasm.sh (see there for why each variable is unset/set).
-env -u RUSTC_WRAPPER -u RUSTC_WORKSPACE_WRAPPER -u CARGO_BUILD_RUSTC_WRAPPER \
-    -u RUSTFLAGS -u CARGO_ENCODED_RUSTFLAGS -u CARGO_BUILD_RUSTFLAGS \
-    -u CARGO_BUILD_TARGET -u CARGO_BUILD_TARGET_DIR -u CARGO_BUILD_RUSTC \
-    -u RUSTUP_TOOLCHAIN -u CARGO \
-    PATH="/usr/bin:$PATH" \
-    RUSTC_BOOTSTRAP=1 \
+# shellcheck source-path=SCRIPTDIR source=lib/wasm-cargo.sh
+. "$REPO/scripts/lib/wasm-cargo.sh"
+wasm_cargo \
     RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort" \
-    RUSTC=/usr/bin/rustc \
-    RUSTDOC=/usr/bin/rustdoc \
-    CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER=/usr/lib/llvm-19/bin/wasm-ld \
     CARGO_TARGET_DIR="$TARGET_DIR" \
-    nice -n 5 /usr/bin/cargo build -q -p chatwire-wasm --target "$TARGET" \
+    build -q -p chatwire-wasm --target "$TARGET" \
         -Zbuild-std=std,panic_abort --profile "$PROFILE" "${feature_args[@]}"
 
 wasm="$TARGET_DIR/$TARGET/$PROFILE/chatwire_wasm.wasm"

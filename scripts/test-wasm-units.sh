@@ -15,17 +15,10 @@ bash scripts/setup-wasm-toolchain.sh
 bash scripts/setup-wasm-bindgen.sh
 command -v node >/dev/null || { echo "test-wasm-units: node not found on PATH" >&2; exit 1; }
 
-# The same environment as build-npm.sh / build-core-wasm.sh (see there for why).
-env -u RUSTC_WRAPPER -u RUSTC_WORKSPACE_WRAPPER -u CARGO_BUILD_RUSTC_WRAPPER \
-    -u RUSTFLAGS -u CARGO_ENCODED_RUSTFLAGS -u CARGO_BUILD_RUSTFLAGS \
-    -u CARGO_BUILD_TARGET -u CARGO_BUILD_TARGET_DIR -u CARGO_BUILD_RUSTC \
-    -u RUSTUP_TOOLCHAIN -u CARGO \
-    PATH="/usr/bin:$PATH" \
-    RUSTC_BOOTSTRAP=1 \
-    RUSTC=/usr/bin/rustc \
-    RUSTDOC=/usr/bin/rustdoc \
-    CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER=/usr/lib/llvm-19/bin/wasm-ld \
+# shellcheck source-path=SCRIPTDIR source=lib/wasm-cargo.sh
+. "$REPO/scripts/lib/wasm-cargo.sh"
+wasm_cargo \
     CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER="${CARGO_HOME:-$HOME/.cargo}/bin/wasm-bindgen-test-runner" \
     CARGO_TARGET_DIR="$REPO/target-wasm" \
-    nice -n 5 /usr/bin/cargo test --locked -p chatwire-wasm --lib --target wasm32-unknown-unknown \
+    test --locked -p chatwire-wasm --lib --target wasm32-unknown-unknown \
         -Zbuild-std=std,panic_abort "$@"
