@@ -60,6 +60,7 @@
 )]
 
 mod backoff;
+mod boxed_map;
 mod client;
 mod config;
 mod dedupe;

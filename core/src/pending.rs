@@ -3,10 +3,11 @@
 // Reachable from outside only through `internals` (tests, fuzzers).
 #![cfg_attr(not(feature = "internals"), allow(unreachable_pub))]
 
+use crate::boxed_map::BoxedMap;
 use crate::error::{Delivery, Error};
 use crate::ids::{IdCounter, RequestId};
 use crate::time::Timestamp;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 /// One request in flight.
 #[derive(Clone, Debug, PartialEq)]
@@ -28,7 +29,7 @@ pub struct Pending<T> {
 #[derive(Clone, Debug)]
 pub struct PendingTable<T> {
     ids: IdCounter,
-    entries: BTreeMap<u32, Pending<T>>,
+    entries: BoxedMap<u32, Pending<T>>,
     /// `(deadline, id)` of every entry but `loose`, so the earliest is the first.
     by_deadline: BTreeSet<(Timestamp, u32)>,
     /// The entry last lent out by [`PendingTable::get_mut`]: its deadline may have changed under
@@ -48,7 +49,7 @@ impl<T> PendingTable<T> {
     pub fn with_counter(limit: usize, ids: IdCounter) -> Self {
         PendingTable {
             ids,
-            entries: BTreeMap::new(),
+            entries: BoxedMap::new(),
             by_deadline: BTreeSet::new(),
             loose: None,
             limit,

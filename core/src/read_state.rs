@@ -4,6 +4,7 @@
 //! and the server's answer race. Every protocol funnels read-state changes through [`ReadStates`],
 //! which drops stale updates and reports only real changes.
 
+use crate::boxed_map::BoxedMap;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -30,7 +31,7 @@ pub(crate) type ReadUpdate = ReadState;
 /// session keeps any per-chat state for, bounded by [`crate::Limits::max_chats`].
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct ReadStates {
-    chats: BTreeMap<String, ReadState>,
+    chats: BoxedMap<String, ReadState>,
     /// Which chats were touched least recently; not part of a snapshot (a restored session
     /// starts them in id order).
     #[serde(skip)]
@@ -42,7 +43,7 @@ pub struct ReadStates {
 struct Recency {
     limit: usize,
     clock: u64,
-    by_chat: BTreeMap<String, u64>,
+    by_chat: BoxedMap<String, u64>,
     by_use: BTreeMap<u64, String>,
     evicted: std::collections::VecDeque<String>,
 }
@@ -148,7 +149,9 @@ impl ReadStates {
     /// changed, so the caller reports exactly the real changes.
     pub fn apply(&mut self, chat: &str, update: ReadUpdate) -> Option<ReadState> {
         self.touch(chat);
-        let state = self.chats.entry(chat.to_string()).or_default();
+        let state = self
+            .chats
+            .get_or_insert_with(chat.to_string(), ReadState::default);
         if let (Some(held), Some(new)) = (state.version, update.version) {
             if new < held {
                 return None;
@@ -177,7 +180,9 @@ impl ReadStates {
     /// change the server refused); returns the new state if anything changed.
     pub fn set(&mut self, chat: &str, state: ReadState) -> Option<ReadState> {
         self.touch(chat);
-        let held = self.chats.entry(chat.to_string()).or_default();
+        let held = self
+            .chats
+            .get_or_insert_with(chat.to_string(), ReadState::default);
         if *held == state {
             return None;
         }

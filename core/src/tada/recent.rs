@@ -1,7 +1,8 @@
 //! A bounded map of recently seen objects and their newest version.
 
+use crate::boxed_map::BoxedMap;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 
 /// Keys with a value, forgetting the oldest key once `capacity` is reached.
 ///
@@ -11,7 +12,7 @@ use std::collections::{BTreeMap, VecDeque};
 pub(crate) struct Recent<V> {
     capacity: usize,
     order: VecDeque<String>,
-    map: BTreeMap<String, V>,
+    map: BoxedMap<String, V>,
 }
 
 impl<V> Recent<V> {

@@ -5,6 +5,7 @@ use super::notification::{self, Notification};
 use super::request::Request;
 use super::wire::{self, Frame};
 use super::ErrorCode;
+use crate::boxed_map::BoxedMap;
 use crate::dedupe::SeenSet;
 use crate::error::Error;
 use crate::event::{Event, Reply};
@@ -22,7 +23,7 @@ use crate::transmit::{ConnectInfo, HttpResponse, Transmit};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::Value;
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeSet, VecDeque};
 
 /// An upload asked for with [`TrueConfSession::upload_file`]: what the host reads, once the
 /// server opened the task.
@@ -117,7 +118,7 @@ pub struct TrueConfSession {
     outbox: Outbox,
     reads: ReadStates,
     seen: SeenSet,
-    chats: BTreeMap<String, Chat>,
+    chats: BoxedMap<String, Chat>,
     user_id: Option<String>,
     /// A request was refused with 203: the token is no longer accepted, so requests wait in
     /// `after_reauth` instead of going out to be refused too.
@@ -125,12 +126,12 @@ pub struct TrueConfSession {
     /// Requests refused with 203 (known not to have run) or issued since: sent again, with
     /// their ids, right after the next successful `auth`.
     after_reauth: Vec<RequestId>,
-    uploads: BTreeMap<RequestId, PlannedUpload>,
-    downloads: BTreeMap<RequestId, PlannedDownload>,
+    uploads: BoxedMap<RequestId, PlannedUpload>,
+    downloads: BoxedMap<RequestId, PlannedDownload>,
     awaiting_ready: Vec<AwaitReady>,
-    transfers: BTreeMap<RequestId, Transfer>,
+    transfers: BoxedMap<RequestId, Transfer>,
     /// A request issued for a caller's multi-step command → the caller's id.
-    relay: BTreeMap<RequestId, RequestId>,
+    relay: BoxedMap<RequestId, RequestId>,
     /// Requests the session made for itself (progress subscriptions): their answers go nowhere.
     internal: BTreeSet<RequestId>,
     /// Unix milliseconds minus the host's `now`, once the host told the wall clock.
@@ -160,15 +161,15 @@ impl TrueConfSession {
                 .cap_protocol_errors(limits.max_protocol_errors_queued),
             reads: snapshot.reads.limited(limits.max_chats),
             seen,
-            chats: BTreeMap::new(),
+            chats: BoxedMap::new(),
             user_id: snapshot.user_id,
             token_stale: false,
             after_reauth: Vec::new(),
-            uploads: BTreeMap::new(),
-            downloads: BTreeMap::new(),
+            uploads: BoxedMap::new(),
+            downloads: BoxedMap::new(),
             awaiting_ready: Vec::new(),
-            transfers: BTreeMap::new(),
-            relay: BTreeMap::new(),
+            transfers: BoxedMap::new(),
+            relay: BoxedMap::new(),
             internal: BTreeSet::new(),
             unix_offset_ms: None,
             expiry_warning_at: None,
@@ -1119,17 +1120,15 @@ impl TrueConfSession {
     }
 
     fn chat_entry(&mut self, chat_id: &str) -> &mut Chat {
-        self.chats
-            .entry(chat_id.to_string())
-            .or_insert_with(|| Chat {
-                id: chat_id.to_string(),
-                title: None,
-                kind: ChatKind::Other(String::new()),
-                unread: None,
-                last_message: None,
-                avatar_url: None,
-                raw: RawJson::from(Value::Null),
-            })
+        self.chats.get_or_insert_with(chat_id.to_string(), || Chat {
+            id: chat_id.to_string(),
+            title: None,
+            kind: ChatKind::Other(String::new()),
+            unread: None,
+            last_message: None,
+            avatar_url: None,
+            raw: RawJson::from(Value::Null),
+        })
     }
 
     fn update_chat(

@@ -54,8 +54,7 @@ impl TalkSession {
             .insert(if waits { expires } else { NEVER }, command)?;
         if is_send {
             self.send_queues
-                .entry(token.to_string())
-                .or_default()
+                .get_or_insert_with(token.to_string(), VecDeque::new)
                 .push_back(id);
         }
         if !waits {

@@ -19,6 +19,7 @@ use super::request::{
 use super::room::{Phase, Room};
 use super::snapshot::{OutgoingMessage, RoomSnapshot, TalkSnapshot};
 use crate::backoff::Backoff;
+use crate::boxed_map::BoxedMap;
 use crate::dedupe::SeenSet;
 use crate::error::{Delivery, Error};
 use crate::event::{Event, Reply};
@@ -32,7 +33,7 @@ use crate::rng::Rng;
 use crate::time::Timestamp;
 use crate::transmit::{HttpResponse, Transmit};
 use serde_json::Value;
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeSet, VecDeque};
 use std::time::Duration;
 
 /// Deadline of a command that is not waiting on time (in flight, or held).
@@ -179,7 +180,7 @@ pub struct TalkSession {
     outbox: Outbox,
     exchanges: PendingTable<Exchange>,
     commands: PendingTable<Command>,
-    rooms: BTreeMap<String, Room>,
+    rooms: BoxedMap<String, Room>,
     reads: ReadStates,
     /// `token/id` of messages delivered to the app.
     seen: SeenSet,
@@ -192,14 +193,14 @@ pub struct TalkSession {
     /// The room list refresh, once [`TalkSession::watch_rooms`] started it.
     room_list: Option<RoomList>,
     /// Read markers the room list gave, so a later join starts from them.
-    listed_read: BTreeMap<String, i64>,
+    listed_read: BoxedMap<String, i64>,
     /// A 401 was reported: one report, not one per room.
     auth_failed: bool,
     /// Every room of the list is joined ([`TalkSession::join_listed_rooms`]).
     join_listed: bool,
     /// The sends of each room in the order the app issued them; the first is the one on the
     /// wire (or parked for its retry), the others are [`CommandState::Queued`].
-    send_queues: BTreeMap<String, VecDeque<RequestId>>,
+    send_queues: BoxedMap<String, VecDeque<RequestId>>,
     /// Commands parked for a retry after a failure of the server or the network, and rooms
     /// whose loop is: when the server answers anything again, they retry soon instead of
     /// waiting out a back-off that grew during the outage.
@@ -253,17 +254,17 @@ impl TalkSession {
             // compete with commands for places, or rooms past the limit would never poll.
             exchanges: PendingTable::new(usize::MAX),
             commands: PendingTable::new(limits.max_pending_requests as usize),
-            rooms: BTreeMap::new(),
+            rooms: BoxedMap::new(),
             reads: ReadStates::new().limited(limits.max_chats),
             seen: SeenSet::new(limits.dedupe_window as usize),
             own_refs: SeenSet::new(limits.dedupe_window as usize),
             capabilities: None,
             caps_loop: Poller::new(Backoff::new(config.backoff_base, config.backoff_max), None),
             room_list: None,
-            listed_read: BTreeMap::new(),
+            listed_read: BoxedMap::new(),
             auth_failed: false,
             join_listed: false,
-            send_queues: BTreeMap::new(),
+            send_queues: BoxedMap::new(),
             parked: BTreeSet::new(),
             parked_rooms: BTreeSet::new(),
             unstamped: false,
@@ -326,7 +327,9 @@ impl TalkSession {
                 if o.maybe_delivered {
                     s.commands.mark_sent(id);
                 }
-                s.send_queues.entry(token).or_default().push_back(id);
+                s.send_queues
+                    .get_or_insert_with(token, VecDeque::new)
+                    .push_back(id);
                 s.unstamped = true;
             }
         }

@@ -1,0 +1,231 @@
+//! An ordered map that keeps its values boxed, so that one copy of the B-tree code serves many
+//! value types.
+
+// Reachable from outside only through `internals` (tests, fuzzers).
+#![cfg_attr(not(feature = "internals"), allow(unreachable_pub))]
+
+use serde::{Deserialize, Serialize};
+use std::borrow::Borrow;
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// A `BTreeMap<K, V>` whose values live in a `Box`.
+///
+/// Why: `BTreeMap`'s node code (search, insert, split, steal, merge: ~8 KB of wasm per map
+/// type) is instantiated once per `(K, V)` pair, and the core has two dozen of them. With every
+/// value a pointer, the instantiations for one key type compile to the same code and the
+/// linker's and `wasm-opt`'s identical-function folding keep one (issue 11: the npm bundle's
+/// size). A `RequestId` key is a `u32` underneath, so those maps fold with the `u32`-keyed ones.
+///
+/// Behaves as the `BTreeMap` it wraps: key order, serde shape (a map of `V`), `Debug` output
+/// and equality are those of `BTreeMap<K, V>`. The cost is one allocation per entry.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+#[serde(bound(
+    serialize = "K: Serialize, V: Serialize",
+    deserialize = "K: Deserialize<'de> + Ord, V: Deserialize<'de>"
+))]
+pub struct BoxedMap<K, V> {
+    inner: BTreeMap<K, Box<V>>,
+}
+
+impl<K, V> Default for BoxedMap<K, V> {
+    fn default() -> Self {
+        BoxedMap {
+            inner: BTreeMap::new(),
+        }
+    }
+}
+
+impl<K: fmt::Debug, V: fmt::Debug> fmt::Debug for BoxedMap<K, V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.inner.fmt(f)
+    }
+}
+
+impl<K, V> BoxedMap<K, V> {
+    /// An empty map.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// How many entries it holds.
+    pub fn len(&self) -> usize {
+        self.inner.len()
+    }
+
+    /// Whether it holds no entry.
+    pub fn is_empty(&self) -> bool {
+        self.inner.is_empty()
+    }
+
+    /// Entries in key order.
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = (&K, &V)> {
+        self.inner.iter().map(|(k, v)| (k, &**v))
+    }
+
+    /// Entries in key order, values mutable.
+    pub fn iter_mut(&mut self) -> impl DoubleEndedIterator<Item = (&K, &mut V)> {
+        self.inner.iter_mut().map(|(k, v)| (k, &mut **v))
+    }
+
+    /// Keys in order.
+    pub fn keys(&self) -> impl DoubleEndedIterator<Item = &K> {
+        self.inner.keys()
+    }
+
+    /// Values in key order.
+    pub fn values(&self) -> impl DoubleEndedIterator<Item = &V> {
+        self.inner.values().map(|v| &**v)
+    }
+
+    /// Values in key order, mutable.
+    pub fn values_mut(&mut self) -> impl DoubleEndedIterator<Item = &mut V> {
+        self.inner.values_mut().map(|v| &mut **v)
+    }
+
+    /// Removes every entry.
+    pub fn clear(&mut self) {
+        self.inner.clear();
+    }
+}
+
+impl<K: Ord, V> BoxedMap<K, V> {
+    /// The value under `key`.
+    pub fn get<Q>(&self, key: &Q) -> Option<&V>
+    where
+        K: Borrow<Q>,
+        Q: Ord + ?Sized,
+    {
+        self.inner.get(key).map(|v| &**v)
+    }
+
+    /// The value under `key`, mutable.
+    pub fn get_mut<Q>(&mut self, key: &Q) -> Option<&mut V>
+    where
+        K: Borrow<Q>,
+        Q: Ord + ?Sized,
+    {
+        self.inner.get_mut(key).map(|v| &mut **v)
+    }
+
+    /// Whether `key` has a value.
+    pub fn contains_key<Q>(&self, key: &Q) -> bool
+    where
+        K: Borrow<Q>,
+        Q: Ord + ?Sized,
+    {
+        self.inner.contains_key(key)
+    }
+
+    /// Sets the value of `key`, returning the one it replaces.
+    pub fn insert(&mut self, key: K, value: V) -> Option<V> {
+        self.inner.insert(key, Box::new(value)).map(|v| *v)
+    }
+
+    /// Removes `key`, returning its value.
+    pub fn remove<Q>(&mut self, key: &Q) -> Option<V>
+    where
+        K: Borrow<Q>,
+        Q: Ord + ?Sized,
+    {
+        self.inner.remove(key).map(|v| *v)
+    }
+
+    /// The value under `key`, inserted from `make` first if there was none.
+    pub fn get_or_insert_with(&mut self, key: K, make: impl FnOnce() -> V) -> &mut V {
+        self.inner.entry(key).or_insert_with(|| Box::new(make()))
+    }
+
+    /// Keeps only the entries `keep` returns true for.
+    pub fn retain(&mut self, mut keep: impl FnMut(&K, &mut V) -> bool) {
+        self.inner.retain(|k, v| keep(k, v));
+    }
+
+    /// The entry with the smallest key.
+    pub fn first_key_value(&self) -> Option<(&K, &V)> {
+        self.inner.first_key_value().map(|(k, v)| (k, &**v))
+    }
+
+    /// Removes and returns the entry with the smallest key.
+    pub fn pop_first(&mut self) -> Option<(K, V)> {
+        self.inner.pop_first().map(|(k, v)| (k, *v))
+    }
+}
+
+impl<K, V> IntoIterator for BoxedMap<K, V> {
+    type Item = (K, V);
+    type IntoIter =
+        std::iter::Map<std::collections::btree_map::IntoIter<K, Box<V>>, fn((K, Box<V>)) -> (K, V)>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.inner.into_iter().map(|(k, v)| (k, *v))
+    }
+}
+
+impl<'a, K, V> IntoIterator for &'a BoxedMap<K, V> {
+    type Item = (&'a K, &'a V);
+    type IntoIter = std::iter::Map<
+        std::collections::btree_map::Iter<'a, K, Box<V>>,
+        fn((&'a K, &'a Box<V>)) -> (&'a K, &'a V),
+    >;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.inner.iter().map(|(k, v)| (k, &**v))
+    }
+}
+
+impl<K: Ord, V> FromIterator<(K, V)> for BoxedMap<K, V> {
+    fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
+        BoxedMap {
+            inner: iter.into_iter().map(|(k, v)| (k, Box::new(v))).collect(),
+        }
+    }
+}
+
+impl<K: Ord, V> Extend<(K, V)> for BoxedMap<K, V> {
+    fn extend<I: IntoIterator<Item = (K, V)>>(&mut self, iter: I) {
+        self.inner
+            .extend(iter.into_iter().map(|(k, v)| (k, Box::new(v))));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::BoxedMap;
+    use std::collections::BTreeMap;
+
+    #[test]
+    fn serializes_debugs_and_orders_as_the_btreemap_it_wraps() {
+        let pairs = [
+            ("b".to_string(), 2),
+            ("a".to_string(), 1),
+            ("c".to_string(), 3),
+        ];
+        let boxed: BoxedMap<String, i64> = pairs.iter().cloned().collect();
+        let plain: BTreeMap<String, i64> = pairs.iter().cloned().collect();
+        assert_eq!(
+            serde_json::to_string(&boxed).unwrap(),
+            serde_json::to_string(&plain).unwrap()
+        );
+        assert_eq!(format!("{boxed:?}"), format!("{plain:?}"));
+        let keys: Vec<&String> = boxed.keys().collect();
+        assert_eq!(keys, plain.keys().collect::<Vec<_>>());
+        let back: BoxedMap<String, i64> =
+            serde_json::from_str(&serde_json::to_string(&plain).unwrap()).unwrap();
+        assert_eq!(back, boxed);
+    }
+
+    #[test]
+    fn insert_and_remove_hand_back_the_values() {
+        let mut m = BoxedMap::new();
+        assert_eq!(m.insert(7u32, "x".to_string()), None);
+        assert_eq!(m.insert(7, "y".to_string()).as_deref(), Some("x"));
+        *m.get_or_insert_with(8, String::new) += "z";
+        assert_eq!(m.get(&8).map(String::as_str), Some("z"));
+        assert_eq!(m.remove(&7).as_deref(), Some("y"));
+        assert_eq!(m.len(), 1);
+        assert_eq!(m.pop_first(), Some((8, "z".to_string())));
+        assert!(m.is_empty());
+    }
+}
