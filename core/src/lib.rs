@@ -70,6 +70,7 @@ mod ids;
 mod inspect;
 mod json;
 mod model;
+mod order;
 mod outbox;
 mod pending;
 mod raw;

@@ -166,7 +166,7 @@ impl CatchUp {
         };
         let mut messages = result.messages;
         let gentime = |m: &Value| m.get("gentime").and_then(Value::as_i64).unwrap_or(i64::MIN);
-        messages.sort_by_key(gentime);
+        crate::order::sort_by_i64_key(&mut messages, gentime);
         if messages.len() >= PAGE {
             if let Some(last) = messages.last().map(gentime).filter(|g| *g > fetch.from) {
                 let page = Fetch {

@@ -886,7 +886,9 @@ impl Request {
                     decode_envelope_value(m, Some(sent), me)
                 });
                 // Oldest first, whatever order the server used.
-                messages.sort_by_key(|m| m.timestamp_ms.unwrap_or(i64::MIN));
+                crate::order::sort_by_i64_key(&mut messages, |m| {
+                    m.timestamp_ms.unwrap_or(i64::MIN)
+                });
                 Reply::Messages { messages }
             }
             Request::GetMessageById { .. } => Reply::Message {

@@ -643,7 +643,7 @@ impl TalkSession {
                 let result = match data {
                     Ok(Value::Array(items)) => {
                         let mut messages = self.parse_messages(&items);
-                        messages.sort_by_key(|(m, _)| m.id);
+                        crate::order::sort_by_i64_key(&mut messages, |(m, _)| m.id);
                         if let Some(room) = self.rooms.get_mut(token) {
                             for (m, _) in &messages {
                                 room.saw_old(m.id);

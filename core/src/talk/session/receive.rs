@@ -221,7 +221,7 @@ impl TalkSession {
         mut messages: Vec<(TalkMessage, Value)>,
         count_unread: bool,
     ) {
-        messages.sort_by_key(|(m, _)| m.id);
+        crate::order::sort_by_i64_key(&mut messages, |(m, _)| m.id);
         let user = self.config.user.clone();
         let cap = self.config.limits.dedupe_window;
         for (m, raw) in messages {
