@@ -190,10 +190,71 @@ impl<K: Ord, V> Extend<(K, V)> for BoxedMap<K, V> {
     }
 }
 
+/// A `BTreeSet<K>` as a [`BoxedMap`] of `()`: a `Box<()>` allocates nothing and is a pointer,
+/// so the set shares the node code of the boxed maps with the same key type.
+#[derive(Clone, PartialEq, Eq)]
+pub struct BoxedSet<K> {
+    inner: BoxedMap<K, ()>,
+}
+
+impl<K> Default for BoxedSet<K> {
+    fn default() -> Self {
+        BoxedSet {
+            inner: BoxedMap::new(),
+        }
+    }
+}
+
+impl<K: fmt::Debug> fmt::Debug for BoxedSet<K> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_set().entries(self.inner.keys()).finish()
+    }
+}
+
+impl<K> BoxedSet<K> {
+    /// An empty set.
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+impl<K: Ord> BoxedSet<K> {
+    /// Adds `key`; false if it was there already.
+    pub fn insert(&mut self, key: K) -> bool {
+        self.inner.insert(key, ()).is_none()
+    }
+
+    /// Removes `key`; false if it was not there.
+    pub fn remove<Q>(&mut self, key: &Q) -> bool
+    where
+        K: Borrow<Q>,
+        Q: Ord + ?Sized,
+    {
+        self.inner.remove(key).is_some()
+    }
+}
+
+impl<K> IntoIterator for BoxedSet<K> {
+    type Item = K;
+    type IntoIter = std::iter::Map<<BoxedMap<K, ()> as IntoIterator>::IntoIter, fn((K, ())) -> K>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.inner.into_iter().map(|(k, ())| k)
+    }
+}
+
+impl<K: Ord> FromIterator<K> for BoxedSet<K> {
+    fn from_iter<I: IntoIterator<Item = K>>(iter: I) -> Self {
+        BoxedSet {
+            inner: iter.into_iter().map(|k| (k, ())).collect(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::BoxedMap;
-    use std::collections::BTreeMap;
+    use super::{BoxedMap, BoxedSet};
+    use std::collections::{BTreeMap, BTreeSet};
 
     #[test]
     fn serializes_debugs_and_orders_as_the_btreemap_it_wraps() {
@@ -227,5 +288,15 @@ mod tests {
         assert_eq!(m.len(), 1);
         assert_eq!(m.pop_first(), Some((8, "z".to_string())));
         assert!(m.is_empty());
+    }
+
+    #[test]
+    fn the_set_debugs_and_iterates_as_a_btreeset() {
+        let mut ours: BoxedSet<u32> = [5, 1, 3].into_iter().collect();
+        let plain: BTreeSet<u32> = [5, 1, 3].into_iter().collect();
+        assert_eq!(format!("{ours:?}"), format!("{plain:?}"));
+        assert!(!ours.insert(3));
+        assert!(ours.remove(&1));
+        assert_eq!(ours.into_iter().collect::<Vec<_>>(), vec![3, 5]);
     }
 }

@@ -6,11 +6,11 @@
 //! newest one this session delivered; the answers go through the same path as live messages,
 //! so what the socket also delivered is recognised and reaches the app once.
 
+use crate::boxed_map::BoxedMap;
 use crate::ids::{IdCounter, RequestId};
 use crate::transmit::{Header, HttpRequest};
 use serde::Deserialize;
 use serde_json::Value;
-use std::collections::BTreeMap;
 
 /// Largest page the server returns; a full page means there may be more.
 pub(crate) const PAGE: usize = 200;
@@ -53,7 +53,7 @@ struct BodyResult {
 #[derive(Debug)]
 pub(crate) struct CatchUp {
     ids: IdCounter,
-    inflight: BTreeMap<u32, Fetch>,
+    inflight: BoxedMap<u32, Fetch>,
     /// The newest message `gentime` delivered: what the server has beyond it is the gap.
     pub(crate) cursor: Option<i64>,
 }
@@ -63,7 +63,7 @@ impl CatchUp {
         CatchUp {
             // Far from the event ids (which start at 1), so logs never confuse the two.
             ids: IdCounter::starting_at(1 << 30),
-            inflight: BTreeMap::new(),
+            inflight: BoxedMap::new(),
             cursor,
         }
     }

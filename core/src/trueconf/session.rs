@@ -5,7 +5,7 @@ use super::notification::{self, Notification};
 use super::request::Request;
 use super::wire::{self, Frame};
 use super::ErrorCode;
-use crate::boxed_map::BoxedMap;
+use crate::boxed_map::{BoxedMap, BoxedSet};
 use crate::dedupe::SeenSet;
 use crate::error::Error;
 use crate::event::{Event, Reply};
@@ -23,7 +23,7 @@ use crate::transmit::{ConnectInfo, HttpResponse, Transmit};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::Value;
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::VecDeque;
 
 /// An upload asked for with [`TrueConfSession::upload_file`]: what the host reads, once the
 /// server opened the task.
@@ -133,7 +133,7 @@ pub struct TrueConfSession {
     /// A request issued for a caller's multi-step command → the caller's id.
     relay: BoxedMap<RequestId, RequestId>,
     /// Requests the session made for itself (progress subscriptions): their answers go nowhere.
-    internal: BTreeSet<RequestId>,
+    internal: BoxedSet<RequestId>,
     /// Unix milliseconds minus the host's `now`, once the host told the wall clock.
     unix_offset_ms: Option<i64>,
     /// When to announce that the token is about to expire.
@@ -170,7 +170,7 @@ impl TrueConfSession {
             awaiting_ready: Vec::new(),
             transfers: BoxedMap::new(),
             relay: BoxedMap::new(),
-            internal: BTreeSet::new(),
+            internal: BoxedSet::new(),
             unix_offset_ms: None,
             expiry_warning_at: None,
             config,

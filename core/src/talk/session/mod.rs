@@ -19,7 +19,7 @@ use super::request::{
 use super::room::{Phase, Room};
 use super::snapshot::{OutgoingMessage, RoomSnapshot, TalkSnapshot};
 use crate::backoff::Backoff;
-use crate::boxed_map::BoxedMap;
+use crate::boxed_map::{BoxedMap, BoxedSet};
 use crate::dedupe::SeenSet;
 use crate::error::{Delivery, Error};
 use crate::event::{Event, Reply};
@@ -204,8 +204,8 @@ pub struct TalkSession {
     /// Commands parked for a retry after a failure of the server or the network, and rooms
     /// whose loop is: when the server answers anything again, they retry soon instead of
     /// waiting out a back-off that grew during the outage.
-    parked: BTreeSet<RequestId>,
-    parked_rooms: BTreeSet<String>,
+    parked: BoxedSet<RequestId>,
+    parked_rooms: BoxedSet<String>,
     /// Some commands have no `expires` yet (restored).
     unstamped: bool,
 }
@@ -237,7 +237,7 @@ struct RoomList {
     /// The server's time of the last answer: the next `modifiedSince`.
     since: Option<i64>,
     /// Rooms already announced with [`Event::ChatCreated`].
-    known: BTreeSet<String>,
+    known: BoxedSet<String>,
 }
 
 impl TalkSession {
@@ -265,8 +265,8 @@ impl TalkSession {
             auth_failed: false,
             join_listed: false,
             send_queues: BoxedMap::new(),
-            parked: BTreeSet::new(),
-            parked_rooms: BTreeSet::new(),
+            parked: BoxedSet::new(),
+            parked_rooms: BoxedSet::new(),
             unstamped: false,
             config,
         }
@@ -637,7 +637,7 @@ impl TalkSession {
             self.room_list = Some(RoomList {
                 poller: Poller::new(self.backoff(), Some(now)),
                 since: None,
-                known: BTreeSet::new(),
+                known: BoxedSet::new(),
             });
         }
         self.drive(now);
