@@ -9,7 +9,9 @@ use crate::tada::lenient;
 use serde::{Deserialize, Serialize};
 
 /// A client event with its params, as the `event`/`params` pair of the wire envelope.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+///
+/// `Deserialize` is written by hand (below), the same shape as the derived serializer's.
+#[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "event", content = "params")]
 #[non_exhaustive]
 pub enum ClientEvent {
@@ -105,6 +107,50 @@ impl ClientEvent {
             event: self,
         };
         serde_json::to_string(&frame).unwrap_or_default()
+    }
+}
+
+/// Why by hand: the derived adjacently tagged decoder buffers `params` in serde's `Content` when
+/// it comes before `event`, and so instantiates every params type twice more (from `Content`
+/// and from each input); here the params are decoded once, from a [`serde_json::Value`], by one
+/// non-generic function (issue 11: ~30 KB of the npm wasm). The shape is the serializer's:
+/// `{"event": NAME, "params": PARAMS}`, `params` absent for `client.ping`, other keys ignored.
+impl<'de> Deserialize<'de> for ClientEvent {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        struct Tagged {
+            event: String,
+            #[serde(default)]
+            params: serde_json::Value,
+        }
+        let tagged = Tagged::deserialize(deserializer)?;
+        ClientEvent::from_tagged(&tagged.event, tagged.params).map_err(serde::de::Error::custom)
+    }
+}
+
+impl ClientEvent {
+    /// The event named `name` with `params` decoded as its params type.
+    fn from_tagged(name: &str, params: serde_json::Value) -> Result<ClientEvent, String> {
+        use serde_json::from_value as p;
+        let event = match name {
+            "client.activity" => p(params).map(ClientEvent::Activity),
+            "client.call.buzzcancel" => p(params).map(ClientEvent::CallBuzzcancel),
+            "client.call.leave" => p(params).map(ClientEvent::CallLeave),
+            "client.call.muteall" => p(params).map(ClientEvent::CallMuteall),
+            "client.call.offer" => p(params).map(ClientEvent::CallOffer),
+            "client.call.reject" => p(params).map(ClientEvent::CallReject),
+            "client.call.sdp" => p(params).map(ClientEvent::CallSdp),
+            "client.call.sound" => p(params).map(ClientEvent::CallSound),
+            "client.call.trickle" => p(params).map(ClientEvent::CallTrickle),
+            "client.chat.composing" => p(params).map(ClientEvent::ChatComposing),
+            "client.chat.lastread" => p(params).map(ClientEvent::ChatLastread),
+            "client.confirm" => p(params).map(ClientEvent::Confirm),
+            "client.message.deleted" => p(params).map(ClientEvent::MessageDeleted),
+            "client.message.updated" => p(params).map(ClientEvent::MessageUpdated),
+            "client.ping" => Ok(ClientEvent::Ping),
+            other => return Err(format!("unknown client event `{other}`")),
+        };
+        event.map_err(|e| format!("{name}: {e}"))
     }
 }
 
