@@ -11,6 +11,8 @@
 #    stable cargo would reject). A panic then traps at once instead of formatting a message
 #    first, which wasm32-unknown-unknown's std discards anyway (its stderr writes nowhere):
 #    JS sees the same `RuntimeError: unreachable` either way, without the formatting code.
+#    For the same reason `-Zlocation-detail=none`: the file/line/column a panic would have
+#    reported are never read, so they are not kept (the `Location` constants and file names).
 # 2. wasm-bindgen (CLI pinned to the crate's exact version) twice over that one .wasm:
 #    `--target web` (ESM, for browsers and bundlers: npm/dist/web) and `--target nodejs`
 #    (CommonJS that loads the wasm synchronously: npm/dist/node). The package's own entry
@@ -50,7 +52,7 @@ start_us=${EPOCHREALTIME/./}
 # shellcheck source-path=SCRIPTDIR source=lib/wasm-cargo.sh
 . "$REPO/scripts/lib/wasm-cargo.sh"
 wasm_cargo \
-    RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort" \
+    RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none" \
     CARGO_TARGET_DIR="$TARGET_DIR" \
     build -q -p chatwire-wasm --target "$TARGET" \
         -Zbuild-std=std,panic_abort --profile "$PROFILE" "${feature_args[@]}"
