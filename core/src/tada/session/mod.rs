@@ -275,7 +275,7 @@ impl TadaSession {
             chats: self.chats.clone(),
             sent_ids: self.sent_ids.clone(),
             last_messages: self.last_messages.clone(),
-            catchup_cursor: self.catchup.cursor,
+            catchup_cursor: self.catchup.resume_cursor(),
         }
     }
 
@@ -418,7 +418,7 @@ impl SessionTrait for TadaSession {
         );
         self.queue_fetches(next);
         match answer {
-            Answer::Messages { messages } => {
+            Answer::Messages { messages, released } => {
                 let raw = serde_json::json!({ "messages": messages }).to_string();
                 match serde_json::from_str::<MessagesUpdatedText<'_>>(&raw) {
                     Ok(p) => self.on_messages(
@@ -426,14 +426,23 @@ impl SessionTrait for TadaSession {
                         &p.chat_counters,
                         p.messages.as_deref().unwrap_or_default(),
                         p.team_unread,
+                        false,
                     ),
                     Err(e) => self.protocol_error(&raw, format!("history: {e}")),
                 }
+                self.deliver_held(&released);
             }
-            Answer::Failed { jid, reason } => self.protocol_error(
-                &response.body,
-                format!("catching up {jid} failed: {reason}"),
-            ),
+            Answer::Failed {
+                jid,
+                reason,
+                released,
+            } => {
+                self.protocol_error(
+                    &response.body,
+                    format!("catching up {jid} failed: {reason}"),
+                );
+                self.deliver_held(&released);
+            }
             Answer::Nothing => {}
         }
     }
