@@ -216,6 +216,11 @@ impl<K> BoxedSet<K> {
     pub fn new() -> Self {
         Self::default()
     }
+
+    /// Removes every key.
+    pub fn clear(&mut self) {
+        self.inner.clear();
+    }
 }
 
 impl<K: Ord> BoxedSet<K> {
@@ -231,6 +236,15 @@ impl<K: Ord> BoxedSet<K> {
         Q: Ord + ?Sized,
     {
         self.inner.remove(key).is_some()
+    }
+
+    /// Whether `key` is in the set.
+    pub fn contains<Q>(&self, key: &Q) -> bool
+    where
+        K: Borrow<Q>,
+        Q: Ord + ?Sized,
+    {
+        self.inner.contains_key(key)
     }
 }
 
@@ -297,6 +311,7 @@ mod tests {
         assert_eq!(format!("{ours:?}"), format!("{plain:?}"));
         assert!(!ours.insert(3));
         assert!(ours.remove(&1));
+        assert!(!ours.contains(&1) && ours.contains(&3));
         assert_eq!(ours.into_iter().collect::<Vec<_>>(), vec![3, 5]);
     }
 }

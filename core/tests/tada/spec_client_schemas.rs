@@ -239,14 +239,22 @@ fn events_decode_from_text_with_params_before_or_after_the_name() {
     for name in documented_names() {
         let event = full_encoding(name);
         let text = serde_json::to_string(&event).unwrap();
-        assert_eq!(serde_json::from_str::<ClientEvent>(&text).unwrap(), event, "{name}");
+        assert_eq!(
+            serde_json::from_str::<ClientEvent>(&text).unwrap(),
+            event,
+            "{name}"
+        );
         let value: Value = serde_json::from_str(&text).unwrap();
         let mut swapped = String::from("{");
         if let Some(params) = value.get("params") {
             swapped.push_str(&format!(r#""params":{params},"#));
         }
         swapped.push_str(&format!(r#""event":"{name}"}}"#));
-        assert_eq!(serde_json::from_str::<ClientEvent>(&swapped).unwrap(), event, "{name}");
+        assert_eq!(
+            serde_json::from_str::<ClientEvent>(&swapped).unwrap(),
+            event,
+            "{name}"
+        );
     }
     let unknown = serde_json::from_str::<ClientEvent>(r#"{"event":"client.nope","params":{}}"#);
     assert!(unknown.unwrap_err().to_string().contains("client.nope"));
