@@ -1,9 +1,6 @@
 //! An ordered map that keeps its values boxed, so that one copy of the B-tree code serves many
 //! value types.
 
-// Reachable from outside only through `internals` (tests, fuzzers).
-#![cfg_attr(not(feature = "internals"), allow(unreachable_pub))]
-
 use serde::{Deserialize, Serialize};
 use std::borrow::Borrow;
 use std::collections::BTreeMap;
@@ -25,7 +22,7 @@ use std::fmt;
     serialize = "K: Serialize, V: Serialize",
     deserialize = "K: Deserialize<'de> + Ord, V: Deserialize<'de>"
 ))]
-pub struct BoxedMap<K, V> {
+pub(crate) struct BoxedMap<K, V> {
     inner: BTreeMap<K, Box<V>>,
 }
 
@@ -45,54 +42,44 @@ impl<K: fmt::Debug, V: fmt::Debug> fmt::Debug for BoxedMap<K, V> {
 
 impl<K, V> BoxedMap<K, V> {
     /// An empty map.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self::default()
     }
 
     /// How many entries it holds.
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.inner.len()
     }
 
     /// Whether it holds no entry.
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.inner.is_empty()
     }
 
     /// Entries in key order.
-    pub fn iter(&self) -> impl DoubleEndedIterator<Item = (&K, &V)> {
+    pub(crate) fn iter(&self) -> impl DoubleEndedIterator<Item = (&K, &V)> {
         self.inner.iter().map(|(k, v)| (k, &**v))
     }
 
-    /// Entries in key order, values mutable.
-    pub fn iter_mut(&mut self) -> impl DoubleEndedIterator<Item = (&K, &mut V)> {
-        self.inner.iter_mut().map(|(k, v)| (k, &mut **v))
-    }
-
     /// Keys in order.
-    pub fn keys(&self) -> impl DoubleEndedIterator<Item = &K> {
+    pub(crate) fn keys(&self) -> impl DoubleEndedIterator<Item = &K> {
         self.inner.keys()
     }
 
     /// Values in key order.
-    pub fn values(&self) -> impl DoubleEndedIterator<Item = &V> {
+    pub(crate) fn values(&self) -> impl DoubleEndedIterator<Item = &V> {
         self.inner.values().map(|v| &**v)
     }
 
-    /// Values in key order, mutable.
-    pub fn values_mut(&mut self) -> impl DoubleEndedIterator<Item = &mut V> {
-        self.inner.values_mut().map(|v| &mut **v)
-    }
-
     /// Removes every entry.
-    pub fn clear(&mut self) {
+    pub(crate) fn clear(&mut self) {
         self.inner.clear();
     }
 }
 
 impl<K: Ord, V> BoxedMap<K, V> {
     /// The value under `key`.
-    pub fn get<Q>(&self, key: &Q) -> Option<&V>
+    pub(crate) fn get<Q>(&self, key: &Q) -> Option<&V>
     where
         K: Borrow<Q>,
         Q: Ord + ?Sized,
@@ -101,7 +88,7 @@ impl<K: Ord, V> BoxedMap<K, V> {
     }
 
     /// The value under `key`, mutable.
-    pub fn get_mut<Q>(&mut self, key: &Q) -> Option<&mut V>
+    pub(crate) fn get_mut<Q>(&mut self, key: &Q) -> Option<&mut V>
     where
         K: Borrow<Q>,
         Q: Ord + ?Sized,
@@ -110,7 +97,7 @@ impl<K: Ord, V> BoxedMap<K, V> {
     }
 
     /// Whether `key` has a value.
-    pub fn contains_key<Q>(&self, key: &Q) -> bool
+    pub(crate) fn contains_key<Q>(&self, key: &Q) -> bool
     where
         K: Borrow<Q>,
         Q: Ord + ?Sized,
@@ -119,12 +106,12 @@ impl<K: Ord, V> BoxedMap<K, V> {
     }
 
     /// Sets the value of `key`, returning the one it replaces.
-    pub fn insert(&mut self, key: K, value: V) -> Option<V> {
+    pub(crate) fn insert(&mut self, key: K, value: V) -> Option<V> {
         self.inner.insert(key, Box::new(value)).map(|v| *v)
     }
 
     /// Removes `key`, returning its value.
-    pub fn remove<Q>(&mut self, key: &Q) -> Option<V>
+    pub(crate) fn remove<Q>(&mut self, key: &Q) -> Option<V>
     where
         K: Borrow<Q>,
         Q: Ord + ?Sized,
@@ -133,23 +120,8 @@ impl<K: Ord, V> BoxedMap<K, V> {
     }
 
     /// The value under `key`, inserted from `make` first if there was none.
-    pub fn get_or_insert_with(&mut self, key: K, make: impl FnOnce() -> V) -> &mut V {
+    pub(crate) fn get_or_insert_with(&mut self, key: K, make: impl FnOnce() -> V) -> &mut V {
         self.inner.entry(key).or_insert_with(|| Box::new(make()))
-    }
-
-    /// Keeps only the entries `keep` returns true for.
-    pub fn retain(&mut self, mut keep: impl FnMut(&K, &mut V) -> bool) {
-        self.inner.retain(|k, v| keep(k, v));
-    }
-
-    /// The entry with the smallest key.
-    pub fn first_key_value(&self) -> Option<(&K, &V)> {
-        self.inner.first_key_value().map(|(k, v)| (k, &**v))
-    }
-
-    /// Removes and returns the entry with the smallest key.
-    pub fn pop_first(&mut self) -> Option<(K, V)> {
-        self.inner.pop_first().map(|(k, v)| (k, *v))
     }
 }
 
@@ -193,7 +165,7 @@ impl<K: Ord, V> Extend<(K, V)> for BoxedMap<K, V> {
 /// A `BTreeSet<K>` as a [`BoxedMap`] of `()`: a `Box<()>` allocates nothing and is a pointer,
 /// so the set shares the node code of the boxed maps with the same key type.
 #[derive(Clone, PartialEq, Eq)]
-pub struct BoxedSet<K> {
+pub(crate) struct BoxedSet<K> {
     inner: BoxedMap<K, ()>,
 }
 
@@ -213,24 +185,24 @@ impl<K: fmt::Debug> fmt::Debug for BoxedSet<K> {
 
 impl<K> BoxedSet<K> {
     /// An empty set.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self::default()
     }
 
     /// Removes every key.
-    pub fn clear(&mut self) {
+    pub(crate) fn clear(&mut self) {
         self.inner.clear();
     }
 }
 
 impl<K: Ord> BoxedSet<K> {
     /// Adds `key`; false if it was there already.
-    pub fn insert(&mut self, key: K) -> bool {
+    pub(crate) fn insert(&mut self, key: K) -> bool {
         self.inner.insert(key, ()).is_none()
     }
 
     /// Removes `key`; false if it was not there.
-    pub fn remove<Q>(&mut self, key: &Q) -> bool
+    pub(crate) fn remove<Q>(&mut self, key: &Q) -> bool
     where
         K: Borrow<Q>,
         Q: Ord + ?Sized,
@@ -239,7 +211,7 @@ impl<K: Ord> BoxedSet<K> {
     }
 
     /// Whether `key` is in the set.
-    pub fn contains<Q>(&self, key: &Q) -> bool
+    pub(crate) fn contains<Q>(&self, key: &Q) -> bool
     where
         K: Borrow<Q>,
         Q: Ord + ?Sized,
@@ -300,8 +272,10 @@ mod tests {
         assert_eq!(m.get(&8).map(String::as_str), Some("z"));
         assert_eq!(m.remove(&7).as_deref(), Some("y"));
         assert_eq!(m.len(), 1);
-        assert_eq!(m.pop_first(), Some((8, "z".to_string())));
-        assert!(m.is_empty());
+        assert_eq!(
+            m.into_iter().collect::<Vec<_>>(),
+            vec![(8, "z".to_string())]
+        );
     }
 
     #[test]
