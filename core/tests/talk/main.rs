@@ -11,6 +11,7 @@ mod empty_page;
 mod failure_reports;
 mod history_marker_moves;
 mod history_then_poll;
+mod hostile_cursor;
 mod leave_room;
 mod load_older;
 mod many_rooms;

@@ -180,7 +180,14 @@ impl TalkSession {
         response: &HttpResponse,
     ) {
         let newest = messages.iter().map(|(m, _)| m.id).max();
-        let oldest = int_header(response, LAST_GIVEN).or(messages.iter().map(|(m, _)| m.id).min());
+        let oldest_listed = messages.iter().map(|(m, _)| m.id).min();
+        let oldest = match oldest_given(int_header(response, LAST_GIVEN), oldest_listed) {
+            Ok(given) => given.or(oldest_listed),
+            Err(reason) => {
+                self.protocol_error(&response.body, reason);
+                oldest_listed
+            }
+        };
         let Some(room) = self.rooms.get_mut(token) else {
             return;
         };
@@ -202,11 +209,15 @@ impl TalkSession {
         response: &HttpResponse,
     ) {
         let newest = messages.iter().map(|(m, _)| m.id).max();
+        let header = int_header(response, LAST_GIVEN);
         if let Some(room) = self.rooms.get_mut(token) {
-            // A 200 with no messages still moves the cursor: the header is the next offset.
-            room.last_given = int_header(response, LAST_GIVEN)
-                .or(newest)
-                .or(room.last_given);
+            let (cursor, refused) = next_cursor(room.last_given, header, newest);
+            room.last_given = cursor;
+            if let Some(reason) = refused {
+                self.protocol_error(&response.body, reason);
+            }
+        }
+        if let Some(room) = self.rooms.get_mut(token) {
             if let Some(oldest) = messages.iter().map(|(m, _)| m.id).min() {
                 room.saw_old(oldest);
             }
@@ -322,5 +333,48 @@ impl TalkSession {
             || m.reference_id
                 .as_deref()
                 .is_some_and(|r| self.own_refs.contains(r))
+    }
+}
+
+/// Largest id a message can have: Talk's own web client reads ids as JavaScript numbers, so a
+/// server never hands out one past 2^53 − 1.
+const MAX_MESSAGE_ID: i64 = (1 << 53) - 1;
+
+/// The long-poll cursor after a page: the server's `X-Chat-Last-Given` where it can be one, else
+/// the newest message of the page, else the cursor as it was. The header may run ahead of the
+/// messages (Talk leaves out ones this user does not see, even from a page it sends empty),
+/// but it never goes behind the cursor or the page, and is a message id: −1 would rewind the
+/// room and `i64::MAX` silence it, so such a header is refused with the reason.
+pub(super) fn next_cursor(
+    current: Option<i64>,
+    header: Option<i64>,
+    newest: Option<i64>,
+) -> (Option<i64>, Option<String>) {
+    let floor = current.max(newest);
+    let Some(h) = header else {
+        return (floor, None);
+    };
+    if (0..=MAX_MESSAGE_ID).contains(&h) && floor.is_none_or(|f| h >= f) {
+        return (Some(h), None);
+    }
+    let reason = format!(
+        "X-Chat-Last-Given {h} cannot follow cursor {current:?} and newest message {newest:?}: ignored"
+    );
+    (floor, Some(reason))
+}
+
+/// The oldest id a history page gave (`X-Chat-Last-Given` of a `lookIntoFuture=0` read): a
+/// message id no newer than the page's oldest; `Err` names a header that cannot be one.
+pub(super) fn oldest_given(
+    header: Option<i64>,
+    oldest: Option<i64>,
+) -> Result<Option<i64>, String> {
+    match header {
+        Some(h) if !(0..=MAX_MESSAGE_ID).contains(&h) || oldest.is_some_and(|o| h > o) => {
+            Err(format!(
+                "X-Chat-Last-Given {h} cannot be the oldest of a page starting at {oldest:?}: ignored"
+            ))
+        }
+        other => Ok(other),
     }
 }
