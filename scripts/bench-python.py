@@ -41,6 +41,9 @@ What each variant does per frame, everything a bot needs before its handler runs
   handler.
 * ``chatwire batch``: the same through ``handle_frames(now, frames[i:i + B])``, one crossing
   per ``--batch`` frames (default 100).
+* ``chatwire ..., records``: the two above as they were before the package's ``handle_frame``
+  took its output as tagged JSON (``chatwire/_tagged.py``): UniFFI's generated methods, which
+  lift the ``Output`` from its buffer field by field. Same classes, same values.
 
 Measure: each round runs every variant once over all N frames, in an order rotated from round
 to round, each on a fresh client; the clock is ``time.process_time`` (this process's CPU time,
@@ -174,6 +177,28 @@ def chatwire_batch(frames, batch):
     return t
 
 
+def chatwire_records_one(frames, _batch):
+    core, sent, counted = chatwire_client(), [], []
+    handle = core._records_handle_frame
+    t0 = time.process_time()
+    for f in frames:
+        perform(handle(3, f), sent, counted)
+    t = time.process_time() - t0
+    check("chatwire 1/call, records", frames, sent, len(counted))
+    return t
+
+
+def chatwire_records_batch(frames, batch):
+    core, sent, counted = chatwire_client(), [], []
+    handle = core._records_handle_frames
+    t0 = time.process_time()
+    for i in range(0, len(frames), batch):
+        perform(handle(3, frames[i:i + batch]), sent, counted)
+    t = time.process_time() - t0
+    check("chatwire batch, records", frames, sent, len(counted))
+    return t
+
+
 def check(name, frames, sent, messages):
     acks = sum(1 for s in sent if json.loads(s).get("type") == 2)
     if acks != len(frames) or messages != len(frames):
@@ -188,6 +213,8 @@ VARIANTS = {
     "sdk": lambda frames, batch: asyncio.run(sdk_run(frames, batch)),
     "chatwire 1/call": chatwire_one,
     "chatwire batch": chatwire_batch,
+    "chatwire 1/call, records": chatwire_records_one,
+    "chatwire batch, records": chatwire_records_batch,
 }
 
 
@@ -315,7 +342,9 @@ def main():
     print("|---|---|---|---|---|")
     rows = [(f"python-trueconf-bot {SDK_VERSION} (its receive path)", "sdk", ""),
             ("chatwire, one frame per `handle_frame`", "chatwire 1/call", "≥ 5×"),
-            (f"chatwire, `handle_frames` batches of {a.batch}", "chatwire batch", "≥ 20×")]
+            (f"chatwire, `handle_frames` batches of {a.batch}", "chatwire batch", "≥ 20×"),
+            ("(before: one frame per call, UniFFI's record lifting)", "chatwire 1/call, records", ""),
+            (f"(before: batches of {a.batch}, UniFFI's record lifting)", "chatwire batch, records", "")]
     for label, k, target in rows:
         r = "1" if k == "sdk" else f"**{statistics.median(speedup[k]):.1f}×** ±{spread(speedup[k]):.0f} %"
         print(f"| {label} | {n / med[k]:,.0f} | {us(k)} | {r} | {target} |")
