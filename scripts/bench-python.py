@@ -249,15 +249,21 @@ def breakdown(frames, rounds):
     rounds, process CPU time, medians) rather than under cProfile, which inflates Python-level
     work several times over:
 
-    * ``crossing + core``: the generated binding's own steps up to the Rust function's return
-      — clone the object handle (one FFI call), lower the frame into a RustBuffer (one call),
-      call ``handle_frame`` (the core: decode, ack, event, serialized into a RustBuffer) —
-      then free the returned buffer (one call) without reading it;
-    * ``+ lift``: the same, then ``_UniffiFfiConverterTypeOutput.lift``, UniFFI's Python
-      reader building the ``Output``, ``Transmit`` and ``Event.MESSAGE_RECEIVED``/``Message``
-      objects field by field from the buffer (and freeing it);
-    * ``+ checks and host``: the figure's variant: the generated ``handle_frame`` in full (the
-      above plus its ``check_lower`` argument checks) and ``perform``;
+    * ``records: crossing + core``: the generated binding's own steps up to the Rust
+      function's return — clone the object handle (one FFI call), lower the frame into a
+      RustBuffer (one call), call ``handle_frame`` (the core: decode, ack, event, serialized
+      into a RustBuffer) — then free the returned buffer (one call) without reading it;
+    * ``records: + lift``: the same, then ``_UniffiFfiConverterTypeOutput.lift``, UniFFI's
+      Python reader building the ``Output``, ``Transmit`` and ``Event.MESSAGE_RECEIVED``/
+      ``Message`` objects field by field from the buffer (and freeing it);
+    * ``records: + checks and host``: the generated ``handle_frame`` in full (the above plus
+      its ``check_lower`` argument checks) and ``perform`` (the figure before the tagged path);
+    * ``tagged: crossing + core + JSON text``: ``chatwire/_tagged.py``'s ctypes call of
+      ``handle_frame_json`` (clone the handle, the call with the frame as borrowed bytes, the
+      output's tagged JSON read into a ``str``, the buffer freed);
+    * ``tagged: + json parse into the classes``: the same, then ``json`` with the hook that
+      makes each object its UniFFI class;
+    * ``tagged: + checks and host``: the package's ``handle_frame`` and ``perform`` (the figure);
     * ``empty crossing``: ``poll_output`` with nothing queued (handle, call, an empty Output).
     """
     from chatwire._ffi import chatwire_ffi as ffi
@@ -286,8 +292,29 @@ def breakdown(frames, rounds):
             core.poll_output()
         return time.process_time() - t0
 
-    steps = {"crossing + core": raw, "+ lift": lifted,
-             "+ checks and host (the figure)": lambda f: chatwire_one(f, 0), "empty crossing": empty}
+    from chatwire import _tagged
+    direct = _tagged._Direct(chatwire.TrueConfClient)
+
+    def tagged_text(frames):
+        core = chatwire_client()
+        t0 = time.process_time()
+        for f in frames:
+            direct.call(direct.one, None, core, 3, f.encode())
+        return time.process_time() - t0
+
+    def tagged_decoded(frames):
+        core, decode = chatwire_client(), _tagged.output
+        t0 = time.process_time()
+        for f in frames:
+            decode(direct.call(direct.one, None, core, 3, f.encode()))
+        return time.process_time() - t0
+
+    steps = {"records: crossing + core": raw, "records: + lift": lifted,
+             "records: + checks and host": lambda f: chatwire_records_one(f, 0),
+             "tagged: crossing + core + JSON text": tagged_text,
+             "tagged: + json parse into the classes": tagged_decoded,
+             "tagged: + checks and host (the figure)": lambda f: chatwire_one(f, 0),
+             "empty crossing": empty}
     names, times = list(steps), {k: [] for k in steps}
     for r in range(rounds):
         for name in names[r % len(names):] + names[:r % len(names)]:
@@ -297,7 +324,7 @@ def breakdown(frames, rounds):
     print(f"chatwire 1/call, where the time goes ({n:,} frames, {rounds} rounds, medians)\n")
     print("| step | µs per frame | of the whole |")
     print("|---|---|---|")
-    whole = statistics.median(times["+ checks and host (the figure)"])
+    whole = statistics.median(times["tagged: + checks and host (the figure)"])
     for k in names:
         m = statistics.median(times[k])
         print(f"| {k} | {m / n * 1e6:.1f} | {m / whole * 100:.0f} % |")
