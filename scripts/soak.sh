@@ -6,8 +6,9 @@
 # server's. Prints the table and `N passed, N failed` as its last line; exits non-zero when a
 # cell failed.
 #
-#   ./scripts/soak.sh            # every cell, 1000 messages each (about two minutes when all pass)
-#   ./scripts/soak.sh --quick    # five cells of 200 messages (the test command's run, ~60 s)
+#   ./scripts/soak.sh            # every cell, 1000 messages each (about two minutes when all pass;
+#                                # the test command's run)
+#   ./scripts/soak.sh --quick    # five cells of 200 messages (~20 s, while working on a fix)
 #
 # Idempotent: builds the CLI as README says (`cargo build --release -p chatwire-cli`,
 # incremental, so an existing build is reused; with CHATWIRE_BIN set, that binary instead), then

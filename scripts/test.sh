@@ -39,8 +39,8 @@ step "CLI for the host tests"
 cargo build --locked -p chatwire-cli
 export CHATWIRE_BIN="$PWD/target/debug/chatwire"
 
-step "fault soak, quick (RELIABILITY.md; 5 cells x 200 messages on the CLI just built)"
-./scripts/soak.sh --quick
+step "fault soak (RELIABILITY.md; 15 cells x 1000 messages on the CLI just built, about two minutes)"
+./scripts/soak.sh
 
 step "TrueConf's official Python SDK against chatwire sim"
 ./scripts/test-trueconf-interop.sh

@@ -197,7 +197,8 @@ pub fn trueconf_frames(data: &[u8]) {
 
 /// tada server frames into a connected session, with a send before every third. Checks: a frame
 /// with a top-level `confirm_id` is answered by exactly one `client.confirm` with it, in the same
-/// input, and no other confirm goes out; the ledger's promises.
+/// input, and no other confirm goes out; the ledger's promises; after a disconnect and the
+/// offline timeout, every send has resolved.
 pub fn tada_frames(data: &[u8]) {
     let mut config = TadaConfig::new("team-1", "token");
     config.limits = limits();
@@ -253,6 +254,15 @@ pub fn tada_frames(data: &[u8]) {
             ledger.events(&mut s, 0);
         }
     }
+    // The server goes away for good: after the offline timeout every send has resolved.
+    s.handle_closed(now, "end of input");
+    drain_transmits(&mut s);
+    ledger.events(&mut s, 0);
+    now = Timestamp(now.0 + 3_600_000);
+    s.handle_timeout(now);
+    drain_transmits(&mut s);
+    ledger.events(&mut s, 0);
+    ledger.all_resolved();
 }
 
 // ---- Talk -------------------------------------------------------------------------------------

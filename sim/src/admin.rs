@@ -58,6 +58,11 @@ pub struct Inject {
         skip_serializing_if = "Option::is_none"
     )]
     pub http_retry_after_secs: Option<Option<u32>>,
+    /// An outage of this many milliseconds from now (`0` ends one): every Talk request
+    /// answers 503 until it is over, as a server in maintenance or restarting does. Unlike a
+    /// burst, it does not end sooner for a client that tries more often.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub http_outage_ms: Option<u64>,
     /// Drop every open WebSocket (both protocols) now, without a close frame.
     pub disconnect_all: bool,
     /// Silence every open WebSocket now: kept open, nothing read or written any more (a dead
@@ -136,6 +141,9 @@ pub(crate) fn apply(sim: &Sim, inject: &Inject) -> Faults {
         }
         f.clone()
     });
+    if let Some(ms) = inject.http_outage_ms {
+        sim.start_http_outage(ms);
+    }
     if inject.disconnect_all
         || inject.silence_all
         || inject.expire_tokens

@@ -16,8 +16,10 @@
 //!   still follows.
 //!
 //! HTTP faults apply to Talk requests: `http_429_burst: N` / `http_503_burst: N` make the next N
-//! Talk requests answer 429 / 503 (429s are used up first); with `http_retry_after_secs: S`
-//! those answers carry `Retry-After: S`, as a server in maintenance or a rate limiter may.
+//! Talk requests answer 429 / 503 (429s are used up first); `http_outage_ms: N` (an
+//! `Inject` field) makes every Talk request answer 503 for the next N ms, however often it is
+//! tried. With `http_retry_after_secs: S` those answers carry `Retry-After: S`, as a server in
+//! maintenance or a rate limiter may.
 
 use std::time::{Duration, Instant};
 

@@ -50,6 +50,8 @@ pub(crate) struct Sim {
 pub(crate) struct ActiveFaults {
     pub faults: Faults,
     pub generation: u64,
+    /// Every Talk request answers 503 until then (`http_outage_ms`).
+    pub outage_until: Option<Instant>,
 }
 
 /// The mutable world: ids, clock, connections and the three protocols' state.
@@ -102,6 +104,7 @@ impl Sim {
         let faults = ActiveFaults {
             faults: config.faults.clone(),
             generation: 0,
+            outage_until: None,
         };
         Sim {
             config,
@@ -148,10 +151,20 @@ impl Sim {
         r
     }
 
+    /// Starts an outage of `ms` milliseconds from now (0 ends one): every Talk request
+    /// answers 503 meanwhile, however often it is tried.
+    pub fn start_http_outage(&self, ms: u64) {
+        let mut active = self.faults.lock().unwrap_or_else(|e| e.into_inner());
+        active.outage_until = (ms > 0).then(|| Instant::now() + Duration::from_millis(ms));
+    }
+
     /// Takes one unit of an HTTP burst fault, if any: `Some((429 or 503, Retry-After))`.
     pub fn take_http_burst(&self) -> Option<(u16, Option<u32>)> {
         let mut active = self.faults.lock().unwrap_or_else(|e| e.into_inner());
         let retry_after = active.faults.http_retry_after_secs;
+        if active.outage_until.is_some_and(|t| Instant::now() < t) {
+            return Some((503, retry_after));
+        }
         if active.faults.http_429_burst > 0 {
             active.faults.http_429_burst -= 1;
             return Some((429, retry_after));
@@ -194,6 +207,7 @@ impl Sim {
         {
             let mut active = self.faults.lock().unwrap_or_else(|e| e.into_inner());
             active.faults = self.config.faults.clone();
+            active.outage_until = None;
             active.generation += 1;
         }
         self.client_faults

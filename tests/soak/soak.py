@@ -51,7 +51,8 @@ POLL = 0.05  # seconds between looks at the event lists
 
 # Everything off: sent once the sends are answered, before the settle phase.
 FAULTS_OFF = {"drop_after_frames": None, "delay_ms": 0, "duplicate": False, "reorder": False,
-              "malformed_every": None, "http_429_burst": 0, "http_503_burst": 0}
+              "malformed_every": None, "http_429_burst": 0, "http_503_burst": 0,
+              "http_outage_ms": 0}
 
 
 @dataclass
@@ -78,12 +79,16 @@ TRUECONF_MIXES = WS_MIXES + [
         every=(1.0, [{"disconnect_all": True}, {"expire_tokens": True}])),
 ]
 # Talk is HTTP: the WebSocket faults do not apply; a burst answers the next N Talk requests
-# (sends and long-polls alike) 429 or 503.
+# (sends and long-polls alike) 429 or 503; an outage answers every request 503 for a time, with
+# `Retry-After` as Nextcloud in maintenance mode sends it. (A count-based burst of 12 every
+# 1.5 s was tried first: it punishes backing off, since a client that waits longer meets the
+# same 12 refusals later, so it measured a server that is never up rather than an outage.)
 TALK_MIXES = [
     Mix("none"),
     Mix("429/503 bursts", {"http_429_burst": 3},
         every=(0.4, [{"http_503_burst": 3}, {"http_429_burst": 3}])),
-    Mix("long 503 bursts", {"http_503_burst": 12}, every=(1.5, [{"http_503_burst": 12}])),
+    Mix("503 outages", {"http_outage_ms": 1000, "http_retry_after_secs": 1},
+        every=(3.0, [{"http_outage_ms": 1000}])),
 ]
 MIXES = {"trueconf": TRUECONF_MIXES, "tada": WS_MIXES, "talk": TALK_MIXES}
 QUICK = {"trueconf": ["mix+expiry"], "tada": ["drop after 300 frames", "mix"],
@@ -430,11 +435,15 @@ def run_cell(protocol: str, mix: Mix, args: argparse.Namespace, seed: int) -> Ro
                 row.problems.append(f"{len(seqs)} sends by {who} never answered: "
                                     f"#{_ranges(seqs)}")
         for s in both:
-            last = 0
+            last, behind = 0, []
             for (_, q, _) in s.received:
                 if q < last:
                     row.ooo += 1
+                    behind.append(f"#{q} after #{last}")
                 last = max(last, q)
+            if behind:
+                row.problems.append(f"{s.peer.name} received {len(behind)} out of order: "
+                                    + ", ".join(behind[:8]) + (" …" if len(behind) > 8 else ""))
         row.reconnects = sum(s.connects for s in both) - connects0
         row.read_ok = compare_read(setup, sides, row, args)
         for p in peers:

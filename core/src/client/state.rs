@@ -73,6 +73,9 @@ pub(crate) struct State<S> {
     pub attempts: u32,
     /// When the current connection authenticated; backoff resets only once one has lasted.
     pub connected_at: Option<Timestamp>,
+    /// The current connection did work (answered a request, delivered a message): its drop
+    /// starts a fresh backoff however short it was.
+    pub proved: bool,
     /// A socket was asked for (a `Connect` went out) and not yet reported closed.
     pub socket_requested: bool,
     /// Why the next disconnect is permanent (set by `handle_connect_failed`).
@@ -95,6 +98,7 @@ impl<S: Session> State<S> {
             phase: Phase::Idle,
             attempts: 0,
             connected_at: None,
+            proved: false,
             socket_requested: false,
             permanent_failure: None,
             sequence: 0,
@@ -196,6 +200,14 @@ impl<S: Session> State<S> {
             // Their callers already heard `Closed`: the session's late verdicts are noise.
             return;
         }
+        if self.connected_at.is_some()
+            && matches!(
+                event,
+                Event::Response { .. } | Event::MessageReceived { .. } | Event::Delivered { .. }
+            )
+        {
+            self.proved = true;
+        }
         match event {
             Event::Response { request, reply } => match self.waiters.remove(&request) {
                 Some(w) => self.settle.push((w.tx, Ok(reply))),
@@ -207,6 +219,7 @@ impl<S: Session> State<S> {
             },
             Event::Connected { .. } => {
                 self.connected_at = Some(now);
+                self.proved = false;
                 self.reconnect_at = None;
                 self.attempts = 0;
                 self.emit(event);
@@ -218,12 +231,14 @@ impl<S: Session> State<S> {
             Event::Disconnected { reason } => {
                 self.socket_requested = false;
                 // A server that accepts and drops at once must not get a fixed-rate reconnect
-                // storm: only a connection that lasted earns a fresh backoff.
+                // storm: only a connection that lasted, or one on which the server did work,
+                // earns a fresh backoff. Without the second, a network that cuts every second
+                // grows the delay to `backoff_max` while the server answers on each connection.
                 let lasted = self
                     .connected_at
                     .take()
                     .is_some_and(|t| now.since(t) >= self.config.stable_after);
-                if lasted {
+                if lasted || std::mem::take(&mut self.proved) {
                     self.backoff.reset();
                     self.attempts = 0;
                 }

@@ -10,7 +10,7 @@ use crate::ids::{IdCounter, RequestId};
 use crate::transmit::{Header, HttpRequest};
 use serde::Deserialize;
 use serde_json::Value;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Largest page the server returns; a full page means there may be more.
 pub(crate) const PAGE: usize = 200;
@@ -26,14 +26,28 @@ struct Fetch {
     attempt: u32,
 }
 
+/// Live messages held per chat, at most: past it, what arrives is delivered at once (in time,
+/// possibly before the gap) rather than kept without bound while a fetch is slow.
+const HOLD_MAX: usize = 10_000;
+
 /// What an answer means for the session.
 pub(crate) enum Answer {
-    /// Messages of `jid`, oldest first (raw, as `server.message.updated` carries them).
-    Messages { messages: Vec<Value> },
+    /// Messages of a chat, oldest first (raw, as `server.message.updated` carries them), then
+    /// the live messages held while its gap was fetched (`released`: empty while more pages
+    /// are coming).
+    Messages {
+        messages: Vec<Value>,
+        released: Vec<String>,
+    },
     /// Nothing to do (an answer to nobody, or a retry was sent).
     Nothing,
-    /// The gap could not be fetched: the app must hear that messages may be missing.
-    Failed { jid: String, reason: String },
+    /// The gap could not be fetched: the app must hear that messages may be missing; the live
+    /// messages held meanwhile are `released`.
+    Failed {
+        jid: String,
+        reason: String,
+        released: Vec<String>,
+    },
 }
 
 /// The body of a history answer.
@@ -54,8 +68,13 @@ struct BodyResult {
 pub(crate) struct CatchUp {
     ids: IdCounter,
     inflight: BTreeMap<u32, Fetch>,
+    /// Chats with a fetch in flight: their live messages wait in `held` until the gap is
+    /// delivered, or a sender's messages would reach the app newest first.
+    busy: BTreeSet<String>,
+    /// Live messages (their text) of busy chats, in arrival order.
+    held: BTreeMap<String, Vec<String>>,
     /// The newest message `gentime` delivered: what the server has beyond it is the gap.
-    pub(crate) cursor: Option<i64>,
+    cursor: Option<i64>,
 }
 
 impl CatchUp {
@@ -64,8 +83,34 @@ impl CatchUp {
             // Far from the event ids (which start at 1), so logs never confuse the two.
             ids: IdCounter::starting_at(1 << 30),
             inflight: BTreeMap::new(),
+            busy: BTreeSet::new(),
+            held: BTreeMap::new(),
             cursor,
         }
+    }
+
+    /// Where a restored session must fetch from: the cursor, or where an unfinished fetch
+    /// started (live messages move the cursor past a gap not yet delivered).
+    pub(crate) fn resume_cursor(&self) -> Option<i64> {
+        let oldest = self.inflight.values().map(|f| f.from).min();
+        match (self.cursor, oldest) {
+            (Some(c), Some(o)) => Some(c.min(o)),
+            (c, o) => c.or(o),
+        }
+    }
+
+    /// Keeps live message `text` of chat `jid` for later when its gap is still being fetched;
+    /// `false`: deliver it now.
+    pub(crate) fn hold(&mut self, jid: &str, text: &str) -> bool {
+        if !self.busy.contains(jid) {
+            return false;
+        }
+        let held = self.held.entry(jid.to_string()).or_default();
+        if held.len() >= HOLD_MAX {
+            return false;
+        }
+        held.push(text.to_string());
+        true
     }
 
     /// Moves the cursor forward to `gentime`; a value that cannot be a version is ignored.
@@ -82,9 +127,12 @@ impl CatchUp {
         jids: impl IntoIterator<Item = String>,
         auth: &[Header],
     ) -> Vec<HttpRequest> {
-        // A previous connection's fetches are answered to nobody: the new ones cover the gap.
+        // A previous connection's fetches are answered to nobody: the new ones cover the gap
+        // (from where the old ones started, so a gap they left unfinished is asked again).
+        let from = self.resume_cursor();
         self.inflight.clear();
-        let Some(from) = self.cursor else {
+        self.busy.clear();
+        let Some(from) = from else {
             return Vec::new();
         };
         jids.into_iter()
@@ -102,6 +150,25 @@ impl CatchUp {
             .collect()
     }
 
+    /// Live messages held for chats no fetch covers any more (after `start`), to deliver now.
+    pub(crate) fn release_idle(&mut self) -> Vec<String> {
+        let idle: Vec<String> = self
+            .held
+            .keys()
+            .filter(|jid| !self.busy.contains(*jid))
+            .cloned()
+            .collect();
+        idle.into_iter()
+            .flat_map(|jid| self.held.remove(&jid).unwrap_or_default())
+            .collect()
+    }
+
+    /// The chat `jid` is caught up (or given up on): its held messages, to deliver now.
+    fn release(&mut self, jid: &str) -> Vec<String> {
+        self.busy.remove(jid);
+        self.held.remove(jid).unwrap_or_default()
+    }
+
     fn fetch(&mut self, team: &str, fetch: Fetch, auth: &[Header]) -> Option<HttpRequest> {
         let inflight = &self.inflight;
         let id = self.ids.next(|id| inflight.contains_key(&id))?;
@@ -111,6 +178,7 @@ impl CatchUp {
             super::session::path_segment(&fetch.jid),
             fetch.from,
         );
+        self.busy.insert(fetch.jid.clone());
         self.inflight.insert(id.0, fetch);
         let mut headers = vec![Header::new("Accept", "application/json")];
         headers.extend_from_slice(auth);
@@ -151,12 +219,15 @@ impl CatchUp {
             if retry {
                 let again = Fetch {
                     attempt: fetch.attempt + 1,
-                    ..fetch
+                    ..fetch.clone()
                 };
-                next.extend(self.fetch(team, again, auth));
-                return Answer::Nothing;
+                if let Some(request) = self.fetch(team, again, auth) {
+                    next.push(request);
+                    return Answer::Nothing;
+                }
             }
             return Answer::Failed {
+                released: self.release(&fetch.jid),
                 jid: fetch.jid,
                 reason: format!(
                     "HTTP {status} after {} attempt(s): messages sent while disconnected may be missing",
@@ -174,9 +245,18 @@ impl CatchUp {
                     from: last,
                     attempt: 1,
                 };
-                next.extend(self.fetch(team, page, auth));
+                if let Some(request) = self.fetch(team, page, auth) {
+                    next.push(request);
+                    return Answer::Messages {
+                        messages,
+                        released: Vec::new(),
+                    };
+                }
             }
         }
-        Answer::Messages { messages }
+        Answer::Messages {
+            messages,
+            released: self.release(&fetch.jid),
+        }
     }
 }

@@ -29,6 +29,12 @@ pub struct TadaConfig {
     pub ping_interval: Duration,
     /// How long a `client.ping` may go unconfirmed before the connection is judged dead.
     pub ping_deadline: Duration,
+    /// How long an event may wait for a connection, counted from when it was made (from the
+    /// first connect for one restored from a snapshot): then it fails with
+    /// [`crate::Error::Disconnected`] (`NotSent`, or `MaybeDelivered` once it went out), so a
+    /// send resolves even when the server never comes back. Connected, the resend budget bounds
+    /// it instead.
+    pub offline_timeout: Duration,
 }
 
 impl TadaConfig {
@@ -42,7 +48,7 @@ impl TadaConfig {
     }
 
     /// A config for `team` with `token` and the defaults: seed 0, resend after 5 s up to 3
-    /// times, ping every 30 s, dead after 10 s without an answer.
+    /// times, ping every 30 s, dead after 10 s without an answer, 60 s to wait for a connection.
     pub fn new(team: impl Into<String>, token: impl Into<Secret>) -> Self {
         TadaConfig {
             team: team.into(),
@@ -53,6 +59,7 @@ impl TadaConfig {
             max_resends: 3,
             ping_interval: Duration::from_secs(30),
             ping_deadline: Duration::from_secs(10),
+            offline_timeout: Duration::from_secs(60),
         }
     }
 }

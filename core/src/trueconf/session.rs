@@ -120,11 +120,14 @@ pub struct TrueConfSession {
     chats: BTreeMap<String, Chat>,
     user_id: Option<String>,
     /// A request was refused with 203: the token is no longer accepted, so requests wait in
-    /// `after_reauth` instead of going out to be refused too.
+    /// `issued_stale` instead of going out to be refused too.
     token_stale: bool,
-    /// Requests refused with 203 (known not to have run) or issued since: sent again, with
-    /// their ids, right after the next successful `auth`.
-    after_reauth: Vec<RequestId>,
+    /// Requests refused with 203 (known not to have run), in the order the refusals came:
+    /// sent again, with their ids, right after the next successful `auth`.
+    refused: Vec<RequestId>,
+    /// Requests issued while the token was stale: sent after `refused`, which were issued
+    /// before them (a sender's messages must reach the server in the order it made them).
+    issued_stale: Vec<RequestId>,
     uploads: BTreeMap<RequestId, PlannedUpload>,
     downloads: BTreeMap<RequestId, PlannedDownload>,
     awaiting_ready: Vec<AwaitReady>,
@@ -163,7 +166,8 @@ impl TrueConfSession {
             chats: BTreeMap::new(),
             user_id: snapshot.user_id,
             token_stale: false,
-            after_reauth: Vec::new(),
+            refused: Vec::new(),
+            issued_stale: Vec::new(),
             uploads: BTreeMap::new(),
             downloads: BTreeMap::new(),
             awaiting_ready: Vec::new(),
@@ -230,23 +234,37 @@ impl TrueConfSession {
         self.waiting.clear();
         // Requests refused for the expired token did not run: they survive the reconnect that
         // brings the new token, and go out after its `auth`.
-        let kept: Vec<_> = std::mem::take(&mut self.after_reauth)
+        let mut kept = Vec::new();
+        for (stale, id) in std::mem::take(&mut self.refused)
             .into_iter()
-            .filter_map(|id| self.pending.remove(id).map(|p| (id, p)))
-            .collect();
+            .map(|id| (false, id))
+            .chain(
+                std::mem::take(&mut self.issued_stale)
+                    .into_iter()
+                    .map(|id| (true, id)),
+            )
+        {
+            if let Some(p) = self.pending.remove(id) {
+                kept.push((stale, id, p));
+            }
+        }
         for (id, pending, error) in self.pending.take_all_disconnected() {
             if matches!(pending.value, Request::Auth { .. }) {
                 continue;
             }
             self.respond(id, Err(error));
         }
-        for (id, pending) in kept {
+        for (stale, id, pending) in kept {
             if self
                 .pending
                 .insert_with_id(id, pending.deadline, pending.value)
                 .is_ok()
             {
-                self.after_reauth.push(id);
+                if stale {
+                    self.issued_stale.push(id);
+                } else {
+                    self.refused.push(id);
+                }
             }
         }
         // Progress subscriptions die with the connection: poll instead.
@@ -334,7 +352,7 @@ impl TrueConfSession {
         let id = self.pending.insert(deadline, request)?;
         match self.phase {
             // The server refuses everything for the expired token: wait for the new one.
-            Phase::Ready if self.token_stale => self.after_reauth.push(id),
+            Phase::Ready if self.token_stale => self.issued_stale.push(id),
             Phase::Ready => self.send_pending(id),
             _ => self.waiting.push_back(id),
         }
@@ -916,7 +934,7 @@ impl TrueConfSession {
                 .insert_with_id(id, pending.deadline, request)
                 .is_ok()
             {
-                self.after_reauth.push(id);
+                self.refused.push(id);
                 if !self.token_stale {
                     self.token_stale = true;
                     self.outbox.event(Event::TokenExpired);
@@ -982,8 +1000,7 @@ impl TrueConfSession {
             self.phase = Phase::AuthFailed;
             let reason = error.to_string();
             self.outbox.event(Event::AuthFailed { error });
-            let held = std::mem::take(&mut self.after_reauth);
-            for id in held.into_iter().chain(std::mem::take(&mut self.waiting)) {
+            for id in self.take_held() {
                 if self.pending.remove(id).is_some() {
                     let e = Error::AuthFailed {
                         reason: reason.clone(),
@@ -1005,11 +1022,18 @@ impl TrueConfSession {
             user_id,
             connection_id: crate::json::field_str(&payload, "connectionId"),
         });
-        // What the old token got refused goes first: it was issued first.
-        let held = std::mem::take(&mut self.after_reauth);
-        for id in held.into_iter().chain(std::mem::take(&mut self.waiting)) {
+        for id in self.take_held() {
             self.send_pending(id);
         }
+    }
+
+    /// What waits for an `auth`, in the order it goes out: what the old token got refused
+    /// (issued first), what was issued while it was stale, what waited for the connection.
+    fn take_held(&mut self) -> Vec<RequestId> {
+        let mut held = std::mem::take(&mut self.refused);
+        held.append(&mut self.issued_stale);
+        held.extend(std::mem::take(&mut self.waiting));
+        held
     }
 
     fn on_notification(
@@ -1318,7 +1342,8 @@ impl SessionTrait for TrueConfSession {
         let mut dead = None;
         for (id, pending) in self.pending.take_expired(now) {
             self.waiting.retain(|w| *w != id);
-            self.after_reauth.retain(|w| *w != id);
+            self.refused.retain(|w| *w != id);
+            self.issued_stale.retain(|w| *w != id);
             if matches!(pending.value, Request::Auth { .. }) {
                 dead = Some("no answer to auth".to_string());
                 continue;

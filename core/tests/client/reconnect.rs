@@ -199,3 +199,44 @@ fn a_connection_that_lasted_reconnects_at_the_base_delay_again() {
     let delay = host.due() - host.now;
     assert!(delay <= 1_000, "back to the base delay: {delay} ms");
 }
+
+#[test]
+fn a_short_connection_on_which_the_server_answered_reconnects_at_the_base_delay_again() {
+    let mut host = TcHost::trueconf(config());
+    for _ in 0..3 {
+        host.closed("flaky");
+        host.fire();
+        host.connected();
+        host.authenticate();
+        host.take();
+    }
+    // A network that cuts every second: each connection is short, but the server answers on
+    // it, so the delay must not climb toward `backoff_max` while messages still flow.
+    let read = host
+        .client
+        .call(host.at(), |s, now| s.get_chats(now, 10, 1));
+    futures::pin_mut!(read);
+    host.poll();
+    let frames = host.sent();
+    host.answer(&frames[0], json!([]));
+    assert!(poll_once(read.as_mut()).is_ready());
+    host.closed("cut again");
+    let delay = host.due() - host.now;
+    assert!(delay <= 1_000, "back to the base delay: {delay} ms");
+}
+
+#[test]
+fn a_short_connection_that_delivered_a_message_reconnects_at_the_base_delay_again() {
+    let mut host = TcHost::trueconf(config());
+    for _ in 0..3 {
+        host.closed("flaky");
+        host.fire();
+        host.connected();
+        host.authenticate();
+        host.take();
+    }
+    host.frame(&crate::support::incoming_message(7, "m-1", "hello"));
+    host.closed("cut again");
+    let delay = host.due() - host.now;
+    assert!(delay <= 1_000, "back to the base delay: {delay} ms");
+}

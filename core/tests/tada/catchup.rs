@@ -64,10 +64,15 @@ fn the_gap_is_fetched_after_a_reconnect_and_delivered_once_in_order() {
     );
     assert!(r.headers.iter().any(|h| h.name == "token"), "authenticated");
 
-    // The new socket delivers the newest first; the history brings the gap, out of order.
+    // The new socket delivers the newest first, the history the gap, unsorted: the live
+    // message waits for the gap, or the app would see the sender's messages out of order.
     s.handle_frame(
         Timestamp(5),
         &messages_updated(vec![message("m-4", "g-1", "d-2", "live", 9)], None),
+    );
+    assert!(
+        received(&drain_events(&mut s)).is_empty(),
+        "held until the gap is in"
     );
     s.handle_http_response(
         Timestamp(6),
@@ -80,8 +85,8 @@ fn the_gap_is_fetched_after_a_reconnect_and_delivered_once_in_order() {
     );
     assert_eq!(
         received(&drain_events(&mut s)),
-        ["m-4", "m-2", "m-3"],
-        "each once; the gap oldest first"
+        ["m-2", "m-3", "m-4"],
+        "each once, in order"
     );
 }
 
@@ -143,4 +148,129 @@ fn a_failed_fetch_is_retried_then_reported() {
         ),
         "the app hears of the gap: {events:?}"
     );
+}
+
+/// A session that saw `m-1` (gentime 5) in `g-1`, then reconnected: its one fetch, from 5.
+fn reconnected() -> (chatwire::tada::TadaSession, HttpRequest) {
+    let mut s = connected();
+    s.handle_frame(
+        Timestamp(1),
+        &messages_updated(vec![message("m-1", "g-1", "d-2", "before", 5)], None),
+    );
+    s.handle_closed(Timestamp(2), "down");
+    s.connect(Timestamp(3)).unwrap();
+    s.handle_connected(Timestamp(4));
+    drain_events(&mut s);
+    let mut requests = http_requests(&mut s);
+    assert_eq!(requests.len(), 1);
+    (s, requests.remove(0))
+}
+
+#[test]
+fn live_messages_held_for_a_failed_fetch_are_delivered_with_the_report() {
+    let (mut s, mut r) = reconnected();
+    s.handle_frame(
+        Timestamp(5),
+        &messages_updated(vec![message("m-9", "g-1", "d-2", "live", 9)], None),
+    );
+    for _ in 0..3 {
+        s.handle_http_response(
+            Timestamp(6),
+            r.id,
+            HttpResponse {
+                status: 503,
+                ..Default::default()
+            },
+        );
+        if let Some(again) = http_requests(&mut s).pop() {
+            r = again;
+        }
+    }
+    let events = drain_events(&mut s);
+    assert_eq!(received(&events), ["m-9"], "not held for ever: {events:?}");
+    assert!(events.iter().any(
+        |e| matches!(e, Event::ProtocolError { reason, .. } if reason.contains("may be missing"))
+    ));
+}
+
+#[test]
+fn live_messages_wait_for_the_last_page_of_the_gap() {
+    let (mut s, r) = reconnected();
+    s.handle_frame(
+        Timestamp(5),
+        &messages_updated(vec![message("m-live", "g-1", "d-2", "live", 100_000)], None),
+    );
+    let page: Vec<_> = (0..200)
+        .map(|i| message(&format!("m-{}", 10 + i), "g-1", "d-2", "gap", 10 + i))
+        .collect();
+    s.handle_http_response(Timestamp(6), r.id, history(page));
+    let events = drain_events(&mut s);
+    let first = received(&events);
+    assert_eq!(first.len(), 200, "{:?}", events.first());
+    assert!(
+        !first.contains(&"m-live".to_string()),
+        "more of the gap is coming"
+    );
+    let next = http_requests(&mut s);
+    assert_eq!(next.len(), 1, "the next page");
+    assert!(
+        next[0].path.contains("gentime_from=209"),
+        "{}",
+        next[0].path
+    );
+    s.handle_http_response(
+        Timestamp(7),
+        next[0].id,
+        history(vec![message("m-last", "g-1", "d-2", "gap", 500)]),
+    );
+    assert_eq!(received(&drain_events(&mut s)), ["m-last", "m-live"]);
+}
+
+#[test]
+fn a_snapshot_taken_during_the_catch_up_resumes_from_where_the_gap_starts() {
+    let (mut s, _fetch) = reconnected();
+    // A new chat's message is delivered at once and moves the cursor past the gap of g-1.
+    s.handle_frame(
+        Timestamp(5),
+        &messages_updated(vec![message("m-new", "g-new", "d-2", "hello", 50)], None),
+    );
+    assert_eq!(received(&drain_events(&mut s)), ["m-new"]);
+    let snapshot: chatwire::tada::TadaSnapshot =
+        serde_json::from_str(&serde_json::to_string(&s.snapshot()).unwrap()).unwrap();
+    let mut r = chatwire::tada::TadaSession::restore(config(), snapshot);
+    r.connect(Timestamp(0)).unwrap();
+    r.handle_connected(Timestamp(1));
+    let requests = http_requests(&mut r);
+    assert!(
+        requests
+            .iter()
+            .any(|q| q.path.contains("/messages/g-1?gentime_from=5&")),
+        "the unfinished gap is asked for again: {requests:?}"
+    );
+}
+
+#[test]
+fn a_reconnect_during_the_catch_up_keeps_what_it_held_until_the_new_fetch() {
+    let (mut s, _old) = reconnected();
+    s.handle_frame(
+        Timestamp(5),
+        &messages_updated(vec![message("m-9", "g-1", "d-2", "live", 9)], None),
+    );
+    s.handle_closed(Timestamp(6), "down again");
+    s.connect(Timestamp(7)).unwrap();
+    s.handle_connected(Timestamp(8));
+    assert!(received(&drain_events(&mut s)).is_empty(), "still held");
+    let requests = http_requests(&mut s);
+    assert_eq!(requests.len(), 1);
+    assert!(
+        requests[0].path.contains("gentime_from=5&"),
+        "{}",
+        requests[0].path
+    );
+    s.handle_http_response(
+        Timestamp(9),
+        requests[0].id,
+        history(vec![message("m-7", "g-1", "d-2", "gap", 7)]),
+    );
+    assert_eq!(received(&drain_events(&mut s)), ["m-7", "m-9"]);
 }

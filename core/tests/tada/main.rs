@@ -15,6 +15,7 @@ mod keepalive;
 mod mark_read;
 mod message_dedupe;
 mod mutated_frames;
+mod offline_bound;
 mod resend_and_confirm;
 mod snapshot;
 mod spec_client_schemas;

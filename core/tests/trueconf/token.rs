@@ -113,6 +113,46 @@ fn requests_refused_with_203_are_replayed_after_reauth() {
 }
 
 #[test]
+fn a_refusal_that_comes_after_a_send_issued_meanwhile_still_goes_out_before_it() {
+    let mut h = ready_with(&jwt(1_700_003_600));
+    let a = h.s.send_message(h.now, "g1", "first", None, None).unwrap();
+    let b = h.s.send_message(h.now, "g1", "second", None, None).unwrap();
+    h.drain();
+    h.feed(json!({"type":2,"id":a.0,"payload":{"errorCode":203}}));
+    // Issued while the token is stale, before the refusal of `b` (already out) arrives.
+    let c = h.s.send_message(h.now, "g1", "third", None, None).unwrap();
+    h.feed(json!({"type":2,"id":b.0,"payload":{"errorCode":203}}));
+    h.s.set_token(jwt(1_700_007_200));
+    h.s.connect(h.now).unwrap();
+    h.drain();
+    h.s.handle_connected(h.now);
+    let (frames, _) = h.drain_frames();
+    let auth_id = frames[0]["id"].clone();
+    let (frames, _) = h.feed(
+        json!({"type":2,"id":auth_id,"payload":{"userId":"bot@sim.local","connectionId":"c2"}}),
+    );
+    let texts: Vec<_> = frames
+        .iter()
+        .map(|f| {
+            f["payload"]["content"]["text"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(
+        texts,
+        ["first", "second", "third"],
+        "in the order the app sent them"
+    );
+    let ids: Vec<_> = frames
+        .iter()
+        .map(|f| f["id"].as_u64().unwrap() as u32)
+        .collect();
+    assert_eq!(ids, [a.0, b.0, c.0]);
+}
+
+#[test]
 fn a_refused_new_token_fails_what_waited_for_it() {
     let mut h = ready_with("t1");
     let a = h.s.get_chats(h.now, 10, 1).unwrap();

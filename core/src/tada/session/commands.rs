@@ -252,8 +252,9 @@ impl TadaSession {
         }
         let confirm_id = self.fresh_confirm_id();
         self.seq += 1;
+        let expires = now.add(self.config.offline_timeout);
         let id = self.pending.insert(
-            NEVER,
+            expires,
             Outgoing {
                 event,
                 confirm_id: confirm_id.clone(),
@@ -262,6 +263,7 @@ impl TadaSession {
                 keepalive,
                 edit,
                 rollback: None,
+                expires: Some(expires),
             },
         )?;
         self.index_pending(id, confirm_id);

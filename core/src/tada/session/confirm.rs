@@ -147,7 +147,8 @@ impl TadaSession {
                 };
                 self.fail(id, Error::Disconnected { delivery });
             } else {
-                self.pending.set_deadline(id, NEVER);
+                let expires = p.value.expires.unwrap_or(NEVER);
+                self.pending.set_deadline(id, expires);
             }
         }
     }

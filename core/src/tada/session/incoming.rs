@@ -13,6 +13,21 @@ impl TadaSession {
         let auth = self.connect_info().headers;
         let fetches = self.catchup.start(&self.config.team, jids, &auth);
         self.queue_fetches(fetches);
+        let idle = self.catchup.release_idle();
+        self.deliver_held(&idle);
+    }
+
+    /// Delivers live messages held while their chat's gap was fetched (their texts, as
+    /// received), through the path they skipped.
+    pub(super) fn deliver_held(&mut self, texts: &[String]) {
+        if texts.is_empty() {
+            return;
+        }
+        let items: Vec<&RawValue> = texts
+            .iter()
+            .filter_map(|t| serde_json::from_str::<&RawValue>(t).ok())
+            .collect();
+        self.on_messages(None, &[], &items, None, false);
     }
 
     pub(super) fn queue_fetches(&mut self, fetches: Vec<crate::transmit::HttpRequest>) {
@@ -85,6 +100,7 @@ impl TadaSession {
             &p.chat_counters,
             p.messages.as_deref().unwrap_or_default(),
             p.team_unread,
+            true,
         );
     }
 
@@ -109,7 +125,7 @@ impl TadaSession {
                 let items: Vec<&RawValue> = items.iter().map(|b| &**b).collect();
                 let mut scratch = String::new();
                 let team = chats_text(params, &mut scratch).and_then(|c| c.team_unread);
-                self.on_messages(m.badge, &m.chat_counters, &items, team)
+                self.on_messages(m.badge, &m.chat_counters, &items, team, true)
             }
             ServerEvent::ChatUpdated(c) => self.on_chats(c, params),
             ServerEvent::ChatLastread(c) => {
@@ -162,6 +178,8 @@ impl TadaSession {
         chat_counters: &[crate::tada::server_event::ChatInfo],
         raw_messages: &[&RawValue],
         team_unread: Option<&RawValue>,
+        // From the socket (held while their chat's gap is fetched), not from the history.
+        live: bool,
     ) {
         // Decoded item by item: one bad message is reported, the others are delivered.
         let mut decoded = Vec::with_capacity(raw_messages.len());
@@ -176,6 +194,15 @@ impl TadaSession {
         }
         for (info, raw_message) in &decoded {
             let (info, raw_message) = (info, *raw_message);
+            let chat = normalize::chat_of(info);
+            if live
+                && chat
+                    .as_deref()
+                    .is_some_and(|c| self.catchup.hold(c, raw_message.get()))
+            {
+                // Its chat's gap is still being fetched: delivered after it, in order.
+                continue;
+            }
             if let Some(g) = info.gentime {
                 self.catchup.saw(g);
             }
@@ -207,7 +234,7 @@ impl TadaSession {
                 self.succeed(id);
             }
 
-            let chat_id = normalize::chat_of(info);
+            let chat_id = chat;
             let deleted = info.content.as_ref().is_some_and(|c| c.kind == "deleted");
             if deleted {
                 let by = info

@@ -49,8 +49,8 @@ const MAX_RAW_KEPT: usize = 64 * 1024;
 /// for an event already answered is recognised rather than reported as unknown.
 const RESOLVED_WINDOW: usize = 1024;
 
-/// A deadline that never comes: events queued while disconnected wait for a connection, not a
-/// time.
+/// A deadline that never comes: events restored from a snapshot wait for the first connect,
+/// which starts their `offline_timeout`.
 const NEVER: Timestamp = Timestamp(u64::MAX);
 
 /// The state of the WebSocket as the session sees it.
@@ -81,6 +81,9 @@ struct Outgoing {
     edit: bool,
     /// The optimistic read-state change made for a `client.chat.lastread`, undone if refused.
     rollback: Option<Rollback>,
+    /// When it fails if no connection took it by then (`offline_timeout` after it was made);
+    /// `None` for one restored from a snapshot until the first connect starts its clock.
+    expires: Option<Timestamp>,
 }
 
 #[derive(Clone, Debug)]
@@ -224,6 +227,7 @@ impl TadaSession {
             keepalive: false,
             edit: saved.edit,
             rollback: None,
+            expires: None,
         };
         let id = match self.pending.insert_with_id(request, NEVER, value.clone()) {
             Ok(()) => request,
@@ -275,7 +279,7 @@ impl TadaSession {
             chats: self.chats.clone(),
             sent_ids: self.sent_ids.clone(),
             last_messages: self.last_messages.clone(),
-            catchup_cursor: self.catchup.cursor,
+            catchup_cursor: self.catchup.resume_cursor(),
         }
     }
 
@@ -418,7 +422,7 @@ impl SessionTrait for TadaSession {
         );
         self.queue_fetches(next);
         match answer {
-            Answer::Messages { messages } => {
+            Answer::Messages { messages, released } => {
                 let raw = serde_json::json!({ "messages": messages }).to_string();
                 match serde_json::from_str::<MessagesUpdatedText<'_>>(&raw) {
                     Ok(p) => self.on_messages(
@@ -426,14 +430,23 @@ impl SessionTrait for TadaSession {
                         &p.chat_counters,
                         p.messages.as_deref().unwrap_or_default(),
                         p.team_unread,
+                        false,
                     ),
                     Err(e) => self.protocol_error(&raw, format!("history: {e}")),
                 }
+                self.deliver_held(&released);
             }
-            Answer::Failed { jid, reason } => self.protocol_error(
-                &response.body,
-                format!("catching up {jid} failed: {reason}"),
-            ),
+            Answer::Failed {
+                jid,
+                reason,
+                released,
+            } => {
+                self.protocol_error(
+                    &response.body,
+                    format!("catching up {jid} failed: {reason}"),
+                );
+                self.deliver_held(&released);
+            }
             Answer::Nothing => {}
         }
     }
@@ -450,6 +463,15 @@ impl SessionTrait for TadaSession {
 
     fn handle_timeout(&mut self, now: Timestamp) {
         if self.link != Link::Up {
+            for id in self.pending_in_order(Some(now)) {
+                let sent = self.pending.get(id).is_some_and(|p| p.value.attempts > 0);
+                let delivery = if sent {
+                    crate::error::Delivery::MaybeDelivered
+                } else {
+                    crate::error::Delivery::NotSent
+                };
+                self.fail(id, Error::Disconnected { delivery });
+            }
             return;
         }
         let due = self.pending_in_order(Some(now));
@@ -510,7 +532,8 @@ impl SessionTrait for TadaSession {
 
     fn poll_timeout(&self) -> Option<Timestamp> {
         if self.link != Link::Up {
-            return None;
+            // Only the offline bounds of what waits for a connection.
+            return self.pending.next_deadline().filter(|t| *t != NEVER);
         }
         [self.next_ping, self.pending.next_deadline()]
             .into_iter()
@@ -521,11 +544,21 @@ impl SessionTrait for TadaSession {
     /// Asks the host to open the WebSocket ([`Transmit::Connect`] with [`TadaSession::connect_info`]);
     /// the host then calls `handle_connected`, or `handle_closed` if it could not. A connection
     /// open or opening is given up first (the host replaces the socket).
-    fn connect(&mut self, _now: Timestamp) -> Result<(), Error> {
+    fn connect(&mut self, now: Timestamp) -> Result<(), Error> {
         // As in every protocol, connecting replaces a connection open or opening: the app
         // asked for it, so no `Disconnected` is reported.
         if self.link != Link::Down {
             self.let_go();
+        }
+        // Events restored from a snapshot start their offline clock now.
+        let bound = now.add(self.config.offline_timeout);
+        for id in self.pending_in_order(None) {
+            if let Some(p) = self.pending.get_mut(id) {
+                if p.value.expires.is_none() {
+                    p.value.expires = Some(bound);
+                    p.deadline = bound;
+                }
+            }
         }
         self.outbox
             .transmit(Transmit::Connect(self.connect_info()))?;
