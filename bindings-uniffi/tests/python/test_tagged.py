@@ -96,3 +96,24 @@ def test_events_keep_their_typed_classes_and_fields():
     assert chatwire.text_of(event) == "hi"
     assert message.raw.startswith("{") and json.loads(message.raw)["messageId"] == "m-1"
     assert "MESSAGE_RECEIVED" in str(event)
+
+
+def test_the_fast_path_is_the_one_installed_and_refuses_what_the_generated_one_refused():
+    import pytest
+
+    for cls in (chatwire.TrueConfClient, chatwire.TadaClient, chatwire.TalkClient):
+        assert cls._tagged_direct, f"{cls.__name__} fell back to the generated *_json methods"
+    core = chatwire.TrueConfClient("jwt", None)
+    with pytest.raises(TypeError):
+        core.handle_frames(0, ["{}", 5])
+    with pytest.raises(TypeError):
+        core.handle_frame(0, b"{}")
+    with pytest.raises((TypeError, ValueError, OverflowError)):
+        core.handle_frames(-1, ["{}"])
+    with pytest.raises((TypeError, ValueError, OverflowError)):
+        core.handle_frame(2**64, "{}")
+    # Text that is not UTF-8-encodable never reaches Rust half-encoded.
+    with pytest.raises(UnicodeEncodeError):
+        core.handle_frame(0, "\ud800")
+    empty = core.handle_frames(0, [])
+    assert (empty.transmits, empty.events, empty.timeout_ms) == ([], [], None)
