@@ -9,6 +9,7 @@ mod common_read;
 mod decoder_robustness;
 mod empty_page;
 mod failure_reports;
+mod forgotten_redelivery;
 mod history_marker_moves;
 mod history_then_poll;
 mod hostile_cursor;

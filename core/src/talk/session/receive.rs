@@ -239,6 +239,19 @@ impl TalkSession {
             if !self.seen.insert(&seen_key(token, m.id)) {
                 continue;
             }
+            let old = self
+                .rooms
+                .get(token)
+                .and_then(|r| r.delivered_max)
+                .is_some_and(|max| m.id <= max);
+            if old {
+                // Delivered before the dedupe window forgot it: a room's messages come in id
+                // order, so nothing at or below the newest delivered is new.
+                continue;
+            }
+            if let Some(room) = self.rooms.get_mut(token) {
+                room.delivered_max = room.delivered_max.max(Some(m.id));
+            }
             if m.is_about_parent() {
                 // In a first history page the parents come as they are now: nothing to tell.
                 if self
