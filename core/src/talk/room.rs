@@ -102,6 +102,9 @@ pub(crate) struct Room {
     /// Newest message delivered (or, restored, the cursor): an older one the dedupe window
     /// has forgotten is a redelivery, not news.
     pub delivered_max: Option<i64>,
+    /// A smaller page size than the configured one, after a page too large to take: halved
+    /// on each such page, doubled back after each page that fit.
+    pub page_limit: Option<u32>,
 }
 
 impl Room {
@@ -126,6 +129,7 @@ impl Room {
             history_marker: None,
             not_before: Timestamp(0),
             delivered_max: last_given,
+            page_limit: None,
         }
     }
 

@@ -22,6 +22,7 @@ mod message_too_long;
 mod message_types;
 mod not_modified;
 mod overlap_dedupe;
+mod oversized_page;
 mod own_echo;
 mod parent_events;
 mod poll_deadline;

@@ -8,7 +8,9 @@ impl TalkSession {
         let Some(room) = self.rooms.get(token) else {
             return;
         };
-        let limit = self.config.effective_history_limit();
+        let limit = room
+            .page_limit
+            .unwrap_or_else(|| self.config.effective_history_limit());
         let (exchange, receive, timeout) = match room.phase {
             Phase::History => (
                 Exchange::History {
@@ -130,6 +132,13 @@ impl TalkSession {
                     self.publish_read(token);
                     self.loop_continue(now, token);
                     self.after_loop_success(token);
+                    let full = self.config.effective_history_limit();
+                    if let Some(room) = self.rooms.get_mut(token) {
+                        room.page_limit = room
+                            .page_limit
+                            .map(|l| l.saturating_mul(2))
+                            .filter(|l| *l < full);
+                    }
                 }
                 Ok(other) => {
                     self.protocol_error(
@@ -139,7 +148,18 @@ impl TalkSession {
                     let reason = Some("the answer was not a list of messages".to_string());
                     self.loop_backoff(now, token, None, reason);
                 }
-                Err(e) => self.loop_backoff(now, token, None, Some(e.to_string())),
+                Err(e) => {
+                    if matches!(e, Error::FrameTooLarge { .. }) {
+                        // Legal messages can make a page over the limit (100 of 32 000
+                        // Cyrillic characters are 6 MB): ask for fewer at a time, or the room
+                        // is refused the same page on every retry and never receives again.
+                        let full = self.config.effective_history_limit();
+                        if let Some(room) = self.rooms.get_mut(token) {
+                            room.page_limit = Some((room.page_limit.unwrap_or(full) / 2).max(1));
+                        }
+                    }
+                    self.loop_backoff(now, token, None, Some(e.to_string()))
+                }
             },
             Status::NotModified => {
                 if history {
