@@ -289,3 +289,30 @@ fn a_message_with_an_impossible_gentime_does_not_move_the_cursor_past_later_gaps
     s.handle_connected(Timestamp(5));
     the_fetch(&mut s, 5);
 }
+
+#[test]
+fn a_session_that_saw_only_its_chats_still_fetches_its_first_gap() {
+    let mut s = connected();
+    s.handle_frame(
+        Timestamp(1),
+        &server(
+            "server.chat.updated",
+            json!({"chats": [{"jid": "g-1", "gentime": 5, "chat_type": "group",
+                              "display_name": "G"}]}),
+            None,
+        ),
+    );
+    drain_events(&mut s);
+    s.handle_closed(Timestamp(2), "down");
+    s.connect(Timestamp(3)).unwrap();
+    s.handle_connected(Timestamp(4));
+    // No message was delivered yet: the chat's version bounds what came while down.
+    the_fetch(&mut s, 5);
+    // Restored from a snapshot saved at that point, the same.
+    let snapshot: chatwire::tada::TadaSnapshot =
+        serde_json::from_str(&serde_json::to_string(&s.snapshot()).unwrap()).unwrap();
+    let mut r = chatwire::tada::TadaSession::restore(config(), snapshot);
+    r.connect(Timestamp(0)).unwrap();
+    r.handle_connected(Timestamp(1));
+    the_fetch(&mut r, 5);
+}

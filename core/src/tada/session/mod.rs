@@ -163,6 +163,8 @@ impl TadaSession {
         message_versions.set_capacity(window as usize);
         let mut chats = snapshot.chats;
         chats.set_capacity(window as usize);
+        // Saved before any message arrived: the chats' versions still bound the gap.
+        let newest_chat = chats.iter().filter_map(|(_, c)| c.gentime).max();
         let mut session = TadaSession {
             rng: Rng::new(config.seed),
             outbox: Outbox::new(limits.max_queued as usize)
@@ -184,7 +186,7 @@ impl TadaSession {
             sent_ids: snapshot.sent_ids.or_new(window as usize),
             last_messages: snapshot.last_messages,
             me: snapshot.me,
-            catchup: CatchUp::new(snapshot.catchup_cursor),
+            catchup: CatchUp::new(snapshot.catchup_cursor.or(newest_chat)),
             config,
         };
         for chat in session.last_messages.keys() {
