@@ -268,3 +268,24 @@ fn a_reconnect_during_the_catch_up_keeps_what_it_held_until_the_new_fetch() {
     );
     assert_eq!(received(&drain_events(&mut s)), ["m-7", "m-9"]);
 }
+
+#[test]
+fn a_message_with_an_impossible_gentime_does_not_move_the_cursor_past_later_gaps() {
+    let mut s = connected();
+    s.handle_frame(
+        Timestamp(1),
+        &messages_updated(vec![message("m-1", "g-1", "d-2", "real", 5)], None),
+    );
+    s.handle_frame(
+        Timestamp(2),
+        &messages_updated(
+            vec![message("m-2", "g-1", "d-2", "hostile", i64::MAX)],
+            None,
+        ),
+    );
+    drain_events(&mut s);
+    s.handle_closed(Timestamp(3), "down");
+    s.connect(Timestamp(4)).unwrap();
+    s.handle_connected(Timestamp(5));
+    the_fetch(&mut s, 5);
+}

@@ -563,6 +563,20 @@ impl SessionTrait for TadaSession {
         Ok(())
     }
 
+    fn abandon(&mut self, error: &Error) {
+        for id in self.pending_in_order(None) {
+            let sent = self.pending.get(id).is_some_and(|p| p.value.attempts > 0);
+            let error = if sent {
+                Error::Disconnected {
+                    delivery: crate::error::Delivery::MaybeDelivered,
+                }
+            } else {
+                error.clone()
+            };
+            self.fail(id, error);
+        }
+    }
+
     /// Only pings are ever cut off by a disconnect, and a ping is safe to repeat. Messages,
     /// deletions and read markers never resolve with [`Error::Disconnected`]: the session keeps
     /// them and resends them itself, under the same `message_id`, so a façade must not replay

@@ -649,7 +649,11 @@ impl TalkSession {
                             for (m, _) in &messages {
                                 room.saw_old(m.id);
                             }
-                            if let Some(given) = int_header(response, LAST_GIVEN) {
+                            let oldest = messages.first().map(|(m, _)| m.id);
+                            if let Ok(Some(given)) = super::receive::oldest_given(
+                                int_header(response, LAST_GIVEN),
+                                oldest,
+                            ) {
                                 room.saw_old(given);
                             }
                         }

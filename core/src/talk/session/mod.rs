@@ -234,7 +234,16 @@ struct RoomList {
     since: Option<i64>,
     /// Rooms already announced with [`Event::ChatCreated`].
     known: BTreeSet<String>,
+    /// Lists fetched so far: every [`FULL_LIST_EVERY`]th is asked without `modifiedSince`,
+    /// since a changes-only list never names a room that is gone.
+    rounds: u64,
+    /// The list in flight was asked in full: rooms known but not in it are gone.
+    full: bool,
 }
+
+/// How often (in list rounds, 30 s each) the whole list is fetched to find rooms that were
+/// deleted or that this user was removed from.
+const FULL_LIST_EVERY: u64 = 10;
 
 impl TalkSession {
     /// A session with no rooms joined.
@@ -632,6 +641,8 @@ impl TalkSession {
                 poller: Poller::new(self.backoff(), Some(now)),
                 since: None,
                 known: BTreeSet::new(),
+                rounds: 0,
+                full: false,
             });
         }
         self.drive(now);
