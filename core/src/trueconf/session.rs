@@ -75,9 +75,6 @@ enum Transfer {
 /// How often a download polls a file whose upload progress is complete but that is not ready.
 const READY_POLL: std::time::Duration = std::time::Duration::from_secs(1);
 
-/// Longest raw text kept in a [`Event::ProtocolError`].
-const MAX_RAW_IN_ERROR: usize = 64 * 1024;
-
 /// Where the connection stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Phase {
@@ -896,7 +893,7 @@ impl TrueConfSession {
 
     fn protocol_error(&mut self, raw: &str, reason: String) {
         self.outbox.event(Event::ProtocolError {
-            raw: truncate(raw, MAX_RAW_IN_ERROR),
+            raw: truncate(raw, self.config.limits.max_error_body_bytes as usize),
             reason,
         });
     }
@@ -1296,7 +1293,10 @@ impl SessionTrait for TrueConfSession {
                 },
                 None => Error::Http {
                     status: response.status,
-                    body: truncate(&response.body, MAX_RAW_IN_ERROR),
+                    body: truncate(
+                        &response.body,
+                        self.config.limits.max_error_body_bytes as usize,
+                    ),
                 },
             };
             return self.outbox.resolve(id, Err(error));

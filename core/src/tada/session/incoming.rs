@@ -52,7 +52,7 @@ impl TadaSession {
 
     pub(super) fn protocol_error(&mut self, raw: &str, reason: String) {
         self.outbox.event(Event::ProtocolError {
-            raw: truncate(raw, MAX_RAW_KEPT),
+            raw: truncate(raw, self.config.limits.max_error_body_bytes as usize),
             reason,
         });
     }

@@ -42,9 +42,6 @@ fn raw_text(source: &str) -> RawJson {
         .unwrap_or_default()
 }
 
-/// Longest raw text kept in a [`Event::ProtocolError`].
-const MAX_RAW_KEPT: usize = 64 * 1024;
-
 /// How many resolved confirm ids are remembered, so that a late or duplicate `server.confirm`
 /// for an event already answered is recognised rather than reported as unknown.
 const RESOLVED_WINDOW: usize = 1024;

@@ -384,7 +384,7 @@ impl TalkSession {
             return;
         };
         let reference = o.reference_id.clone();
-        let items = match classify(&response) {
+        let items = match classify(&response, self.config.limits.max_error_body_bytes) {
             Status::Success => match self.decode(&response) {
                 Ok(Value::Array(items)) => items,
                 Ok(other) => {
@@ -529,7 +529,7 @@ impl TalkSession {
         let Some(p) = self.commands.get(id) else {
             // Already resolved (its echo confirmed the send first); the common read marker the
             // answer carries is still news.
-            if classify(&response) == Status::Success {
+            if classify(&response, self.config.limits.max_error_body_bytes) == Status::Success {
                 self.command_common_read(room, &response);
             }
             return;
@@ -539,7 +539,7 @@ impl TalkSession {
         }
         let token = p.value.room.clone();
         let kind = p.value.kind.clone();
-        match classify(&response) {
+        match classify(&response, self.config.limits.max_error_body_bytes) {
             Status::Success => self.on_command_success(now, id, &token, kind, &response),
             Status::NotModified => match kind {
                 // No older messages.

@@ -16,7 +16,7 @@ impl TalkSession {
 
     pub(super) fn on_capabilities(&mut self, now: Timestamp, response: HttpResponse) {
         self.caps_loop.in_flight = None;
-        match classify(&response) {
+        match classify(&response, self.config.limits.max_error_body_bytes) {
             Status::Success => match self.decode(&response) {
                 Ok(data) => self.set_capabilities(TalkCapabilities::from_data(&data)),
                 Err(e) => self.caps_failed(now, Some(&response), &e, None),
@@ -115,7 +115,7 @@ impl TalkSession {
         if let Some(list) = &mut self.room_list {
             list.poller.in_flight = None;
         }
-        match classify(&response) {
+        match classify(&response, self.config.limits.max_error_body_bytes) {
             Status::Success => match self.decode(&response) {
                 Ok(Value::Array(items)) => {
                     let since = int_header(&response, MODIFIED_BEFORE);

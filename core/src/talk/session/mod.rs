@@ -38,9 +38,6 @@ use std::time::Duration;
 /// Deadline of a command that is not waiting on time (in flight, or held).
 const NEVER: Timestamp = Timestamp(u64::MAX);
 
-/// Raw text kept in a protocol-error event, so one huge body cannot flood the app.
-const RAW_KEPT: usize = 64 * 1024;
-
 /// A server's `Retry-After` is obeyed up to this long; past it the answer is taken as broken.
 const MAX_SERVER_WAIT_SECS: u64 = 3600;
 
@@ -773,7 +770,7 @@ impl TalkSession {
 
     fn protocol_error(&mut self, raw: &str, reason: impl Into<String>) {
         self.outbox.event(Event::ProtocolError {
-            raw: truncate(raw, RAW_KEPT),
+            raw: truncate(raw, self.config.limits.max_error_body_bytes as usize),
             reason: reason.into(),
         });
     }

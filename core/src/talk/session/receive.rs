@@ -119,7 +119,7 @@ impl TalkSession {
         if self.rooms.get(token).and_then(|r| r.in_flight) != Some(id) {
             return;
         }
-        match classify(&response) {
+        match classify(&response, self.config.limits.max_error_body_bytes) {
             Status::Success => match self.decode(&response) {
                 Ok(Value::Array(items)) => {
                     let messages = self.parse_messages(&items);
