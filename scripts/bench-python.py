@@ -41,6 +41,9 @@ What each variant does per frame, everything a bot needs before its handler runs
   handler.
 * ``chatwire batch``: the same through ``handle_frames(now, frames[i:i + B])``, one crossing
   per ``--batch`` frames (default 100).
+* ``chatwire ..., records``: the two above as they were before the package's ``handle_frame``
+  took its output as tagged JSON (``chatwire/_tagged.py``): UniFFI's generated methods, which
+  lift the ``Output`` from its buffer field by field. Same classes, same values.
 
 Measure: each round runs every variant once over all N frames, in an order rotated from round
 to round, each on a fresh client; the clock is ``time.process_time`` (this process's CPU time,
@@ -174,6 +177,28 @@ def chatwire_batch(frames, batch):
     return t
 
 
+def chatwire_records_one(frames, _batch):
+    core, sent, counted = chatwire_client(), [], []
+    handle = core._records_handle_frame
+    t0 = time.process_time()
+    for f in frames:
+        perform(handle(3, f), sent, counted)
+    t = time.process_time() - t0
+    check("chatwire 1/call, records", frames, sent, len(counted))
+    return t
+
+
+def chatwire_records_batch(frames, batch):
+    core, sent, counted = chatwire_client(), [], []
+    handle = core._records_handle_frames
+    t0 = time.process_time()
+    for i in range(0, len(frames), batch):
+        perform(handle(3, frames[i:i + batch]), sent, counted)
+    t = time.process_time() - t0
+    check("chatwire batch, records", frames, sent, len(counted))
+    return t
+
+
 def check(name, frames, sent, messages):
     acks = sum(1 for s in sent if json.loads(s).get("type") == 2)
     if acks != len(frames) or messages != len(frames):
@@ -188,6 +213,8 @@ VARIANTS = {
     "sdk": lambda frames, batch: asyncio.run(sdk_run(frames, batch)),
     "chatwire 1/call": chatwire_one,
     "chatwire batch": chatwire_batch,
+    "chatwire 1/call, records": chatwire_records_one,
+    "chatwire batch, records": chatwire_records_batch,
 }
 
 
@@ -222,15 +249,21 @@ def breakdown(frames, rounds):
     rounds, process CPU time, medians) rather than under cProfile, which inflates Python-level
     work several times over:
 
-    * ``crossing + core``: the generated binding's own steps up to the Rust function's return
-      — clone the object handle (one FFI call), lower the frame into a RustBuffer (one call),
-      call ``handle_frame`` (the core: decode, ack, event, serialized into a RustBuffer) —
-      then free the returned buffer (one call) without reading it;
-    * ``+ lift``: the same, then ``_UniffiFfiConverterTypeOutput.lift``, UniFFI's Python
-      reader building the ``Output``, ``Transmit`` and ``Event.MESSAGE_RECEIVED``/``Message``
-      objects field by field from the buffer (and freeing it);
-    * ``+ checks and host``: the figure's variant: the generated ``handle_frame`` in full (the
-      above plus its ``check_lower`` argument checks) and ``perform``;
+    * ``records: crossing + core``: the generated binding's own steps up to the Rust
+      function's return — clone the object handle (one FFI call), lower the frame into a
+      RustBuffer (one call), call ``handle_frame`` (the core: decode, ack, event, serialized
+      into a RustBuffer) — then free the returned buffer (one call) without reading it;
+    * ``records: + lift``: the same, then ``_UniffiFfiConverterTypeOutput.lift``, UniFFI's
+      Python reader building the ``Output``, ``Transmit`` and ``Event.MESSAGE_RECEIVED``/
+      ``Message`` objects field by field from the buffer (and freeing it);
+    * ``records: + checks and host``: the generated ``handle_frame`` in full (the above plus
+      its ``check_lower`` argument checks) and ``perform`` (the figure before the tagged path);
+    * ``tagged: crossing + core + JSON text``: ``chatwire/_tagged.py``'s ctypes call of
+      ``handle_frame_json`` (clone the handle, the call with the frame as borrowed bytes, the
+      output's tagged JSON read into a ``str``, the buffer freed);
+    * ``tagged: + json parse into the classes``: the same, then ``json`` with the hook that
+      makes each object its UniFFI class;
+    * ``tagged: + checks and host``: the package's ``handle_frame`` and ``perform`` (the figure);
     * ``empty crossing``: ``poll_output`` with nothing queued (handle, call, an empty Output).
     """
     from chatwire._ffi import chatwire_ffi as ffi
@@ -259,8 +292,29 @@ def breakdown(frames, rounds):
             core.poll_output()
         return time.process_time() - t0
 
-    steps = {"crossing + core": raw, "+ lift": lifted,
-             "+ checks and host (the figure)": lambda f: chatwire_one(f, 0), "empty crossing": empty}
+    from chatwire import _tagged
+    direct = _tagged._Direct(chatwire.TrueConfClient)
+
+    def tagged_text(frames):
+        core = chatwire_client()
+        t0 = time.process_time()
+        for f in frames:
+            direct.call(direct.one, None, core, 3, f.encode())
+        return time.process_time() - t0
+
+    def tagged_decoded(frames):
+        core, decode = chatwire_client(), _tagged.output
+        t0 = time.process_time()
+        for f in frames:
+            decode(direct.call(direct.one, None, core, 3, f.encode()))
+        return time.process_time() - t0
+
+    steps = {"records: crossing + core": raw, "records: + lift": lifted,
+             "records: + checks and host": lambda f: chatwire_records_one(f, 0),
+             "tagged: crossing + core + JSON text": tagged_text,
+             "tagged: + json parse into the classes": tagged_decoded,
+             "tagged: + checks and host (the figure)": lambda f: chatwire_one(f, 0),
+             "empty crossing": empty}
     names, times = list(steps), {k: [] for k in steps}
     for r in range(rounds):
         for name in names[r % len(names):] + names[:r % len(names)]:
@@ -270,7 +324,7 @@ def breakdown(frames, rounds):
     print(f"chatwire 1/call, where the time goes ({n:,} frames, {rounds} rounds, medians)\n")
     print("| step | µs per frame | of the whole |")
     print("|---|---|---|")
-    whole = statistics.median(times["+ checks and host (the figure)"])
+    whole = statistics.median(times["tagged: + checks and host (the figure)"])
     for k in names:
         m = statistics.median(times[k])
         print(f"| {k} | {m / n * 1e6:.1f} | {m / whole * 100:.0f} % |")
@@ -315,7 +369,9 @@ def main():
     print("|---|---|---|---|---|")
     rows = [(f"python-trueconf-bot {SDK_VERSION} (its receive path)", "sdk", ""),
             ("chatwire, one frame per `handle_frame`", "chatwire 1/call", "≥ 5×"),
-            (f"chatwire, `handle_frames` batches of {a.batch}", "chatwire batch", "≥ 20×")]
+            (f"chatwire, `handle_frames` batches of {a.batch}", "chatwire batch", "≥ 20×"),
+            ("(before: one frame per call, UniFFI's record lifting)", "chatwire 1/call, records", ""),
+            (f"(before: batches of {a.batch}, UniFFI's record lifting)", "chatwire batch, records", "")]
     for label, k, target in rows:
         r = "1" if k == "sdk" else f"**{statistics.median(speedup[k]):.1f}×** ±{spread(speedup[k]):.0f} %"
         print(f"| {label} | {n / med[k]:,.0f} | {us(k)} | {r} | {target} |")

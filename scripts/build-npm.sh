@@ -13,12 +13,14 @@
 #    JS sees the same `RuntimeError: unreachable` either way, without the formatting code.
 #    For the same reason `-Zlocation-detail=none`: the file/line/column a panic would have
 #    reported are never read, so they are not kept (the `Location` constants and file names).
-# 2. wasm-bindgen (CLI pinned to the crate's exact version) twice over that one .wasm:
-#    `--target web` (ESM, for browsers and bundlers: npm/dist/web) and `--target nodejs`
-#    (CommonJS that loads the wasm synchronously: npm/dist/node). The package's own entry
-#    modules (npm/browser.mjs, npm/node.cjs, npm/node.mjs) wrap them.
-# 3. `wasm-opt -Oz` from npm's binaryen (tools/node_modules; Debian's 108 corrupts
-#    wasm-bindgen output) on each output .wasm.
+#    The same again at the `wasm-node` profile (opt-level 3) for Node, where speed matters
+#    and size does not (the file is loaded from disk).
+# 2. wasm-bindgen (CLI pinned to the crate's exact version): `--target web` over the
+#    wasm-release .wasm (ESM, for browsers and bundlers: npm/dist/web) and `--target nodejs`
+#    over the wasm-node one (CommonJS that loads the wasm synchronously: npm/dist/node). The
+#    package's own entry modules (npm/browser.mjs, npm/node.cjs, npm/node.mjs) wrap them.
+# 3. wasm-opt from npm's binaryen (tools/node_modules; Debian's 108 corrupts wasm-bindgen
+#    output) on each output .wasm: `-Oz` for web, `-O3` for node.
 #
 # Installs what it needs first (idempotent, fast no-ops when present): Debian's wasm tool
 # chain, wasm-bindgen-cli, the npm tools.
@@ -38,6 +40,9 @@ bash scripts/setup-node-tools.sh
 TARGET=wasm32-unknown-unknown
 TARGET_DIR="$REPO/target-wasm"
 PROFILE=wasm-release
+# dist/node is built at the `wasm-node` profile (opt-level 3) and `wasm-opt -O3`: speed, not
+# size, matters when Node loads the file from disk. dist/web stays the size-optimised one.
+NODE_PROFILE=wasm-node
 FEATURES=${CHATWIRE_FEATURES:-}
 OUT=${NPM_OUT:-$REPO/npm/dist}
 WASM_BINDGEN=${CARGO_HOME:-$HOME/.cargo}/bin/wasm-bindgen
@@ -51,18 +56,23 @@ fi
 start_us=${EPOCHREALTIME/./}
 # shellcheck source-path=SCRIPTDIR source=lib/wasm-cargo.sh
 . "$REPO/scripts/lib/wasm-cargo.sh"
-wasm_cargo \
-    RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none" \
-    CARGO_TARGET_DIR="$TARGET_DIR" \
-    build -q -p chatwire-wasm --target "$TARGET" \
-        -Zbuild-std=std,panic_abort --profile "$PROFILE" "${feature_args[@]}"
+for profile in "$PROFILE" "$NODE_PROFILE"; do
+    wasm_cargo \
+        RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none" \
+        CARGO_TARGET_DIR="$TARGET_DIR" \
+        build -q -p chatwire-wasm --target "$TARGET" \
+            -Zbuild-std=std,panic_abort --profile "$profile" "${feature_args[@]}"
+done
 
 wasm="$TARGET_DIR/$TARGET/$PROFILE/chatwire_wasm.wasm"
-[ -f "$wasm" ] || { echo "build-npm: cargo succeeded but $wasm is missing" >&2; exit 1; }
+node_wasm="$TARGET_DIR/$TARGET/$NODE_PROFILE/chatwire_wasm.wasm"
+for f in "$wasm" "$node_wasm"; do
+    [ -f "$f" ] || { echo "build-npm: cargo succeeded but $f is missing" >&2; exit 1; }
+done
 
 # wasm-bindgen + wasm-opt take most of a warm build: skip them when their input and this
 # script are what produced the present output.
-stamp_of() { cat "$wasm" "${BASH_SOURCE[0]}" "$REPO/npm/extras.mjs" | sha256sum | cut -d' ' -f1; }
+stamp_of() { cat "$wasm" "$node_wasm" "${BASH_SOURCE[0]}" "$REPO/npm/extras.mjs" | sha256sum | cut -d' ' -f1; }
 STAMP="$OUT/.build-stamp"
 if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$(stamp_of)" ]; then
     echo "build-npm: ${OUT#"$REPO"/} is up to date with $(basename "$wasm")"
@@ -74,10 +84,12 @@ mkdir -p "$OUT/web" "$OUT/node"
 # --no-typescript: the package's types are npm/index.d.ts, written against core's serde shapes
 # (wasm-bindgen would type every JsValue as `any`); bindings-wasm's tests keep them in step.
 "$WASM_BINDGEN" "$wasm" --target web --out-dir "$OUT/web" --out-name chatwire --no-typescript
-"$WASM_BINDGEN" "$wasm" --target nodejs --out-dir "$OUT/node" --out-name chatwire --no-typescript
+"$WASM_BINDGEN" "$node_wasm" --target nodejs --out-dir "$OUT/node" --out-name chatwire --no-typescript
 for dir in web node; do
     f="$OUT/$dir/chatwire_bg.wasm"
-    "$WASM_OPT" -Oz "$f" -o "$f.opt"
+    level=-Oz
+    [ "$dir" = node ] && level=-O3
+    "$WASM_OPT" "$level" "$f" -o "$f.opt"
     mv "$f.opt" "$f"
 done
 # CommonJS needs a .cjs name inside a "type": "module" package.

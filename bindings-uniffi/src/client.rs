@@ -1,5 +1,6 @@
 //! The client objects, their inputs and commands.
 
+use crate::tagged;
 use crate::types::{ChatwireError, Header, Output, Reply, Role};
 use chatwire as core;
 use chatwire::{tada, talk, trueconf, Timestamp};
@@ -282,6 +283,36 @@ macro_rules! common_methods {
             /// Input: many frames arrived (a backlog); one output for all, in order.
             pub fn handle_frames(&self, now_ms: u64, frames: Vec<String>) -> Output {
                 self.inner.handle_frames(now(now_ms), &frames).into()
+            }
+
+            /// [`Self::handle_frame`] with the frame as UTF-8 bytes (borrowed for the call,
+            /// not copied into a buffer first; invalid UTF-8 is replaced, as a lossy socket
+            /// would) and the output as tagged JSON text (every object names its type:
+            /// `{"$": "Event.MessageReceived", ...}`), for a host that builds its objects in
+            /// one parse; the Python package's `handle_frame` is this.
+            pub fn handle_frame_json(&self, now_ms: u64, frame: &[u8]) -> String {
+                let frame = String::from_utf8_lossy(frame);
+                tagged::output_json(&self.inner.handle_frame(now(now_ms), &frame).into())
+            }
+
+            /// [`Self::handle_frames`] with the frames as one JSON array of strings (UTF-8
+            /// bytes, borrowed for the call) and the output as tagged JSON text (see
+            /// [`Self::handle_frame_json`]): a host encodes the batch in one call of its JSON
+            /// library instead of lowering each string; `InvalidArgument` when `frames_json`
+            /// is not such an array.
+            pub fn handle_frames_json(
+                &self,
+                now_ms: u64,
+                frames_json: &[u8],
+            ) -> Result<String, ChatwireError> {
+                let frames: Vec<String> = serde_json::from_slice(frames_json).map_err(|e| {
+                    ChatwireError::InvalidArgument {
+                        reason: format!("frames_json is not a JSON array of strings: {e}"),
+                    }
+                })?;
+                Ok(tagged::output_json(
+                    &self.inner.handle_frames(now(now_ms), &frames).into(),
+                ))
             }
 
             /// Input: HTTP request `id` completed (`status` 0: the transport failed).

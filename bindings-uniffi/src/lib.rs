@@ -23,6 +23,7 @@
 #![warn(missing_docs)]
 
 mod client;
+mod tagged;
 pub mod types;
 
 pub use client::{

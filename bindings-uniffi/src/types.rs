@@ -8,7 +8,7 @@
 use chatwire as core;
 
 /// Whether a request cut off by a disconnect may have reached the server.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum, serde::Serialize)]
 pub enum Delivery {
     /// It never left this client: safe to send again.
     NotSent,
@@ -26,7 +26,7 @@ impl From<core::Delivery> for Delivery {
 }
 
 /// A Nextcloud Talk HTTP status with a documented meaning.
-#[derive(Clone, Debug, PartialEq, Eq, uniffi::Enum)]
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Enum, serde::Serialize)]
 pub enum TalkHttpError {
     /// 400, with the body as received.
     BadRequest {
@@ -76,7 +76,7 @@ impl From<core::talk::HttpError> for TalkHttpError {
 /// Everything that can go wrong; a Python/Kotlin exception, Swift `Error`.
 ///
 /// Field names avoid `message`, which Kotlin's `Throwable` already has.
-#[derive(Clone, Debug, PartialEq, thiserror::Error, uniffi::Error)]
+#[derive(Clone, Debug, PartialEq, thiserror::Error, uniffi::Error, serde::Serialize)]
 pub enum ChatwireError {
     /// No answer arrived before the request timeout.
     #[error("request timed out")]
@@ -225,7 +225,7 @@ impl From<core::Error> for ChatwireError {
 }
 
 /// One HTTP or WebSocket header.
-#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record, serde::Serialize)]
 pub struct Header {
     /// Its name.
     pub name: String,
@@ -252,7 +252,7 @@ impl From<Header> for core::Header {
 }
 
 /// How a connection proves who it is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum, serde::Serialize)]
 pub enum ConnectAuth {
     /// In the first frame after the socket opened (TrueConf): any host can.
     FirstFrame,
@@ -274,7 +274,7 @@ impl From<core::ConnectAuth> for ConnectAuth {
 }
 
 /// One instruction for the host's transport; perform them in order.
-#[derive(Clone, Debug, PartialEq, uniffi::Enum)]
+#[derive(Clone, Debug, PartialEq, uniffi::Enum, serde::Serialize)]
 pub enum Transmit {
     /// Open the WebSocket at `path` below the server's base URL (`ws(s)://` from `http(s)://`),
     /// then call `handle_connected`. Replace one that is open or opening, without reporting
@@ -341,7 +341,7 @@ impl From<core::Transmit> for Transmit {
 }
 
 /// What kind of conversation a chat is.
-#[derive(Clone, Debug, PartialEq, Eq, uniffi::Enum)]
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Enum, serde::Serialize)]
 pub enum ChatKind {
     /// Two people.
     Direct,
@@ -387,7 +387,7 @@ impl From<core::ChatKind> for ChatKind {
 }
 
 /// A participant's role in a chat.
-#[derive(Clone, Debug, PartialEq, Eq, uniffi::Enum)]
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Enum, serde::Serialize)]
 pub enum Role {
     /// Created the chat.
     Owner,
@@ -464,7 +464,7 @@ fn role(r: Option<core::Role>) -> Option<Role> {
 }
 
 /// Who wrote a message or did an action.
-#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record, serde::Serialize)]
 pub struct Author {
     /// Protocol id (TrueConf ID, tada contact JID, Talk actor id).
     pub id: String,
@@ -485,7 +485,7 @@ impl From<core::Author> for Author {
 }
 
 /// What a message carries. `raw` fields are JSON text, as received.
-#[derive(Clone, Debug, PartialEq, uniffi::Enum)]
+#[derive(Clone, Debug, PartialEq, uniffi::Enum, serde::Serialize)]
 pub enum Content {
     /// Text, with the protocol's formatting mode.
     Text {
@@ -630,7 +630,7 @@ impl From<core::Content> for Content {
 }
 
 /// A chat message.
-#[derive(Clone, Debug, PartialEq, uniffi::Record)]
+#[derive(Clone, Debug, PartialEq, uniffi::Record, serde::Serialize)]
 pub struct Message {
     /// Protocol id.
     pub id: String,
@@ -672,7 +672,7 @@ impl From<core::Message> for Message {
 }
 
 /// A conversation as last described by the server.
-#[derive(Clone, Debug, PartialEq, uniffi::Record)]
+#[derive(Clone, Debug, PartialEq, uniffi::Record, serde::Serialize)]
 pub struct Chat {
     /// Protocol id (TrueConf `chatId`, tada JID, Talk token).
     pub id: String,
@@ -705,7 +705,7 @@ impl From<core::Chat> for Chat {
 }
 
 /// A member of a chat.
-#[derive(Clone, Debug, PartialEq, uniffi::Record)]
+#[derive(Clone, Debug, PartialEq, uniffi::Record, serde::Serialize)]
 pub struct Participant {
     /// User id.
     pub user_id: String,
@@ -726,7 +726,7 @@ impl From<core::Participant> for Participant {
 }
 
 /// One chat's read state.
-#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record, serde::Serialize)]
 pub struct ReadState {
     /// Unread messages.
     pub unread: Option<u32>,
@@ -753,7 +753,7 @@ impl From<core::ReadState> for ReadState {
 }
 
 /// A Talk mention suggestion.
-#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record, serde::Serialize)]
 pub struct Mention {
     /// What to write after `@`.
     pub id: String,
@@ -783,7 +783,7 @@ impl From<core::talk::Mention> for Mention {
 }
 
 /// A TrueConf file preview.
-#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record, serde::Serialize)]
 pub struct FilePreview {
     /// Its name.
     pub name: Option<String>,
@@ -807,7 +807,7 @@ impl From<core::trueconf::FilePreview> for FilePreview {
 }
 
 /// A TrueConf file's description (`getFileInfo`).
-#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record, serde::Serialize)]
 pub struct FileInfo {
     /// The file's id.
     pub file_id: String,
@@ -840,7 +840,7 @@ impl From<core::trueconf::FileInfo> for FileInfo {
 }
 
 /// What the TrueConf server lets this user upload.
-#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record, serde::Serialize)]
 pub struct FileUploadLimits {
     /// Largest file in bytes.
     pub max_size: Option<u64>,
@@ -865,7 +865,7 @@ fn list<A, B: From<A>>(v: Vec<A>) -> Vec<B> {
 }
 
 /// The typed answer to a command.
-#[derive(Clone, Debug, PartialEq, uniffi::Enum)]
+#[derive(Clone, Debug, PartialEq, uniffi::Enum, serde::Serialize)]
 pub enum Reply {
     /// Authenticated.
     Authenticated {
@@ -1091,7 +1091,7 @@ impl From<core::Reply> for Reply {
 }
 
 /// One thing that happened, normalized across protocols.
-#[derive(Clone, Debug, PartialEq, uniffi::Enum)]
+#[derive(Clone, Debug, PartialEq, uniffi::Enum, serde::Serialize)]
 pub enum Event {
     /// Connected and authenticated.
     Connected {
@@ -1488,7 +1488,7 @@ impl From<core::Event> for Event {
 
 /// Everything one input produced: perform `transmits` in order, deliver `events`, then replace
 /// the host's one timer with `timeout_ms` (`None`: cancel it).
-#[derive(Clone, Debug, Default, PartialEq, uniffi::Record)]
+#[derive(Clone, Debug, Default, PartialEq, uniffi::Record, serde::Serialize)]
 pub struct Output {
     /// What the host must do, in order.
     pub transmits: Vec<Transmit>,

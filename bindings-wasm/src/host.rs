@@ -124,6 +124,9 @@ struct State {
     timer: Option<JsValue>,
     timer_fn: Option<Closure<dyn FnMut()>>,
     last_sequence: Option<u64>,
+    /// The deadline `timer` is set for: an output with the same one leaves it (most frames
+    /// do not move the deadline, and a `clearTimeout` + `setTimeout` pair per frame costs).
+    armed_at: Option<Timestamp>,
     fetches: HashMap<u32, web_sys::AbortController>,
     listeners: Vec<Function>,
     streams: Vec<stream::Shared>,
@@ -163,6 +166,7 @@ impl<S: Session + 'static> Host<S> {
                     timer: None,
                     timer_fn: Some(timer_fn),
                     last_sequence: None,
+                    armed_at: None,
                     fetches: HashMap::new(),
                     listeners: Vec::new(),
                     streams: Vec::new(),
@@ -357,10 +361,7 @@ impl<S: Session + 'static> Host<S> {
                 }
                 // Every protocol here speaks text frames; a binary one carries nothing for
                 // the core and is skipped.
-                let Some(text) = Reflect::get(&event, &"data".into())
-                    .ok()
-                    .and_then(|d| d.as_string())
-                else {
+                let Some(text) = message_data(&event).ok().and_then(|d| d.as_string()) else {
                     return;
                 };
                 let out = host.client.handle_frame(js::now(), &text);
@@ -498,6 +499,10 @@ impl<S: Session + 'static> Host<S> {
                 return;
             }
             st.last_sequence = Some(sequence);
+            if timeout.is_some() && st.timer.is_some() && st.armed_at == timeout {
+                return;
+            }
+            st.armed_at = timeout;
             let callback = st
                 .timer_fn
                 .as_ref()
@@ -656,6 +661,21 @@ impl<S: Session + 'static> Host<S> {
         }
         stream::EventStream { state }
     }
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// A `message` event, read structurally (`ws`'s and the page's have `data`).
+    type MessageEventLike;
+    /// `event.data`; throws when `event` is not an object.
+    #[wasm_bindgen(catch, method, getter, structural, js_name = data)]
+    fn data(this: &MessageEventLike) -> Result<JsValue, JsValue>;
+}
+
+/// `event.data`, through a property read in the glue rather than `Reflect.get` with a key
+/// string made per frame.
+fn message_data(event: &JsValue) -> Result<JsValue, JsValue> {
+    event.unchecked_ref::<MessageEventLike>().data()
 }
 
 /// One fetch, as the core wants its result: status 0 with the reason in the body when no

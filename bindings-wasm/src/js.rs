@@ -17,6 +17,9 @@ extern "C" {
     /// `globalThis.clearTimeout`.
     #[wasm_bindgen(js_name = clearTimeout)]
     pub(crate) fn clear_timeout(id: &JsValue);
+    /// `performance.now()`; throws where there is no `performance` (then `Date.now()`).
+    #[wasm_bindgen(catch, js_namespace = performance, js_name = now)]
+    fn performance_now() -> Result<f64, JsValue>;
     /// `globalThis.fetch` (Node 18+, browsers, workers).
     #[wasm_bindgen(js_name = fetch)]
     pub(crate) fn fetch(url: &str, init: &web_sys::RequestInit) -> js_sys::Promise;
@@ -47,14 +50,9 @@ pub fn set_error_class(class: Function) {
 
 /// The host's monotonic clock in milliseconds: `performance.now()`, else `Date.now()`.
 pub(crate) fn now() -> Timestamp {
-    let perf = Reflect::get(&js_sys::global(), &"performance".into()).ok();
-    let ms = perf
-        .filter(|p| p.is_object())
-        .and_then(|p| {
-            let f = Reflect::get(&p, &"now".into()).ok()?;
-            f.dyn_ref::<Function>()?.call0(&p).ok()?.as_f64()
-        })
-        .unwrap_or_else(js_sys::Date::now);
+    // One import call per input: looking `performance` and `now` up by name each time cost
+    // four crossings and two strings.
+    let ms = performance_now().unwrap_or_else(|_| js_sys::Date::now());
     Timestamp(if ms.is_finite() && ms > 0.0 {
         ms as u64
     } else {
@@ -81,11 +79,38 @@ pub(crate) fn global(name: &str) -> Option<JsValue> {
 /// shape as a non-human-readable format sees it (so `RawJson` is JSON text): maps as objects,
 /// `None` as `null`, 64-bit integers as numbers (exact up to 2^53, rounded beyond: see
 /// [`Plain`]). The core's types all serialize to JS; `null` stands for one that could not.
+///
+/// The value crosses as JSON text that `JSON.parse` turns into objects in one builtin call:
+/// building them from Rust (serde-wasm-bindgen) took a `Reflect.set` and a string crossing
+/// per field, several times the cost of the parse. The text is written into one buffer kept
+/// for the next value, so a frame's event allocates nothing on the wasm side.
 pub(crate) fn to_js<T: Serialize>(value: &T) -> JsValue {
-    let serializer = serde_wasm_bindgen::Serializer::new()
-        .serialize_maps_as_objects(true)
-        .serialize_missing_as_null(true);
-    value.serialize(Plain(&serializer)).unwrap_or(JsValue::NULL)
+    JSON_TEXT.with(|buffer| {
+        let Ok(mut text) = buffer.try_borrow_mut() else {
+            // Re-entered while the buffer is in use (it is not: nothing here calls JS while
+            // writing); a fresh buffer is as good.
+            return parse_json_of(value, &mut Vec::new());
+        };
+        parse_json_of(value, &mut text)
+    })
+}
+
+thread_local! {
+    /// The buffer [`to_js`] writes JSON text into, reused from value to value.
+    static JSON_TEXT: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
+fn parse_json_of<T: Serialize>(value: &T, text: &mut Vec<u8>) -> JsValue {
+    text.clear();
+    let mut json = serde_json::Serializer::new(&mut *text);
+    if value.serialize(Plain(&mut json)).is_err() {
+        return JsValue::NULL;
+    }
+    // serde_json writes UTF-8 only, and only valid JSON.
+    match std::str::from_utf8(text) {
+        Ok(text) => js_sys::JSON::parse(text).unwrap_or(JsValue::NULL),
+        Err(_) => JsValue::NULL,
+    }
 }
 
 fn set(target: &JsValue, key: &str, value: &JsValue) {

@@ -1,13 +1,13 @@
 //! A serializer adapter that reports itself as not human-readable, all the way down.
 //!
 //! The core's `RawJson` serializes as nested JSON for human-readable formats (the CLI's JSON
-//! lines) and as a string of JSON text otherwise, and a string is what JS is promised. But
-//! serde-wasm-bindgen's serializer keeps serde's default (`is_human_readable() == true`), so
-//! without this a `RawJson` would reach JS as serde_json's private `RawValue` struct. Every
+//! lines) and as a string of JSON text otherwise, and a string is what JS is promised. The
+//! binding writes JS values as serde_json text (`js::to_js`), which is human-readable, so
+//! without this a `RawJson` would reach JS as the nested document. Every
 //! nested value is wrapped too: serde passes the serializer down by value, so one level of
 //! wrapping would be lost at the first field.
 //!
-//! It also turns integers past 2^53 into JS numbers (rounded) rather than errors.
+//! It also writes integers past 2^53 as the JS numbers (rounded) they become.
 //!
 //! Public for the binding's tests, which serialize samples to JSON exactly as JS sees them.
 
@@ -69,9 +69,8 @@ impl<S: Serializer> Serializer for Plain<S> {
     );
 
     // 64- and 128-bit integers: exact up to 2^53, a JS number (rounded, as `JSON.parse` would
-    // round it) beyond, where serde-wasm-bindgen would refuse the whole value. Doing it here
-    // keeps every value on one serializer: a JSON-text fallback for the rare big value
-    // instantiated every Serialize impl of the core a second time (~20 KB of wasm).
+    // round it) beyond, so the text JS parses says what JS will hold, and the samples the
+    // TypeScript test writes through this adapter show it.
     fn serialize_i64(self, v: i64) -> Result<S::Ok, S::Error> {
         match i32::try_from(v) {
             Ok(small) => self.0.serialize_i32(small),

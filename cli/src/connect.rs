@@ -168,14 +168,32 @@ async fn session<S: Cli>(args: Args) -> ExitCode {
     let args = Arc::new(args);
     let changed = saver.as_ref().map(|s| s.changed.clone());
     let events = tokio::spawn(print_events(client.clone(), args.clone(), out, changed));
-    let mut lines = tokio::io::BufReader::new(tokio::io::stdin()).lines();
+    // Lines as bytes: a line that is not UTF-8 is one bad command, answered like a line that is
+    // not JSON, not the end of the input (`lines()` would fail and end the loop on it).
+    let mut lines = tokio::io::BufReader::new(tokio::io::stdin()).split(b'\n');
     let code = loop {
         tokio::select! {
-            line = lines.next_line() => match line {
-                Ok(Some(line)) if line.trim().is_empty() => {}
-                Ok(Some(line)) => dispatch(&client, &line, out, &in_flight, &idle),
+            line = lines.next_segment() => match line {
+                Ok(Some(bytes)) => match String::from_utf8(bytes) {
+                    Ok(line) if line.trim().is_empty() => {}
+                    Ok(line) => {
+                        dispatch(&client, line.trim_end_matches('\r'), out, &in_flight, &idle)
+                    }
+                    Err(e) => out.result(
+                        "?",
+                        &Value::Null,
+                        Err(bad(&format!("not UTF-8: {}", e.utf8_error()))),
+                    ),
+                },
                 // EOF: let what was asked finish, then leave.
-                Ok(None) | Err(_) => break drain(&in_flight, &idle, out).await,
+                Ok(None) => break drain(&in_flight, &idle, out).await,
+                // stdin itself failed: nothing more can come, so leave as at EOF, but say so
+                // and exit non-zero (a run cut short is not a clean end).
+                Err(e) => {
+                    out.note(&format!("cannot read stdin: {e}"));
+                    drain(&in_flight, &idle, out).await;
+                    break ExitCode::from(1);
+                }
             },
             _ = tokio::signal::ctrl_c() => break ExitCode::SUCCESS,
             done = wait(&events) => break done,

@@ -193,6 +193,11 @@ impl<K> BoxedSet<K> {
     pub(crate) fn clear(&mut self) {
         self.inner.clear();
     }
+
+    /// Keys in order.
+    pub(crate) fn iter(&self) -> impl DoubleEndedIterator<Item = &K> {
+        self.inner.keys()
+    }
 }
 
 impl<K: Ord> BoxedSet<K> {

@@ -29,6 +29,13 @@ pub struct Limits {
     /// reported with [`crate::Event::ChatStateEvicted`]; its messages are still delivered, and
     /// its state is learned again from the server when it next speaks of the chat.
     pub max_chats: u32,
+    /// Most bytes of a server's text kept inside an error or event: an HTTP error body
+    /// ([`crate::Error::Http`], Talk's `BadRequest`) or the raw frame of a
+    /// [`crate::Event::ProtocolError`]. Enough for any server's explanation, while a hostile
+    /// multi-megabyte error page is not held whole for as long as the app keeps the error.
+    /// A longer text is cut on a character boundary and ends with `… (cut at N of M bytes)`,
+    /// M being the size of the whole text.
+    pub max_error_body_bytes: u32,
 }
 
 impl Default for Limits {
@@ -41,6 +48,7 @@ impl Default for Limits {
             dedupe_window: 4096,
             max_protocol_errors_queued: 256,
             max_chats: 10_000,
+            max_error_body_bytes: 64 * 1024,
         }
     }
 }

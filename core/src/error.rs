@@ -135,7 +135,7 @@ pub enum Error {
     Http {
         /// The status code.
         status: u16,
-        /// The response body as received.
+        /// The response body as received, cut past [`crate::Limits::max_error_body_bytes`].
         body: String,
     },
     /// A Nextcloud Talk HTTP status with a documented meaning (read-only, lobby, rate limited…).

@@ -159,7 +159,7 @@ pub enum Event {
     },
     /// A frame or body could not be decoded; it is kept here with the reason. The session goes on.
     ProtocolError {
-        /// The text as received (truncated past 64 KiB).
+        /// The text as received, cut past [`crate::Limits::max_error_body_bytes`].
         raw: String,
         /// Why it was rejected.
         reason: String,

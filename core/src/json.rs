@@ -121,7 +121,10 @@ pub(crate) fn unix_millis(value: i64) -> i64 {
     }
 }
 
-/// The first `max` bytes of `text` (on a character boundary), to keep error events bounded.
+/// The first `max` bytes of `text` (on a character boundary), to keep errors and events
+/// bounded. A cut says where it was made and how long the whole text was
+/// ([`crate::Limits::max_error_body_bytes`] documents the form), so a reader can tell a cut
+/// body from one that really ends with `…`.
 pub(crate) fn truncate(text: &str, max: usize) -> String {
     if text.len() <= max {
         return text.to_string();
@@ -130,7 +133,7 @@ pub(crate) fn truncate(text: &str, max: usize) -> String {
     while !text.is_char_boundary(end) {
         end -= 1;
     }
-    format!("{}…", &text[..end])
+    format!("{}… (cut at {end} of {} bytes)", &text[..end], text.len())
 }
 
 /// The routing fields of a frame too large to decode, read without building its tree: what is

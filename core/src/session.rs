@@ -54,6 +54,12 @@ pub trait Session {
     fn close(&mut self, now: Timestamp) {
         self.handle_closed(now, "closed by the app");
     }
+    /// No connection will come any more (refused for good, refused credentials, or the app
+    /// closed): fail every request still held for one — with `error` if it never went out, as
+    /// a drop would (`MaybeDelivered`) if it did — instead of letting it wait for a deadline.
+    /// Sessions that fail their requests on every drop already have nothing held, and keep
+    /// this default.
+    fn abandon(&mut self, _error: &Error) {}
     /// Whether request `id` (still pending) may be sent again after a disconnect even if it may
     /// have reached the server: true for reads, false for writes without an idempotency key.
     fn replay_safe(&self, _id: RequestId) -> bool {

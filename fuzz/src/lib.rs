@@ -126,6 +126,17 @@ fn drain_transmits(s: &mut impl Session) -> Vec<Transmit> {
     transmits
 }
 
+/// The connection ends and no other comes; an hour passes: every request must have resolved.
+fn gone_for_good(s: &mut impl Session, ledger: &mut Ledger, now: Timestamp) {
+    s.handle_closed(now, "end of input");
+    drain_transmits(s);
+    ledger.events(s, 0);
+    s.handle_timeout(Timestamp(now.0 + 3_600_000));
+    drain_transmits(s);
+    ledger.events(s, 0);
+    ledger.all_resolved();
+}
+
 // ---- TrueConf ---------------------------------------------------------------------------------
 
 /// The id of a server request the session must ack: `{"type":1,"id":N}` with a whole `N`.
@@ -183,14 +194,7 @@ pub fn trueconf_frames(data: &[u8]) {
         }
         ledger.events(&mut s, frame.len());
     }
-    s.handle_closed(now, "end of input");
-    drain_transmits(&mut s);
-    ledger.events(&mut s, 0);
-    now = Timestamp(now.0 + 3_600_000);
-    s.handle_timeout(now);
-    drain_transmits(&mut s);
-    ledger.events(&mut s, 0);
-    ledger.all_resolved();
+    gone_for_good(&mut s, &mut ledger, now);
 }
 
 // ---- tada -------------------------------------------------------------------------------------
@@ -255,14 +259,7 @@ pub fn tada_frames(data: &[u8]) {
         }
     }
     // The server goes away for good: after the offline timeout every send has resolved.
-    s.handle_closed(now, "end of input");
-    drain_transmits(&mut s);
-    ledger.events(&mut s, 0);
-    now = Timestamp(now.0 + 3_600_000);
-    s.handle_timeout(now);
-    drain_transmits(&mut s);
-    ledger.events(&mut s, 0);
-    ledger.all_resolved();
+    gone_for_good(&mut s, &mut ledger, now);
 }
 
 // ---- Talk -------------------------------------------------------------------------------------

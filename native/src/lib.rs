@@ -131,7 +131,7 @@ type WsSink = futures::stream::SplitSink<WsStream, Message>;
 /// so reports from a connection already replaced are ignored.
 enum Input {
     Opened(u64, Box<WsStream>),
-    Failed(u64, String, bool),
+    Failed(u64, String, Refusal),
     Frame(u64, String),
     Closed(u64, String),
     Http(RequestId, HttpResponse),
@@ -249,9 +249,13 @@ impl<S: Session + Send + 'static> Host<S> {
                 }));
                 self.client.handle_connected(now)
             }
-            Input::Failed(g, reason, permanent) if g == self.generation => {
+            Input::Failed(g, reason, refusal) if g == self.generation => {
                 self.connecting = false;
-                self.client.handle_connect_failed(now, &reason, permanent)
+                match refusal {
+                    Refusal::Credentials => self.client.handle_auth_refused(now, &reason),
+                    Refusal::Permanent => self.client.handle_connect_failed(now, &reason, true),
+                    Refusal::Transient => self.client.handle_connect_failed(now, &reason, false),
+                }
             }
             Input::Frame(g, text) if g == self.generation => self.client.handle_frame(now, &text),
             Input::Closed(g, reason) if g == self.generation => {
@@ -377,19 +381,30 @@ fn ws_url(base: &str, path: &str) -> String {
 async fn open(url: String, info: ConnectInfo, generation: u64, tx: mpsc::UnboundedSender<Input>) {
     let shown = redact_url(&url);
     let result = async {
-        let mut request = url
-            .as_str()
-            .into_client_request()
-            .map_err(|e| (format!("{shown} is not a WebSocket URL: {e}"), true))?;
+        let mut request = url.as_str().into_client_request().map_err(|e| {
+            (
+                format!("{shown} is not a WebSocket URL: {e}"),
+                Refusal::Permanent,
+            )
+        })?;
         for Header { name, value } in &info.headers {
-            let bad = |e: String| (format!("header {name} cannot be sent: {e}"), true);
+            let bad = |e: String| {
+                (
+                    format!("header {name} cannot be sent: {e}"),
+                    Refusal::Permanent,
+                )
+            };
             let name = HeaderName::from_bytes(name.as_bytes()).map_err(|e| bad(e.to_string()))?;
             let value = HeaderValue::from_str(value).map_err(|e| bad(e.to_string()))?;
             request.headers_mut().insert(name, value);
         }
         if !info.subprotocols.is_empty() {
-            let value = HeaderValue::from_str(&info.subprotocols.join(", "))
-                .map_err(|e| (format!("subprotocol cannot be sent: {e}"), true))?;
+            let value = HeaderValue::from_str(&info.subprotocols.join(", ")).map_err(|e| {
+                (
+                    format!("subprotocol cannot be sent: {e}"),
+                    Refusal::Permanent,
+                )
+            })?;
             request
                 .headers_mut()
                 .insert("Sec-WebSocket-Protocol", value);
@@ -398,39 +413,64 @@ async fn open(url: String, info: ConnectInfo, generation: u64, tx: mpsc::Unbound
         match tokio::time::timeout(CONNECT_TIMEOUT, connecting).await {
             Ok(Ok((ws, _))) => Ok(ws),
             Ok(Err(e)) => Err(classify(&shown, &e)),
-            Err(_) => Err((format!("cannot connect to {shown}: timed out"), false)),
+            Err(_) => Err((
+                format!("cannot connect to {shown}: timed out"),
+                Refusal::Transient,
+            )),
         }
     }
     .await;
     let _ = tx.send(match result {
         Ok(ws) => Input::Opened(generation, Box::new(ws)),
-        Err((reason, permanent)) => Input::Failed(generation, reason, permanent),
+        Err((reason, refusal)) => Input::Failed(generation, reason, refusal),
     });
 }
 
+/// Whether trying to connect again can help.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Refusal {
+    /// A network failure or a busy server: reconnect after a backoff.
+    Transient,
+    /// A wrong URL or a refused upgrade: the same attempt fails the same way.
+    Permanent,
+    /// The credentials were refused (401/403 on the upgrade): an auth failure.
+    Credentials,
+}
+
 /// Says what went wrong in words a user can act on, and whether trying again can help.
-fn classify(url: &str, e: &tokio_tungstenite::tungstenite::Error) -> (String, bool) {
+fn classify(url: &str, e: &tokio_tungstenite::tungstenite::Error) -> (String, Refusal) {
     use tokio_tungstenite::tungstenite::Error as WsError;
     let text = e.to_string();
     let tls_mismatch = text.contains("InvalidContentType") || text.contains("corrupt message");
     match e {
         WsError::Http(response) => {
             let status = response.status().as_u16();
-            let permanent = matches!(status, 400..=499) && status != 408 && status != 429;
+            let refusal = match status {
+                401 | 403 => Refusal::Credentials,
+                408 | 429 => Refusal::Transient,
+                400..=499 => Refusal::Permanent,
+                _ => Refusal::Transient,
+            };
             let why = match status {
                 401 | 403 => "credentials refused",
                 404 => "no WebSocket endpoint at this URL",
                 _ => "the server refused the upgrade",
             };
-            (format!("cannot connect to {url}: {why} (HTTP {status})"), permanent)
+            (format!("cannot connect to {url}: {why} (HTTP {status})"), refusal)
         }
-        WsError::Url(_) => (format!("{url} is not a WebSocket URL: {text}"), true),
+        WsError::Url(_) => (
+            format!("{url} is not a WebSocket URL: {text}"),
+            Refusal::Permanent,
+        ),
         _ if tls_mismatch => (
             format!("cannot connect to {url}: TLS handshake failed — the server speaks plain HTTP; use http:// instead of https://"),
-            true,
+            Refusal::Permanent,
         ),
-        WsError::Tls(_) => (format!("cannot connect to {url}: TLS failed: {text}"), true),
-        _ => (format!("cannot connect to {url}: {text}"), false),
+        WsError::Tls(_) => (
+            format!("cannot connect to {url}: TLS failed: {text}"),
+            Refusal::Permanent,
+        ),
+        _ => (format!("cannot connect to {url}: {text}"), Refusal::Transient),
     }
 }
 

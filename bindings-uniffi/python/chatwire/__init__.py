@@ -13,6 +13,7 @@ here); ``ChatwireError`` variants are exceptions.
 
 from ._ffi import *  # noqa: F401,F403  (the typed records, enums and exceptions)
 from ._ffi import ChatwireError, Event, Reply, Transmit, ClientOptions  # noqa: F401
+from . import _tagged  # noqa: F401,E402  (handle_frame(s) through one JSON parse)
 from .client import Client, connect, fetch_trueconf_token, now_ms  # noqa: F401
 
 

@@ -1,7 +1,8 @@
 //! A server that cannot be reached is reported on every attempt with the delay until the next
-//! one; the TLS-to-plain-HTTP mistake is named; refused credentials stop `connect`.
+//! one; the TLS-to-plain-HTTP mistake is named; refused credentials stop `connect`, the
+//! WebSocket upgrade's 401 included.
 
-use crate::support::{Peer, Sim, TALK_ROOM};
+use crate::support::{Peer, Sim, TADA_TEAM, TALK_ROOM};
 
 fn failures(peer: &Peer, n: usize) -> Vec<serde_json::Value> {
     let mut out = Vec::new();
@@ -113,6 +114,36 @@ fn a_wrong_password_stops_connect() {
     peer.wait_for("auth_failed", 0, |e| e["type"] == "auth_failed");
     let status = peer.wait_exit().expect("connect exits by itself");
     assert!(!status.success());
+}
+
+#[test]
+fn a_refused_tada_token_is_an_auth_failure_that_stops_connect() {
+    let sim = Sim::start(&[]);
+    let mut peer = Peer::spawn(
+        "alice",
+        &[
+            "--protocol",
+            "tada",
+            "--server",
+            &sim.url,
+            "--team",
+            TADA_TEAM,
+            "--token",
+            "wrong-token",
+        ],
+    );
+    // The upgrade answers 401: not a drop to retry, an auth failure, and connect ends.
+    let e = peer.wait_for("auth_failed", 0, |e| e["type"] == "auth_failed");
+    assert!(e.to_string().contains("401"), "{e}");
+    let status = peer.wait_exit().expect("connect exits by itself");
+    assert!(!status.success());
+    assert!(
+        !peer
+            .events()
+            .iter()
+            .any(|e| e["type"] == "connect_failed" && e["permanent"] == false),
+        "no retry of the same token"
+    );
 }
 
 #[test]

@@ -1,4 +1,4 @@
-//! `chatwire connect --state FILE` across a restart (Talk): what was seen is not delivered
+//! `chatwire connect --state FILE` across a restart (Talk) and a kill (tada): what was seen is not delivered
 //! again, what came while it was down arrives, and unread is the server's.
 
 use crate::support::{Peer, Sim, TALK_ROOM};
@@ -128,4 +128,65 @@ fn state_works_for_the_websocket_protocols_too() {
         peer.finish();
         let _ = std::fs::remove_file(&path);
     }
+}
+
+#[test]
+fn a_killed_tada_client_restored_from_its_state_catches_up_once() {
+    use crate::support::{TADA_GROUP, TADA_TEAM};
+    let sim = Sim::start(&[]);
+    let path = state_file("tada-kill");
+    let state = path.to_str().unwrap();
+    let args = [
+        "--protocol",
+        "tada",
+        "--server",
+        &sim.url,
+        "--team",
+        TADA_TEAM,
+        "--token",
+        "alice-token",
+        "--state",
+        state,
+    ];
+    let mut bob = Peer::tada(&sim, "bob");
+    let alice = Peer::spawn("alice", &args);
+    alice.wait_for("connected", 0, |e| e["type"] == "connected");
+    let before = bob.send(TADA_GROUP, "before the kill");
+    alice.wait_message(&before);
+    // The state is written a moment after a change; then the process is killed, not asked to
+    // exit.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    let saved_cursor = |t: &str| {
+        serde_json::from_str::<Value>(t).is_ok_and(|v| v["catchup_cursor"].as_i64().is_some())
+    };
+    while !std::fs::read_to_string(&path).is_ok_and(|t| saved_cursor(&t)) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the state was never written"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    drop(alice);
+
+    let meanwhile: Vec<String> = (1..=3)
+        .map(|n| bob.send(TADA_GROUP, &format!("while alice was dead {n}")))
+        .collect();
+    let alice = Peer::spawn("alice", &args);
+    for id in &meanwhile {
+        alice.wait_message(id);
+    }
+    let received: Vec<String> = alice
+        .events()
+        .iter()
+        .filter(|e| e["type"] == "message_received")
+        .filter_map(|e| e["message"]["id"].as_str().map(str::to_string))
+        .collect();
+    assert_eq!(
+        received, meanwhile,
+        "what came meanwhile, once each, in order; nothing replayed"
+    );
+    alice.finish();
+    bob.finish();
+    let _ = std::fs::remove_file(&path);
 }

@@ -4,6 +4,7 @@
 
 mod connect_failures;
 mod connect_reconnect;
+mod connect_stdin;
 mod connect_tada;
 mod connect_talk;
 mod connect_talk_bulk;

@@ -308,6 +308,15 @@ impl Peer {
             .unwrap_or_else(|e| panic!("{}: cannot write a command: {e}", self.name));
     }
 
+    /// Writes `bytes` to stdin as they are (lines that are not JSON, or not even UTF-8).
+    pub fn write_raw(&mut self, bytes: &[u8]) {
+        let stdin = self.stdin.as_mut().expect("stdin still open");
+        stdin
+            .write_all(bytes)
+            .and_then(|()| stdin.flush())
+            .unwrap_or_else(|e| panic!("{}: cannot write to stdin: {e}", self.name));
+    }
+
     /// Writes command `op` with `fields` and a fresh tag; returns the tag.
     pub fn submit(&mut self, op: &str, fields: Value) -> String {
         self.next_tag += 1;

@@ -268,6 +268,14 @@ impl<S: Session> Client<S> {
         })
     }
 
+    /// Input: the server refused the credentials while the connection was being opened (a
+    /// WebSocket upgrade answered 401 or 403). Reported as [`crate::Event::AuthFailed`] with
+    /// [`Error::AuthFailed`], like a refused login: no reconnect (the same credentials would
+    /// be refused again), and every request waiting for a connection fails with it.
+    pub fn handle_auth_refused(&self, now: Timestamp, reason: &str) -> Output {
+        self.input(now, |st| st.auth_refused(now, reason))
+    }
+
     /// Input: the deadline from the last [`Output::timeout`] passed (early is harmless).
     pub fn handle_timeout(&self, now: Timestamp) -> Output {
         self.input(now, |st| st.on_timeout(now))

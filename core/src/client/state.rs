@@ -280,12 +280,29 @@ impl<S: Session> State<S> {
         });
     }
 
+    /// The credentials were refused while connecting: stop as a refused login does, then let
+    /// the session see the socket go.
+    pub(super) fn auth_refused(&mut self, now: Timestamp, reason: &str) {
+        self.permanent_failure = None;
+        self.route(
+            now,
+            Event::AuthFailed {
+                error: Error::AuthFailed {
+                    reason: reason.to_string(),
+                },
+            },
+        );
+        self.session.handle_closed(now, reason);
+        self.pump(now);
+    }
+
     /// Stops trying: no reconnect, and what waits for one fails with `error`.
     pub(super) fn stop(&mut self, error: Error) {
         if self.phase != Phase::Shutdown {
             self.phase = Phase::Stopped;
         }
         self.reconnect_at = None;
+        self.session.abandon(&error);
         self.fail_parked(error);
     }
 

@@ -113,6 +113,15 @@ impl CatchUp {
         true
     }
 
+    /// A first cursor when no message was delivered yet: the version of a chat as the server
+    /// sent it (every later message has a newer `gentime`). Without one, the first outage of
+    /// a session that had not received anything yet would never be fetched.
+    pub(crate) fn seed(&mut self, gentime: i64) {
+        if self.cursor.is_none() && gentime >= 0 {
+            self.cursor = Some(gentime);
+        }
+    }
+
     /// Moves the cursor forward to `gentime`; a value that cannot be a version is ignored.
     pub(crate) fn saw(&mut self, gentime: i64) {
         if gentime >= 0 && self.cursor.is_none_or(|c| gentime > c) {

@@ -18,13 +18,19 @@ pub(crate) fn opt_i64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D:
     Ok(LenientInt::deserialize(d)?.0)
 }
 
-/// An optional object version (`gentime`): a whole, non-negative integer, or its digits as a
-/// string. Anything else (`1e300`, `-1`, `2.5`) is no version: taken as one it would outrank
-/// every real update and freeze the object's state for good.
+/// Latest `gentime` that can be real: tada's are nanoseconds since 1970 (1.57e18 in 2019), so
+/// 2^62 is the year 2116. A larger one is a corrupt or hostile value.
+const MAX_VERSION: i64 = 1 << 62;
+
+/// An optional object version (`gentime`): a whole integer in `0..=2^62`, or its digits as a
+/// string. Anything else (`1e300`, `-1`, `2.5`, `i64::MAX`) is no version: taken as one it
+/// would outrank every real update and freeze the object's state for good (and move the
+/// catch-up cursor past every later gap).
 pub(crate) fn opt_version<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    let real = |v: &i64| (0..=MAX_VERSION).contains(v);
     Ok(match Option::<Value>::deserialize(d)? {
-        Some(Value::Number(n)) => n.as_i64().filter(|v| *v >= 0),
-        Some(Value::String(s)) => s.trim().parse::<i64>().ok().filter(|v| *v >= 0),
+        Some(Value::Number(n)) => n.as_i64().filter(real),
+        Some(Value::String(s)) => s.trim().parse::<i64>().ok().filter(real),
         _ => None,
     })
 }

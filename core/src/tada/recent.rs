@@ -21,6 +21,11 @@ impl<V> Recent<V> {
         self.map.get(key)
     }
 
+    /// Every key held, with its value.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&str, &V)> {
+        self.map.iter().map(|(k, v)| (k.as_str(), v))
+    }
+
     /// Sets the value of `key`, forgetting the oldest key if a new one does not fit.
     pub(crate) fn insert(&mut self, key: &str, value: V) {
         if self.map.insert(key.to_string(), value).is_none() {

@@ -8,10 +8,6 @@ use crate::transmit::HttpResponse;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-/// How much of an error body an [`Error`] keeps: enough for any server's explanation, while a
-/// hostile multi-megabyte error page is not held whole for as long as the app keeps the error.
-pub(crate) const ERROR_BODY_KEPT: usize = 64 * 1024;
-
 /// The `meta` part of an OCS answer.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub(super) struct Meta {
@@ -107,7 +103,7 @@ pub enum HttpError {
     /// 400: the server refused the request for a reason it gives in the body.
     #[error("bad request (400)")]
     BadRequest {
-        /// The response body as received.
+        /// The response body as received, cut past [`crate::Limits::max_error_body_bytes`].
         body: String,
     },
     /// 403: the conversation is read-only.
@@ -172,8 +168,10 @@ fn ocs_message(body: &str) -> Option<String> {
         .filter(|m| !m.is_empty())
 }
 
-/// Classifies a response by status.
-pub(crate) fn classify(response: &HttpResponse) -> Status {
+/// Classifies a response by status; an error body kept in the error is cut at `body_kept`
+/// bytes ([`crate::Limits::max_error_body_bytes`]).
+pub(crate) fn classify(response: &HttpResponse, body_kept: u32) -> Status {
+    let body_kept = body_kept as usize;
     match response.status {
         200..=299 => Status::Success,
         304 => Status::NotModified,
@@ -184,7 +182,7 @@ pub(crate) fn classify(response: &HttpResponse) -> Status {
         }),
         400 => Status::Fatal(
             HttpError::BadRequest {
-                body: truncate(&response.body, ERROR_BODY_KEPT),
+                body: truncate(&response.body, body_kept),
             }
             .into(),
         ),
@@ -205,11 +203,11 @@ pub(crate) fn classify(response: &HttpResponse) -> Status {
         503 => Status::Transient(HttpError::Maintenance.into()),
         500..=599 => Status::Transient(Error::Http {
             status: response.status,
-            body: truncate(&response.body, ERROR_BODY_KEPT),
+            body: truncate(&response.body, body_kept),
         }),
         status => Status::Fatal(Error::Http {
             status,
-            body: truncate(&response.body, ERROR_BODY_KEPT),
+            body: truncate(&response.body, body_kept),
         }),
     }
 }

@@ -30,6 +30,11 @@ pub struct Unread {
 impl Unread {
     /// One more unread message.
     pub(crate) fn add(&mut self, id: i64, cap: usize) {
+        // At or below the newest id let go of, a message may be one counted already: counting
+        // it again would leave the badge above the server's for good.
+        if self.forgotten > 0 && id <= self.forgotten_max {
+            return;
+        }
         if !self.ids.insert(id) {
             return;
         }
@@ -94,6 +99,12 @@ pub(crate) struct Room {
     pub history_marker: Option<i64>,
     /// No request of the loop before this (the server's `Retry-After`).
     pub not_before: Timestamp,
+    /// Newest message delivered (or, restored, the cursor): an older one the dedupe window
+    /// has forgotten is a redelivery, not news.
+    pub delivered_max: Option<i64>,
+    /// A smaller page size than the configured one, after a page too large to take: halved
+    /// on each such page, doubled back after each page that fit.
+    pub page_limit: Option<u32>,
 }
 
 impl Room {
@@ -117,6 +128,8 @@ impl Room {
             failures: 0,
             history_marker: None,
             not_before: Timestamp(0),
+            delivered_max: last_given,
+            page_limit: None,
         }
     }
 

@@ -76,9 +76,6 @@ enum Transfer {
 /// How often a download polls a file whose upload progress is complete but that is not ready.
 const READY_POLL: std::time::Duration = std::time::Duration::from_secs(1);
 
-/// Longest raw text kept in a [`Event::ProtocolError`].
-const MAX_RAW_IN_ERROR: usize = 64 * 1024;
-
 /// Where the connection stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Phase {
@@ -734,6 +731,27 @@ impl TrueConfSession {
 
     /// Resolves the request on the wire `request`: for a step of a caller's multi-step command
     /// (upload, download), the caller's id; the session's own requests resolve nowhere.
+    /// The answer to request `id` came, but over the frame limit: it fails with that.
+    fn fail_too_large(&mut self, id: RequestId, size: usize, limit: u32) {
+        let is_auth = self
+            .pending
+            .get(id)
+            .is_some_and(|p| matches!(p.value, Request::Auth { .. }));
+        // An unreadable `auth` answer leaves the connection unauthenticated: its deadline
+        // judges the connection dead, as for no answer.
+        if is_auth || self.pending.remove(id).is_none() {
+            return;
+        }
+        self.waiting.retain(|w| *w != id);
+        self.respond(
+            id,
+            Err(Error::FrameTooLarge {
+                size: size as u64,
+                limit: limit as u64,
+            }),
+        );
+    }
+
     fn respond(&mut self, request: RequestId, result: Result<Reply, Error>) {
         self.uploads.remove(&request);
         self.downloads.remove(&request);
@@ -876,7 +894,7 @@ impl TrueConfSession {
 
     fn protocol_error(&mut self, raw: &str, reason: String) {
         self.outbox.event(Event::ProtocolError {
-            raw: truncate(raw, MAX_RAW_IN_ERROR),
+            raw: truncate(raw, self.config.limits.max_error_body_bytes as usize),
             reason,
         });
     }
@@ -1207,14 +1225,18 @@ impl SessionTrait for TrueConfSession {
                 limit: limit as u64,
             }
             .to_string();
-            // Ack a readable server request all the same, or the server redelivers it forever.
-            let ack = crate::json::AckFields::peek(text).and_then(|f| {
-                let is_request = f.kind.as_ref().and_then(int_lenient) == Some(1);
-                let id = f.id.as_ref().and_then(id_lenient)?;
-                is_request.then_some(id)
+            let head = crate::json::AckFields::peek(text).and_then(|f| {
+                let kind = f.kind.as_ref().and_then(int_lenient)?;
+                Some((kind, f.id.as_ref().and_then(id_lenient)?))
             });
-            if let Some(id) = ack {
-                self.outbox.control_frame(wire::ack(id));
+            match head {
+                // Ack a readable server request all the same, or the server redelivers it
+                // forever.
+                Some((1, id)) => self.outbox.control_frame(wire::ack(id)),
+                // The answer to one of ours: it fails now with the reason, rather than timing
+                // out as if nothing had come.
+                Some((2, id)) => self.fail_too_large(RequestId(id), text.len(), limit),
+                _ => {}
             }
             return self.protocol_error(text, reason);
         }
@@ -1270,7 +1292,10 @@ impl SessionTrait for TrueConfSession {
                 },
                 None => Error::Http {
                     status: response.status,
-                    body: truncate(&response.body, MAX_RAW_IN_ERROR),
+                    body: truncate(
+                        &response.body,
+                        self.config.limits.max_error_body_bytes as usize,
+                    ),
                 },
             };
             return self.outbox.resolve(id, Err(error));

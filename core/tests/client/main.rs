@@ -9,6 +9,7 @@ mod inline_waker;
 mod order;
 mod reconnect;
 mod reentrancy;
+mod refused_for_good;
 mod round_trip;
 mod shutdown;
 mod stray_closed;

@@ -14,6 +14,17 @@ fn config() -> ClientConfig {
     }
 }
 
+/// `n` drops, each followed at once by a reconnect that authenticates: the backoff grows.
+fn flap(host: &mut TcHost, n: usize) {
+    for _ in 0..n {
+        host.closed("flaky");
+        host.fire();
+        host.connected();
+        host.authenticate();
+        host.take();
+    }
+}
+
 #[test]
 fn reads_are_replayed_writes_that_may_have_arrived_are_reported() {
     let mut host = TcHost::trueconf(config());
@@ -185,13 +196,7 @@ fn a_server_that_accepts_and_drops_gets_a_growing_backoff() {
 fn a_connection_that_lasted_reconnects_at_the_base_delay_again() {
     let mut host = TcHost::trueconf(config());
     // Two quick drops grow the backoff …
-    for _ in 0..2 {
-        host.closed("flaky");
-        host.fire();
-        host.connected();
-        host.authenticate();
-        host.take();
-    }
+    flap(&mut host, 2);
     // … a connection that lasted past `stable_after` earns a fresh one: a flaky network must
     // not leave a working server unreached for the maximum delay.
     host.advance(ClientConfig::default().stable_after.as_millis() as u64);
@@ -203,13 +208,7 @@ fn a_connection_that_lasted_reconnects_at_the_base_delay_again() {
 #[test]
 fn a_short_connection_on_which_the_server_answered_reconnects_at_the_base_delay_again() {
     let mut host = TcHost::trueconf(config());
-    for _ in 0..3 {
-        host.closed("flaky");
-        host.fire();
-        host.connected();
-        host.authenticate();
-        host.take();
-    }
+    flap(&mut host, 3);
     // A network that cuts every second: each connection is short, but the server answers on
     // it, so the delay must not climb toward `backoff_max` while messages still flow.
     let read = host
@@ -228,13 +227,7 @@ fn a_short_connection_on_which_the_server_answered_reconnects_at_the_base_delay_
 #[test]
 fn a_short_connection_that_delivered_a_message_reconnects_at_the_base_delay_again() {
     let mut host = TcHost::trueconf(config());
-    for _ in 0..3 {
-        host.closed("flaky");
-        host.fire();
-        host.connected();
-        host.authenticate();
-        host.take();
-    }
+    flap(&mut host, 3);
     host.frame(&crate::support::incoming_message(7, "m-1", "hello"));
     host.closed("cut again");
     let delay = host.due() - host.now;

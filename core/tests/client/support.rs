@@ -148,6 +148,9 @@ impl<S: Session> Host<S> {
     pub fn closed(&mut self, reason: &str) -> Output {
         self.cross(|c, now| c.handle_closed(now, reason))
     }
+    pub fn auth_refused(&mut self, reason: &str) -> Output {
+        self.cross(|c, now| c.handle_auth_refused(now, reason))
+    }
     pub fn connect_failed(&mut self, reason: &str, permanent: bool) -> Output {
         self.cross(|c, now| c.handle_connect_failed(now, reason, permanent))
     }

@@ -34,3 +34,38 @@ fn a_trueconf_snapshot_survives_json_unchanged() {
         serde_json::from_str(&serde_json::to_string(&snapshot).unwrap()).unwrap();
     assert_eq!(back, snapshot);
 }
+
+#[test]
+fn a_talk_snapshot_survives_json_unchanged() {
+    use chatwire::talk::{TalkConfig, TalkSession, TalkSnapshot};
+    use chatwire::HttpResponse;
+    let mut s = TalkSession::new(TalkConfig::new("alice", "pw"));
+    s.join_room(Timestamp(0), "room-ab").unwrap();
+    let history = match s.poll_transmit() {
+        Some(chatwire::Transmit::Http(r)) => r,
+        other => panic!("the history read, got {other:?}"),
+    };
+    let body = json!({"ocs": {"meta": {"status": "ok", "statuscode": 200}, "data": [
+        {"id": 5, "token": "room-ab", "actorType": "users", "actorId": "bob",
+         "actorDisplayName": "Bob", "timestamp": 1704067200, "message": "hi",
+         "messageParameters": [], "systemMessage": "", "messageType": "comment",
+         "referenceId": "", "reactions": {}}]}});
+    s.handle_http_response(
+        Timestamp(1),
+        history.id,
+        HttpResponse {
+            status: 200,
+            headers: vec![chatwire::Header::new("X-Chat-Last-Given", "5")],
+            body: body.to_string(),
+        },
+    );
+    while s.poll_event().is_some() {}
+    let snapshot = s.snapshot();
+    assert!(
+        !snapshot.rooms.is_empty(),
+        "the room and its cursor are in it"
+    );
+    let back: TalkSnapshot =
+        serde_json::from_str(&serde_json::to_string(&snapshot).unwrap()).unwrap();
+    assert_eq!(back, snapshot);
+}

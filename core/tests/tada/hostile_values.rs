@@ -14,7 +14,14 @@ fn counters(gentime: serde_json::Value, unread: u32) -> String {
 
 #[test]
 fn an_impossible_gentime_does_not_freeze_the_read_state() {
-    for hostile in [json!(1e300), json!(-1), json!(2.5), json!("9e999")] {
+    for hostile in [
+        json!(1e300),
+        json!(-1),
+        json!(2.5),
+        json!("9e999"),
+        json!(i64::MAX),
+        json!(i64::MAX.to_string()),
+    ] {
         let mut s = connected();
         s.handle_frame(Timestamp(1), &counters(hostile.clone(), 7));
         s.handle_frame(Timestamp(2), &counters(json!(100), 2));

@@ -144,3 +144,94 @@ fn a_marker_moved_elsewhere_reads_a_joined_room() {
     assert_eq!(state.unread, Some(1));
     assert_eq!(state.last_read_message_id.as_deref(), Some("5"));
 }
+
+/// Watches the list, answers the first (whole) one with the fixture's six rooms and the next
+/// nine (changes only) with nothing; returns the tenth request, which asks for the whole list.
+fn tenth_list(s: &mut chatwire::talk::TalkSession) -> chatwire::HttpRequest {
+    s.watch_rooms(at(0));
+    let first = one_request(s);
+    s.handle_http_response(
+        at(1),
+        first.id,
+        list_answer(fixture_data(LIST), "1704067207"),
+    );
+    events(s);
+    // Each refresh is due 30 s after the answer before it.
+    let mut t = 1;
+    for _ in 0..9 {
+        t += 30_000;
+        s.handle_timeout(at(t));
+        let r = requests(s)
+            .into_iter()
+            .find(|r| r.path.ends_with("/v4/room") || r.path.contains("/v4/room?"))
+            .expect("a list refresh");
+        assert!(query(&r).contains_key("modifiedSince"), "changes only");
+        s.handle_http_response(at(t), r.id, list_answer(json!([]), "1704067300"));
+        events(s);
+    }
+    s.handle_timeout(at(t + 30_000));
+    let tenth = requests(s)
+        .into_iter()
+        .find(|r| r.path.contains("/v4/room"))
+        .expect("the tenth list");
+    assert!(
+        !query(&tenth).contains_key("modifiedSince"),
+        "every tenth list is whole: {}",
+        tenth.path
+    );
+    tenth
+}
+
+#[test]
+fn a_room_missing_from_the_whole_list_is_reported_removed() {
+    let mut s = talk();
+    let tenth = tenth_list(&mut s);
+    // room-ab is gone (deleted, or this user was removed); the other five remain.
+    let rest: Vec<_> = fixture_data(LIST)
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["token"] != ROOM)
+        .cloned()
+        .collect();
+    assert_eq!(rest.len(), 5);
+    s.handle_http_response(
+        at(400_000),
+        tenth.id,
+        list_answer(json!(rest), "1704067400"),
+    );
+    let removed: Vec<_> = events(&mut s)
+        .into_iter()
+        .filter_map(|e| match e {
+            Event::ChatRemoved { chat_id } => Some(chat_id),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(removed, [ROOM]);
+    assert!(s.read_state(ROOM).is_none(), "its read state is dropped");
+}
+
+#[test]
+fn a_whole_list_with_an_unreadable_room_removes_nothing() {
+    let mut s = talk();
+    let tenth = tenth_list(&mut s);
+    let mut rooms: Vec<_> = fixture_data(LIST)
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["token"] != ROOM)
+        .cloned()
+        .collect();
+    rooms.push(json!("not a room"));
+    s.handle_http_response(
+        at(400_000),
+        tenth.id,
+        list_answer(json!(rooms), "1704067400"),
+    );
+    let evs = events(&mut s);
+    assert!(
+        !evs.iter().any(|e| matches!(e, Event::ChatRemoved { .. })),
+        "the unreadable entry may be the missing room: {evs:?}"
+    );
+    assert!(evs.iter().any(|e| matches!(e, Event::ProtocolError { .. })));
+}

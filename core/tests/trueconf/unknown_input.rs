@@ -60,6 +60,34 @@ fn oversized_frames_are_refused_but_still_acked() {
 }
 
 #[test]
+fn an_oversized_answer_fails_its_request_instead_of_timing_out() {
+    let mut config = TrueConfConfig::new("t");
+    config.limits = Limits {
+        max_frame_bytes: 300,
+        ..Limits::default()
+    };
+    let mut h = Harness {
+        s: TrueConfSession::new(config),
+        now: Timestamp(5_000),
+    };
+    h.s.handle_connected(h.now);
+    let (frames, _) = h.drain_frames();
+    let auth = frames[0]["id"].clone();
+    h.feed(json!({"type":2,"id":auth,"payload":{"userId":"bot@x","connectionId":"c"}}));
+    let id = h.s.get_chats(h.now, 10, 1).unwrap();
+    h.drain();
+    let big = json!({"type":2,"id":id.0,"payload":[{"id":"c1","title":"a".repeat(400)}]});
+    let (_, events) = h.feed(big);
+    assert!(
+        matches!(
+            crate::support::responses(&events).as_slice(),
+            [(r, Err(chatwire::Error::FrameTooLarge { limit: 300, .. }))] if *r == id.0
+        ),
+        "{events:?}"
+    );
+}
+
+#[test]
 fn a_fractional_id_is_no_id_and_is_not_acked() {
     let mut s = TrueConfSession::new(TrueConfConfig::new("t"));
     s.handle_frame(

@@ -596,6 +596,24 @@ fileprivate struct FfiConverterString: FfiConverter {
     }
 }
 
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterData: FfiConverterRustBuffer {
+    typealias SwiftType = Data
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Data {
+        let len: Int32 = try readInt(&buf)
+        return Data(try readBytes(&buf, count: Int(len)))
+    }
+
+    public static func write(_ value: Data, into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        writeBytes(&buf, value)
+    }
+}
+
 
 
 
@@ -791,9 +809,27 @@ public protocol TadaClientProtocol: AnyObject, Sendable {
     func handleFrame(nowMs: UInt64, frame: String)  -> Output
     
     /**
+     * [`Self::handle_frame`] with the frame as UTF-8 bytes (borrowed for the call,
+     * not copied into a buffer first; invalid UTF-8 is replaced, as a lossy socket
+     * would) and the output as tagged JSON text (every object names its type:
+     * `{"$": "Event.MessageReceived", ...}`), for a host that builds its objects in
+     * one parse; the Python package's `handle_frame` is this.
+     */
+    func handleFrameJson(nowMs: UInt64, frame: Data)  -> String
+    
+    /**
      * Input: many frames arrived (a backlog); one output for all, in order.
      */
     func handleFrames(nowMs: UInt64, frames: [String])  -> Output
+    
+    /**
+     * [`Self::handle_frames`] with the frames as one JSON array of strings (UTF-8
+     * bytes, borrowed for the call) and the output as tagged JSON text (see
+     * [`Self::handle_frame_json`]): a host encodes the batch in one call of its JSON
+     * library instead of lowering each string; `InvalidArgument` when `frames_json`
+     * is not such an array.
+     */
+    func handleFramesJson(nowMs: UInt64, framesJson: Data) throws  -> String
     
     /**
      * Input: HTTP request `id` completed (`status` 0: the transport failed).
@@ -1021,6 +1057,26 @@ open func handleFrame(nowMs: UInt64, frame: String) -> Output  {
 }
     
     /**
+     * [`Self::handle_frame`] with the frame as UTF-8 bytes (borrowed for the call,
+     * not copied into a buffer first; invalid UTF-8 is replaced, as a lossy socket
+     * would) and the output as tagged JSON text (every object names its type:
+     * `{"$": "Event.MessageReceived", ...}`), for a host that builds its objects in
+     * one parse; the Python package's `handle_frame` is this.
+     */
+open func handleFrameJson(nowMs: UInt64, frame: Data) -> String  {
+    return try!  FfiConverterString.lift(try! rustCall() {
+        uniffiCallStatus in
+        FfiConverterByRefBytes.lower(frame) { frameFb in
+    uniffi_chatwire_ffi_fn_method_tadaclient_handle_frame_json(
+            self.uniffiCloneHandle(),
+        FfiConverterUInt64.lower(nowMs),
+        frameFb,uniffiCallStatus
+    )
+        }
+})
+}
+    
+    /**
      * Input: many frames arrived (a backlog); one output for all, in order.
      */
 open func handleFrames(nowMs: UInt64, frames: [String]) -> Output  {
@@ -1031,6 +1087,26 @@ open func handleFrames(nowMs: UInt64, frames: [String]) -> Output  {
         FfiConverterUInt64.lower(nowMs),
         FfiConverterSequenceString.lower(frames),uniffiCallStatus
     )
+})
+}
+    
+    /**
+     * [`Self::handle_frames`] with the frames as one JSON array of strings (UTF-8
+     * bytes, borrowed for the call) and the output as tagged JSON text (see
+     * [`Self::handle_frame_json`]): a host encodes the batch in one call of its JSON
+     * library instead of lowering each string; `InvalidArgument` when `frames_json`
+     * is not such an array.
+     */
+open func handleFramesJson(nowMs: UInt64, framesJson: Data)throws  -> String  {
+    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeChatwireError_lift) {
+        uniffiCallStatus in
+        FfiConverterByRefBytes.lower(framesJson) { framesJsonFb in
+    uniffi_chatwire_ffi_fn_method_tadaclient_handle_frames_json(
+            self.uniffiCloneHandle(),
+        FfiConverterUInt64.lower(nowMs),
+        framesJsonFb,uniffiCallStatus
+    )
+        }
 })
 }
     
@@ -1235,9 +1311,27 @@ public protocol TalkClientProtocol: AnyObject, Sendable {
     func handleFrame(nowMs: UInt64, frame: String)  -> Output
     
     /**
+     * [`Self::handle_frame`] with the frame as UTF-8 bytes (borrowed for the call,
+     * not copied into a buffer first; invalid UTF-8 is replaced, as a lossy socket
+     * would) and the output as tagged JSON text (every object names its type:
+     * `{"$": "Event.MessageReceived", ...}`), for a host that builds its objects in
+     * one parse; the Python package's `handle_frame` is this.
+     */
+    func handleFrameJson(nowMs: UInt64, frame: Data)  -> String
+    
+    /**
      * Input: many frames arrived (a backlog); one output for all, in order.
      */
     func handleFrames(nowMs: UInt64, frames: [String])  -> Output
+    
+    /**
+     * [`Self::handle_frames`] with the frames as one JSON array of strings (UTF-8
+     * bytes, borrowed for the call) and the output as tagged JSON text (see
+     * [`Self::handle_frame_json`]): a host encodes the batch in one call of its JSON
+     * library instead of lowering each string; `InvalidArgument` when `frames_json`
+     * is not such an array.
+     */
+    func handleFramesJson(nowMs: UInt64, framesJson: Data) throws  -> String
     
     /**
      * Input: HTTP request `id` completed (`status` 0: the transport failed).
@@ -1467,6 +1561,26 @@ open func handleFrame(nowMs: UInt64, frame: String) -> Output  {
 }
     
     /**
+     * [`Self::handle_frame`] with the frame as UTF-8 bytes (borrowed for the call,
+     * not copied into a buffer first; invalid UTF-8 is replaced, as a lossy socket
+     * would) and the output as tagged JSON text (every object names its type:
+     * `{"$": "Event.MessageReceived", ...}`), for a host that builds its objects in
+     * one parse; the Python package's `handle_frame` is this.
+     */
+open func handleFrameJson(nowMs: UInt64, frame: Data) -> String  {
+    return try!  FfiConverterString.lift(try! rustCall() {
+        uniffiCallStatus in
+        FfiConverterByRefBytes.lower(frame) { frameFb in
+    uniffi_chatwire_ffi_fn_method_talkclient_handle_frame_json(
+            self.uniffiCloneHandle(),
+        FfiConverterUInt64.lower(nowMs),
+        frameFb,uniffiCallStatus
+    )
+        }
+})
+}
+    
+    /**
      * Input: many frames arrived (a backlog); one output for all, in order.
      */
 open func handleFrames(nowMs: UInt64, frames: [String]) -> Output  {
@@ -1477,6 +1591,26 @@ open func handleFrames(nowMs: UInt64, frames: [String]) -> Output  {
         FfiConverterUInt64.lower(nowMs),
         FfiConverterSequenceString.lower(frames),uniffiCallStatus
     )
+})
+}
+    
+    /**
+     * [`Self::handle_frames`] with the frames as one JSON array of strings (UTF-8
+     * bytes, borrowed for the call) and the output as tagged JSON text (see
+     * [`Self::handle_frame_json`]): a host encodes the batch in one call of its JSON
+     * library instead of lowering each string; `InvalidArgument` when `frames_json`
+     * is not such an array.
+     */
+open func handleFramesJson(nowMs: UInt64, framesJson: Data)throws  -> String  {
+    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeChatwireError_lift) {
+        uniffiCallStatus in
+        FfiConverterByRefBytes.lower(framesJson) { framesJsonFb in
+    uniffi_chatwire_ffi_fn_method_talkclient_handle_frames_json(
+            self.uniffiCloneHandle(),
+        FfiConverterUInt64.lower(nowMs),
+        framesJsonFb,uniffiCallStatus
+    )
+        }
 })
 }
     
@@ -1769,9 +1903,27 @@ public protocol TrueConfClientProtocol: AnyObject, Sendable {
     func handleFrame(nowMs: UInt64, frame: String)  -> Output
     
     /**
+     * [`Self::handle_frame`] with the frame as UTF-8 bytes (borrowed for the call,
+     * not copied into a buffer first; invalid UTF-8 is replaced, as a lossy socket
+     * would) and the output as tagged JSON text (every object names its type:
+     * `{"$": "Event.MessageReceived", ...}`), for a host that builds its objects in
+     * one parse; the Python package's `handle_frame` is this.
+     */
+    func handleFrameJson(nowMs: UInt64, frame: Data)  -> String
+    
+    /**
      * Input: many frames arrived (a backlog); one output for all, in order.
      */
     func handleFrames(nowMs: UInt64, frames: [String])  -> Output
+    
+    /**
+     * [`Self::handle_frames`] with the frames as one JSON array of strings (UTF-8
+     * bytes, borrowed for the call) and the output as tagged JSON text (see
+     * [`Self::handle_frame_json`]): a host encodes the batch in one call of its JSON
+     * library instead of lowering each string; `InvalidArgument` when `frames_json`
+     * is not such an array.
+     */
+    func handleFramesJson(nowMs: UInt64, framesJson: Data) throws  -> String
     
     /**
      * Input: HTTP request `id` completed (`status` 0: the transport failed).
@@ -2104,6 +2256,26 @@ open func handleFrame(nowMs: UInt64, frame: String) -> Output  {
 }
     
     /**
+     * [`Self::handle_frame`] with the frame as UTF-8 bytes (borrowed for the call,
+     * not copied into a buffer first; invalid UTF-8 is replaced, as a lossy socket
+     * would) and the output as tagged JSON text (every object names its type:
+     * `{"$": "Event.MessageReceived", ...}`), for a host that builds its objects in
+     * one parse; the Python package's `handle_frame` is this.
+     */
+open func handleFrameJson(nowMs: UInt64, frame: Data) -> String  {
+    return try!  FfiConverterString.lift(try! rustCall() {
+        uniffiCallStatus in
+        FfiConverterByRefBytes.lower(frame) { frameFb in
+    uniffi_chatwire_ffi_fn_method_trueconfclient_handle_frame_json(
+            self.uniffiCloneHandle(),
+        FfiConverterUInt64.lower(nowMs),
+        frameFb,uniffiCallStatus
+    )
+        }
+})
+}
+    
+    /**
      * Input: many frames arrived (a backlog); one output for all, in order.
      */
 open func handleFrames(nowMs: UInt64, frames: [String]) -> Output  {
@@ -2114,6 +2286,26 @@ open func handleFrames(nowMs: UInt64, frames: [String]) -> Output  {
         FfiConverterUInt64.lower(nowMs),
         FfiConverterSequenceString.lower(frames),uniffiCallStatus
     )
+})
+}
+    
+    /**
+     * [`Self::handle_frames`] with the frames as one JSON array of strings (UTF-8
+     * bytes, borrowed for the call) and the output as tagged JSON text (see
+     * [`Self::handle_frame_json`]): a host encodes the batch in one call of its JSON
+     * library instead of lowering each string; `InvalidArgument` when `frames_json`
+     * is not such an array.
+     */
+open func handleFramesJson(nowMs: UInt64, framesJson: Data)throws  -> String  {
+    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeChatwireError_lift) {
+        uniffiCallStatus in
+        FfiConverterByRefBytes.lower(framesJson) { framesJsonFb in
+    uniffi_chatwire_ffi_fn_method_trueconfclient_handle_frames_json(
+            self.uniffiCloneHandle(),
+        FfiConverterUInt64.lower(nowMs),
+        framesJsonFb,uniffiCallStatus
+    )
+        }
 })
 }
     
@@ -6716,7 +6908,13 @@ private let initializationResult: InitializationResult = {
     if (uniffi_chatwire_ffi_checksum_method_tadaclient_handle_frame() != 10575) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_chatwire_ffi_checksum_method_tadaclient_handle_frame_json() != 50972) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_chatwire_ffi_checksum_method_tadaclient_handle_frames() != 11131) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_chatwire_ffi_checksum_method_tadaclient_handle_frames_json() != 23946) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_chatwire_ffi_checksum_method_tadaclient_handle_http_response() != 35125) {
@@ -6761,7 +6959,13 @@ private let initializationResult: InitializationResult = {
     if (uniffi_chatwire_ffi_checksum_method_talkclient_handle_frame() != 24139) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_chatwire_ffi_checksum_method_talkclient_handle_frame_json() != 2828) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_chatwire_ffi_checksum_method_talkclient_handle_frames() != 59426) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_chatwire_ffi_checksum_method_talkclient_handle_frames_json() != 53922) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_chatwire_ffi_checksum_method_talkclient_handle_http_response() != 59863) {
@@ -6839,7 +7043,13 @@ private let initializationResult: InitializationResult = {
     if (uniffi_chatwire_ffi_checksum_method_trueconfclient_handle_frame() != 5200) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_chatwire_ffi_checksum_method_trueconfclient_handle_frame_json() != 60876) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_chatwire_ffi_checksum_method_trueconfclient_handle_frames() != 4485) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_chatwire_ffi_checksum_method_trueconfclient_handle_frames_json() != 60588) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_chatwire_ffi_checksum_method_trueconfclient_handle_http_response() != 21726) {

@@ -8,6 +8,13 @@ impl TadaSession {
     pub(super) fn start_catchup(&mut self) {
         let mut jids: Vec<String> = self.reads.iter().map(|(jid, _)| jid.to_string()).collect();
         jids.extend(self.last_messages.keys().cloned());
+        // Chats the server announced, even if nothing was received in them yet.
+        jids.extend(
+            self.chats
+                .iter()
+                .filter(|(_, mark)| !mark.removed)
+                .map(|(jid, _)| jid.to_string()),
+        );
         jids.sort();
         jids.dedup();
         let auth = self.connect_info().headers;
@@ -45,7 +52,7 @@ impl TadaSession {
 
     pub(super) fn protocol_error(&mut self, raw: &str, reason: String) {
         self.outbox.event(Event::ProtocolError {
-            raw: truncate(raw, MAX_RAW_KEPT),
+            raw: truncate(raw, self.config.limits.max_error_body_bytes as usize),
             reason,
         });
     }
@@ -270,6 +277,9 @@ impl TadaSession {
         let parts = chats_text(raw, &mut scratch);
         let raw_chats = parts.as_ref().and_then(|p| p.chats.as_deref());
         for (i, info) in params.chats.iter().enumerate() {
+            if let Some(g) = info.gentime {
+                self.catchup.seed(g);
+            }
             let mark = self.chats.get(&info.jid).cloned();
             if let (Some(held), Some(new)) = (mark.as_ref().and_then(|m| m.gentime), info.gentime) {
                 // Same gentime: a redelivery already reported. Older: stale, must not win.

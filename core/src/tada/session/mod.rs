@@ -42,9 +42,6 @@ fn raw_text(source: &str) -> RawJson {
         .unwrap_or_default()
 }
 
-/// Longest raw text kept in a [`Event::ProtocolError`].
-const MAX_RAW_KEPT: usize = 64 * 1024;
-
 /// How many resolved confirm ids are remembered, so that a late or duplicate `server.confirm`
 /// for an event already answered is recognised rather than reported as unknown.
 const RESOLVED_WINDOW: usize = 1024;
@@ -163,6 +160,8 @@ impl TadaSession {
         message_versions.set_capacity(window as usize);
         let mut chats = snapshot.chats;
         chats.set_capacity(window as usize);
+        // Saved before any message arrived: the chats' versions still bound the gap.
+        let newest_chat = chats.iter().filter_map(|(_, c)| c.gentime).max();
         let mut session = TadaSession {
             rng: Rng::new(config.seed),
             outbox: Outbox::new(limits.max_queued as usize)
@@ -184,7 +183,7 @@ impl TadaSession {
             sent_ids: snapshot.sent_ids.or_new(window as usize),
             last_messages: snapshot.last_messages,
             me: snapshot.me,
-            catchup: CatchUp::new(snapshot.catchup_cursor),
+            catchup: CatchUp::new(snapshot.catchup_cursor.or(newest_chat)),
             config,
         };
         for chat in session.last_messages.keys() {
@@ -564,6 +563,20 @@ impl SessionTrait for TadaSession {
             .transmit(Transmit::Connect(self.connect_info()))?;
         self.link = Link::Connecting;
         Ok(())
+    }
+
+    fn abandon(&mut self, error: &Error) {
+        for id in self.pending_in_order(None) {
+            let sent = self.pending.get(id).is_some_and(|p| p.value.attempts > 0);
+            let error = if sent {
+                Error::Disconnected {
+                    delivery: crate::error::Delivery::MaybeDelivered,
+                }
+            } else {
+                error.clone()
+            };
+            self.fail(id, error);
+        }
     }
 
     /// Only pings are ever cut off by a disconnect, and a ping is safe to repeat. Messages,

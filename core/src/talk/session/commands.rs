@@ -383,7 +383,7 @@ impl TalkSession {
             return;
         };
         let reference = o.reference_id.clone();
-        let items = match classify(&response) {
+        let items = match classify(&response, self.config.limits.max_error_body_bytes) {
             Status::Success => match self.decode(&response) {
                 Ok(Value::Array(items)) => items,
                 Ok(other) => {
@@ -528,7 +528,7 @@ impl TalkSession {
         let Some(p) = self.commands.get(id) else {
             // Already resolved (its echo confirmed the send first); the common read marker the
             // answer carries is still news.
-            if classify(&response) == Status::Success {
+            if classify(&response, self.config.limits.max_error_body_bytes) == Status::Success {
                 self.command_common_read(room, &response);
             }
             return;
@@ -538,7 +538,7 @@ impl TalkSession {
         }
         let token = p.value.room.clone();
         let kind = p.value.kind.clone();
-        match classify(&response) {
+        match classify(&response, self.config.limits.max_error_body_bytes) {
             Status::Success => self.on_command_success(now, id, &token, kind, &response),
             Status::NotModified => match kind {
                 // No older messages.
@@ -648,7 +648,11 @@ impl TalkSession {
                             for (m, _) in &messages {
                                 room.saw_old(m.id);
                             }
-                            if let Some(given) = int_header(response, LAST_GIVEN) {
+                            let oldest = messages.first().map(|(m, _)| m.id);
+                            if let Ok(Some(given)) = super::receive::oldest_given(
+                                int_header(response, LAST_GIVEN),
+                                oldest,
+                            ) {
                                 room.saw_old(given);
                             }
                         }

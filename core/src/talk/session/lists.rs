@@ -16,7 +16,7 @@ impl TalkSession {
 
     pub(super) fn on_capabilities(&mut self, now: Timestamp, response: HttpResponse) {
         self.caps_loop.in_flight = None;
-        match classify(&response) {
+        match classify(&response, self.config.limits.max_error_body_bytes) {
             Status::Success => match self.decode(&response) {
                 Ok(data) => self.set_capabilities(TalkCapabilities::from_data(&data)),
                 Err(e) => self.caps_failed(now, Some(&response), &e, None),
@@ -90,13 +90,15 @@ impl TalkSession {
     }
 
     pub(super) fn start_room_list(&mut self, now: Timestamp) {
-        let Some(list) = &self.room_list else {
+        let Some(list) = &mut self.room_list else {
             return;
         };
-        let query: Vec<(&str, String)> = list
-            .since
-            .map(|t| vec![("modifiedSince", t.to_string())])
-            .unwrap_or_default();
+        list.full = list.since.is_none() || list.rounds % FULL_LIST_EVERY == 0;
+        list.rounds = list.rounds.wrapping_add(1);
+        let query: Vec<(&str, String)> = match list.since {
+            Some(t) if !list.full => vec![("modifiedSince", t.to_string())],
+            _ => Vec::new(),
+        };
         let planned = Planned::Get {
             path: Planned::with_query(format!("{ROOM_API_BASE}/room"), &query),
         };
@@ -113,21 +115,32 @@ impl TalkSession {
         if let Some(list) = &mut self.room_list {
             list.poller.in_flight = None;
         }
-        match classify(&response) {
+        match classify(&response, self.config.limits.max_error_body_bytes) {
             Status::Success => match self.decode(&response) {
                 Ok(Value::Array(items)) => {
                     let since = int_header(&response, MODIFIED_BEFORE);
+                    let mut present = BTreeSet::new();
+                    let mut unreadable = false;
                     for item in &items {
                         match Conversation::from_json(item, &self.config.user) {
                             Ok(c) => {
                                 let (token, read) = (c.token.clone(), c.last_read);
+                                present.insert(token.clone());
                                 self.listed(c);
                                 if self.join_listed && !self.rooms.contains_key(&token) {
                                     let _ = self.join(now, &token, read);
                                 }
                             }
-                            Err(reason) => self.protocol_error(&item.to_string(), reason),
+                            Err(reason) => {
+                                unreadable = true;
+                                self.protocol_error(&item.to_string(), reason)
+                            }
                         }
+                    }
+                    // A room missing from a whole list is gone; with an unreadable entry the
+                    // list cannot say which one that was.
+                    if self.room_list.as_ref().is_some_and(|l| l.full) && !unreadable {
+                        self.forget_unlisted(&present);
                     }
                     if let Some(list) = &mut self.room_list {
                         list.since = since.or(list.since);
@@ -178,6 +191,29 @@ impl TalkSession {
         let attempt = p.failures;
         let reason = format!("room list: {}", failure_reason(error, response));
         self.report_failure(reason, attempt, delay);
+    }
+
+    /// Rooms announced before but absent from a whole list (deleted, or this user was removed):
+    /// reported [`Event::ChatRemoved`], no longer received, their state dropped.
+    fn forget_unlisted(&mut self, present: &BTreeSet<String>) {
+        let Some(list) = &mut self.room_list else {
+            return;
+        };
+        let gone: Vec<String> = list
+            .known
+            .iter()
+            .filter(|token| !present.contains(*token))
+            .cloned()
+            .collect();
+        for token in gone {
+            if let Some(list) = &mut self.room_list {
+                list.known.remove(&token);
+            }
+            self.listed_read.remove(&token);
+            self.leave_room(&token);
+            self.reads.remove(&token);
+            self.outbox.event(Event::ChatRemoved { chat_id: token });
+        }
     }
 
     /// One room of the list: announced, and its read state taken.

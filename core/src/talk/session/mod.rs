@@ -39,9 +39,6 @@ use std::time::Duration;
 /// Deadline of a command that is not waiting on time (in flight, or held).
 const NEVER: Timestamp = Timestamp(u64::MAX);
 
-/// Raw text kept in a protocol-error event, so one huge body cannot flood the app.
-const RAW_KEPT: usize = 64 * 1024;
-
 /// A server's `Retry-After` is obeyed up to this long; past it the answer is taken as broken.
 const MAX_SERVER_WAIT_SECS: u64 = 3600;
 
@@ -238,7 +235,16 @@ struct RoomList {
     since: Option<i64>,
     /// Rooms already announced with [`Event::ChatCreated`].
     known: BoxedSet<String>,
+    /// Lists fetched so far: every [`FULL_LIST_EVERY`]th is asked without `modifiedSince`,
+    /// since a changes-only list never names a room that is gone.
+    rounds: u64,
+    /// The list in flight was asked in full: rooms known but not in it are gone.
+    full: bool,
 }
+
+/// How often (in list rounds, 30 s each) the whole list is fetched to find rooms that were
+/// deleted or that this user was removed from.
+const FULL_LIST_EVERY: u64 = 10;
 
 impl TalkSession {
     /// A session with no rooms joined.
@@ -638,6 +644,8 @@ impl TalkSession {
                 poller: Poller::new(self.backoff(), Some(now)),
                 since: None,
                 known: BoxedSet::new(),
+                rounds: 0,
+                full: false,
             });
         }
         self.drive(now);
@@ -765,7 +773,7 @@ impl TalkSession {
 
     fn protocol_error(&mut self, raw: &str, reason: impl Into<String>) {
         self.outbox.event(Event::ProtocolError {
-            raw: truncate(raw, RAW_KEPT),
+            raw: truncate(raw, self.config.limits.max_error_body_bytes as usize),
             reason: reason.into(),
         });
     }

@@ -28,7 +28,8 @@ impl TalkSession {
 
     /// Takes `X-Chat-Last-Common-Read` from any answer that carries it.
     pub(super) fn common_read_header(&mut self, token: &str, response: &HttpResponse) {
-        let Some(common) = int_header(response, LAST_COMMON_READ) else {
+        // A negative marker cannot be a message id.
+        let Some(common) = int_header(response, LAST_COMMON_READ).filter(|c| *c >= 0) else {
             return;
         };
         match self.rooms.get_mut(token) {

@@ -8,7 +8,9 @@ impl TalkSession {
         let Some(room) = self.rooms.get(token) else {
             return;
         };
-        let limit = self.config.effective_history_limit();
+        let limit = room
+            .page_limit
+            .unwrap_or_else(|| self.config.effective_history_limit());
         let (exchange, receive, timeout) = match room.phase {
             Phase::History => (
                 Exchange::History {
@@ -117,7 +119,7 @@ impl TalkSession {
         if self.rooms.get(token).and_then(|r| r.in_flight) != Some(id) {
             return;
         }
-        match classify(&response) {
+        match classify(&response, self.config.limits.max_error_body_bytes) {
             Status::Success => match self.decode(&response) {
                 Ok(Value::Array(items)) => {
                     let messages = self.parse_messages(&items);
@@ -130,6 +132,13 @@ impl TalkSession {
                     self.publish_read(token);
                     self.loop_continue(now, token);
                     self.after_loop_success(token);
+                    let full = self.config.effective_history_limit();
+                    if let Some(room) = self.rooms.get_mut(token) {
+                        room.page_limit = room
+                            .page_limit
+                            .map(|l| l.saturating_mul(2))
+                            .filter(|l| *l < full);
+                    }
                 }
                 Ok(other) => {
                     self.protocol_error(
@@ -139,7 +148,18 @@ impl TalkSession {
                     let reason = Some("the answer was not a list of messages".to_string());
                     self.loop_backoff(now, token, None, reason);
                 }
-                Err(e) => self.loop_backoff(now, token, None, Some(e.to_string())),
+                Err(e) => {
+                    if matches!(e, Error::FrameTooLarge { .. }) {
+                        // Legal messages can make a page over the limit (100 of 32 000
+                        // Cyrillic characters are 6 MB): ask for fewer at a time, or the room
+                        // is refused the same page on every retry and never receives again.
+                        let full = self.config.effective_history_limit();
+                        if let Some(room) = self.rooms.get_mut(token) {
+                            room.page_limit = Some((room.page_limit.unwrap_or(full) / 2).max(1));
+                        }
+                    }
+                    self.loop_backoff(now, token, None, Some(e.to_string()))
+                }
             },
             Status::NotModified => {
                 if history {
@@ -180,7 +200,14 @@ impl TalkSession {
         response: &HttpResponse,
     ) {
         let newest = messages.iter().map(|(m, _)| m.id).max();
-        let oldest = int_header(response, LAST_GIVEN).or(messages.iter().map(|(m, _)| m.id).min());
+        let oldest_listed = messages.iter().map(|(m, _)| m.id).min();
+        let oldest = match oldest_given(int_header(response, LAST_GIVEN), oldest_listed) {
+            Ok(given) => given.or(oldest_listed),
+            Err(reason) => {
+                self.protocol_error(&response.body, reason);
+                oldest_listed
+            }
+        };
         let Some(room) = self.rooms.get_mut(token) else {
             return;
         };
@@ -202,11 +229,15 @@ impl TalkSession {
         response: &HttpResponse,
     ) {
         let newest = messages.iter().map(|(m, _)| m.id).max();
+        let header = int_header(response, LAST_GIVEN);
         if let Some(room) = self.rooms.get_mut(token) {
-            // A 200 with no messages still moves the cursor: the header is the next offset.
-            room.last_given = int_header(response, LAST_GIVEN)
-                .or(newest)
-                .or(room.last_given);
+            let (cursor, refused) = next_cursor(room.last_given, header, newest);
+            room.last_given = cursor;
+            if let Some(reason) = refused {
+                self.protocol_error(&response.body, reason);
+            }
+        }
+        if let Some(room) = self.rooms.get_mut(token) {
             if let Some(oldest) = messages.iter().map(|(m, _)| m.id).min() {
                 room.saw_old(oldest);
             }
@@ -227,6 +258,19 @@ impl TalkSession {
         for (m, raw) in messages {
             if !self.seen.insert(&seen_key(token, m.id)) {
                 continue;
+            }
+            let old = self
+                .rooms
+                .get(token)
+                .and_then(|r| r.delivered_max)
+                .is_some_and(|max| m.id <= max);
+            if old {
+                // Delivered before the dedupe window forgot it: a room's messages come in id
+                // order, so nothing at or below the newest delivered is new.
+                continue;
+            }
+            if let Some(room) = self.rooms.get_mut(token) {
+                room.delivered_max = room.delivered_max.max(Some(m.id));
             }
             if m.is_about_parent() {
                 // In a first history page the parents come as they are now: nothing to tell.
@@ -322,5 +366,48 @@ impl TalkSession {
             || m.reference_id
                 .as_deref()
                 .is_some_and(|r| self.own_refs.contains(r))
+    }
+}
+
+/// Largest id a message can have: Talk's own web client reads ids as JavaScript numbers, so a
+/// server never hands out one past 2^53 − 1.
+const MAX_MESSAGE_ID: i64 = (1 << 53) - 1;
+
+/// The long-poll cursor after a page: the server's `X-Chat-Last-Given` where it can be one, else
+/// the newest message of the page, else the cursor as it was. The header may run ahead of the
+/// messages (Talk leaves out ones this user does not see, even from a page it sends empty),
+/// but it never goes behind the cursor or the page, and is a message id: −1 would rewind the
+/// room and `i64::MAX` silence it, so such a header is refused with the reason.
+pub(super) fn next_cursor(
+    current: Option<i64>,
+    header: Option<i64>,
+    newest: Option<i64>,
+) -> (Option<i64>, Option<String>) {
+    let floor = current.max(newest);
+    let Some(h) = header else {
+        return (floor, None);
+    };
+    if (0..=MAX_MESSAGE_ID).contains(&h) && floor.is_none_or(|f| h >= f) {
+        return (Some(h), None);
+    }
+    let reason = format!(
+        "X-Chat-Last-Given {h} cannot follow cursor {current:?} and newest message {newest:?}: ignored"
+    );
+    (floor, Some(reason))
+}
+
+/// The oldest id a history page gave (`X-Chat-Last-Given` of a `lookIntoFuture=0` read): a
+/// message id no newer than the page's oldest; `Err` names a header that cannot be one.
+pub(super) fn oldest_given(
+    header: Option<i64>,
+    oldest: Option<i64>,
+) -> Result<Option<i64>, String> {
+    match header {
+        Some(h) if !(0..=MAX_MESSAGE_ID).contains(&h) || oldest.is_some_and(|o| h > o) => {
+            Err(format!(
+                "X-Chat-Last-Given {h} cannot be the oldest of a page starting at {oldest:?}: ignored"
+            ))
+        }
+        other => Ok(other),
     }
 }

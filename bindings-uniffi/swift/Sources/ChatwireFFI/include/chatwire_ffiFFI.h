@@ -313,9 +313,19 @@ RustBuffer uniffi_chatwire_ffi_fn_method_tadaclient_handle_connected(uint64_t pt
 RustBuffer uniffi_chatwire_ffi_fn_method_tadaclient_handle_frame(uint64_t ptr, uint64_t now_ms, RustBuffer frame, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CHATWIRE_FFI_FN_METHOD_TADACLIENT_HANDLE_FRAME_JSON
+#define UNIFFI_FFIDEF_UNIFFI_CHATWIRE_FFI_FN_METHOD_TADACLIENT_HANDLE_FRAME_JSON
+RustBuffer uniffi_chatwire_ffi_fn_method_tadaclient_handle_frame_json(uint64_t ptr, uint64_t now_ms, ForeignBytes frame, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CHATWIRE_FFI_FN_METHOD_TADACLIENT_HANDLE_FRAMES
 #define UNIFFI_FFIDEF_UNIFFI_CHATWIRE_FFI_FN_METHOD_TADACLIENT_HANDLE_FRAMES
 RustBuffer uniffi_chatwire_ffi_fn_method_tadaclient_handle_frames(uint64_t ptr, uint64_t now_ms, RustBuffer frames, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CHATWIRE_FFI_FN_METHOD_TADACLIENT_HANDLE_FRAMES_JSON
+#define UNIFFI_FFIDEF_UNIFFI_CHATWIRE_FFI_FN_METHOD_TADACLIENT_HANDLE_FRAMES_JSON
+RustBuffer uniffi_chatwire_ffi_fn_method_tadaclient_handle_frames_json(uint64_t ptr, uint64_t now_ms, ForeignBytes frames_json, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CHATWIRE_FFI_FN_METHOD_TADACLIENT_HANDLE_HTTP_RESPONSE
@@ -408,9 +418,19 @@ RustBuffer uniffi_chatwire_ffi_fn_method_talkclient_handle_connected(uint64_t pt
 RustBuffer uniffi_chatwire_ffi_fn_method_talkclient_handle_frame(uint64_t ptr, uint64_t now_ms, RustBuffer frame, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CHATWIRE_FFI_FN_METHOD_TALKCLIENT_HANDLE_FRAME_JSON
+#define UNIFFI_FFIDEF_UNIFFI_CHATWIRE_FFI_FN_METHOD_TALKCLIENT_HANDLE_FRAME_JSON
+RustBuffer uniffi_chatwire_ffi_fn_method_talkclient_handle_frame_json(uint64_t ptr, uint64_t now_ms, ForeignBytes frame, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CHATWIRE_FFI_FN_METHOD_TALKCLIENT_HANDLE_FRAMES
 #define UNIFFI_FFIDEF_UNIFFI_CHATWIRE_FFI_FN_METHOD_TALKCLIENT_HANDLE_FRAMES
 RustBuffer uniffi_chatwire_ffi_fn_method_talkclient_handle_frames(uint64_t ptr, uint64_t now_ms, RustBuffer frames, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CHATWIRE_FFI_FN_METHOD_TALKCLIENT_HANDLE_FRAMES_JSON
+#define UNIFFI_FFIDEF_UNIFFI_CHATWIRE_FFI_FN_METHOD_TALKCLIENT_HANDLE_FRAMES_JSON
+RustBuffer uniffi_chatwire_ffi_fn_method_talkclient_handle_frames_json(uint64_t ptr, uint64_t now_ms, ForeignBytes frames_json, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CHATWIRE_FFI_FN_METHOD_TALKCLIENT_HANDLE_HTTP_RESPONSE
@@ -558,9 +578,19 @@ RustBuffer uniffi_chatwire_ffi_fn_method_trueconfclient_handle_connected(uint64_
 RustBuffer uniffi_chatwire_ffi_fn_method_trueconfclient_handle_frame(uint64_t ptr, uint64_t now_ms, RustBuffer frame, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CHATWIRE_FFI_FN_METHOD_TRUECONFCLIENT_HANDLE_FRAME_JSON
+#define UNIFFI_FFIDEF_UNIFFI_CHATWIRE_FFI_FN_METHOD_TRUECONFCLIENT_HANDLE_FRAME_JSON
+RustBuffer uniffi_chatwire_ffi_fn_method_trueconfclient_handle_frame_json(uint64_t ptr, uint64_t now_ms, ForeignBytes frame, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CHATWIRE_FFI_FN_METHOD_TRUECONFCLIENT_HANDLE_FRAMES
 #define UNIFFI_FFIDEF_UNIFFI_CHATWIRE_FFI_FN_METHOD_TRUECONFCLIENT_HANDLE_FRAMES
 RustBuffer uniffi_chatwire_ffi_fn_method_trueconfclient_handle_frames(uint64_t ptr, uint64_t now_ms, RustBuffer frames, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CHATWIRE_FFI_FN_METHOD_TRUECONFCLIENT_HANDLE_FRAMES_JSON
+#define UNIFFI_FFIDEF_UNIFFI_CHATWIRE_FFI_FN_METHOD_TRUECONFCLIENT_HANDLE_FRAMES_JSON
+RustBuffer uniffi_chatwire_ffi_fn_method_trueconfclient_handle_frames_json(uint64_t ptr, uint64_t now_ms, ForeignBytes frames_json, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CHATWIRE_FFI_FN_METHOD_TRUECONFCLIENT_HANDLE_HTTP_RESPONSE
@@ -933,9 +963,21 @@ uint16_t uniffi_chatwire_ffi_checksum_method_tadaclient_handle_frame(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CHATWIRE_FFI_CHECKSUM_METHOD_TADACLIENT_HANDLE_FRAME_JSON
+#define UNIFFI_FFIDEF_UNIFFI_CHATWIRE_FFI_CHECKSUM_METHOD_TADACLIENT_HANDLE_FRAME_JSON
+uint16_t uniffi_chatwire_ffi_checksum_method_tadaclient_handle_frame_json(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CHATWIRE_FFI_CHECKSUM_METHOD_TADACLIENT_HANDLE_FRAMES
 #define UNIFFI_FFIDEF_UNIFFI_CHATWIRE_FFI_CHECKSUM_METHOD_TADACLIENT_HANDLE_FRAMES
 uint16_t uniffi_chatwire_ffi_checksum_method_tadaclient_handle_frames(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CHATWIRE_FFI_CHECKSUM_METHOD_TADACLIENT_HANDLE_FRAMES_JSON
+#define UNIFFI_FFIDEF_UNIFFI_CHATWIRE_FFI_CHECKSUM_METHOD_TADACLIENT_HANDLE_FRAMES_JSON
+uint16_t uniffi_chatwire_ffi_checksum_method_tadaclient_handle_frames_json(void
     
 );
 #endif
@@ -1023,9 +1065,21 @@ uint16_t uniffi_chatwire_ffi_checksum_method_talkclient_handle_frame(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CHATWIRE_FFI_CHECKSUM_METHOD_TALKCLIENT_HANDLE_FRAME_JSON
+#define UNIFFI_FFIDEF_UNIFFI_CHATWIRE_FFI_CHECKSUM_METHOD_TALKCLIENT_HANDLE_FRAME_JSON
+uint16_t uniffi_chatwire_ffi_checksum_method_talkclient_handle_frame_json(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CHATWIRE_FFI_CHECKSUM_METHOD_TALKCLIENT_HANDLE_FRAMES
 #define UNIFFI_FFIDEF_UNIFFI_CHATWIRE_FFI_CHECKSUM_METHOD_TALKCLIENT_HANDLE_FRAMES
 uint16_t uniffi_chatwire_ffi_checksum_method_talkclient_handle_frames(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CHATWIRE_FFI_CHECKSUM_METHOD_TALKCLIENT_HANDLE_FRAMES_JSON
+#define UNIFFI_FFIDEF_UNIFFI_CHATWIRE_FFI_CHECKSUM_METHOD_TALKCLIENT_HANDLE_FRAMES_JSON
+uint16_t uniffi_chatwire_ffi_checksum_method_talkclient_handle_frames_json(void
     
 );
 #endif
@@ -1179,9 +1233,21 @@ uint16_t uniffi_chatwire_ffi_checksum_method_trueconfclient_handle_frame(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CHATWIRE_FFI_CHECKSUM_METHOD_TRUECONFCLIENT_HANDLE_FRAME_JSON
+#define UNIFFI_FFIDEF_UNIFFI_CHATWIRE_FFI_CHECKSUM_METHOD_TRUECONFCLIENT_HANDLE_FRAME_JSON
+uint16_t uniffi_chatwire_ffi_checksum_method_trueconfclient_handle_frame_json(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CHATWIRE_FFI_CHECKSUM_METHOD_TRUECONFCLIENT_HANDLE_FRAMES
 #define UNIFFI_FFIDEF_UNIFFI_CHATWIRE_FFI_CHECKSUM_METHOD_TRUECONFCLIENT_HANDLE_FRAMES
 uint16_t uniffi_chatwire_ffi_checksum_method_trueconfclient_handle_frames(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CHATWIRE_FFI_CHECKSUM_METHOD_TRUECONFCLIENT_HANDLE_FRAMES_JSON
+#define UNIFFI_FFIDEF_UNIFFI_CHATWIRE_FFI_CHECKSUM_METHOD_TRUECONFCLIENT_HANDLE_FRAMES_JSON
+uint16_t uniffi_chatwire_ffi_checksum_method_trueconfclient_handle_frames_json(void
     
 );
 #endif
