@@ -479,8 +479,21 @@ pub fn redact_url(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return url.to_string();
     };
+    // A password typed with an unencoded `/` (`user:pa/ss@host`) would end the authority
+    // early: the host is whatever follows the last `@` before the first `/` after the first
+    // `@`. (A URL with `@` only in its path is cut a little too much, never too little.)
+    let Some(first_at) = rest.find('@') else {
+        return url.to_string();
+    };
+    let host_end = rest[first_at..]
+        .find('/')
+        .map_or(rest.len(), |i| first_at + i);
     let authority_end = rest.find('/').unwrap_or(rest.len());
-    match rest[..authority_end].rfind('@') {
+    if first_at > authority_end && !rest[..first_at].contains(':') {
+        // `@` in the path of a URL without credentials.
+        return url.to_string();
+    }
+    match rest[..host_end].rfind('@') {
         Some(at) => format!("{scheme}://<redacted>@{}", &rest[at + 1..]),
         None => url.to_string(),
     }

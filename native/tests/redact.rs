@@ -12,4 +12,13 @@ fn user_and_password_in_a_url_are_redacted() {
         "https://tc.example.com/x?a=@b"
     );
     assert_eq!(redact_url("not a url"), "not a url");
+    // A password with an unencoded `/` is still hidden whole.
+    assert_eq!(
+        redact_url("https://bob:pa/ss@tc.example.com/x"),
+        "https://<redacted>@tc.example.com/x"
+    );
+    assert_eq!(
+        redact_url("https://bob:pa/ss@tc.example.com"),
+        "https://<redacted>@tc.example.com"
+    );
 }
