@@ -3,7 +3,7 @@
 //! refused upgrade is an `AuthFailed`, and nothing reconnects.
 use crate::support::{has_connect, poll_once, Host};
 use chatwire::tada::{TadaConfig, TadaSession};
-use chatwire::{ClientConfig, Error, Event, Session as _};
+use chatwire::{Call, ClientConfig, Error, Event, Session as _};
 use std::task::Poll;
 
 fn tada() -> Host<TadaSession> {
@@ -13,15 +13,21 @@ fn tada() -> Host<TadaSession> {
     )
 }
 
+/// A send of `text` made while the connection is being opened: the session holds it.
+fn held_send(host: &mut Host<TadaSession>, text: &'static str) -> Call {
+    let send = host
+        .client
+        .call(host.at(), move |s, now| s.send_text(now, "g-1", text, None));
+    host.poll();
+    send
+}
+
 #[test]
 fn a_tada_send_waiting_for_a_connection_fails_with_a_permanent_connect_failure() {
     let mut host = tada();
     host.connect();
-    let send = host
-        .client
-        .call(host.at(), |s, now| s.send_text(now, "g-1", "hi", None));
+    let send = held_send(&mut host, "hi");
     futures::pin_mut!(send);
-    host.poll();
     assert!(
         poll_once(send.as_mut()).is_pending(),
         "held for the connection"
@@ -40,11 +46,8 @@ fn refused_credentials_at_the_upgrade_are_an_auth_failure_and_nothing_reconnects
     let mut host = tada();
     host.connect();
     host.take();
-    let send = host
-        .client
-        .call(host.at(), |s, now| s.send_text(now, "g-1", "hi", None));
+    let send = held_send(&mut host, "hi");
     futures::pin_mut!(send);
-    host.poll();
     host.auth_refused("credentials refused (HTTP 401)");
     assert!(matches!(
         poll_once(send.as_mut()),
@@ -75,11 +78,8 @@ fn refused_credentials_at_the_upgrade_are_an_auth_failure_and_nothing_reconnects
 fn closing_resolves_what_a_tada_session_holds() {
     let mut host = tada();
     host.connect();
-    let send = host
-        .client
-        .call(host.at(), |s, now| s.send_text(now, "g-1", "hi", None));
+    let send = held_send(&mut host, "hi");
     futures::pin_mut!(send);
-    host.poll();
     host.close();
     assert!(
         matches!(poll_once(send.as_mut()), Poll::Ready(Err(_))),
