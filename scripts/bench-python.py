@@ -155,48 +155,38 @@ FRAME = chatwire.Transmit.FRAME
 MESSAGE_RECEIVED = chatwire.Event.MESSAGE_RECEIVED
 
 
-def chatwire_one(frames, _batch):
-    core, sent, counted = chatwire_client(), [], []
-    handle = core.handle_frame
-    t0 = time.process_time()
-    for f in frames:
-        perform(handle(3, f), sent, counted)
-    t = time.process_time() - t0
-    check("chatwire 1/call", frames, sent, len(counted))
-    return t
+def one_per_call(name, method):
+    """A variant that hands the client one frame per call of `method`."""
+    def run(frames, _batch):
+        core, sent, counted = chatwire_client(), [], []
+        handle = getattr(core, method)
+        t0 = time.process_time()
+        for f in frames:
+            perform(handle(3, f), sent, counted)
+        t = time.process_time() - t0
+        check(name, frames, sent, len(counted))
+        return t
+    return run
 
 
-def chatwire_batch(frames, batch):
-    core, sent, counted = chatwire_client(), [], []
-    handle = core.handle_frames
-    t0 = time.process_time()
-    for i in range(0, len(frames), batch):
-        perform(handle(3, frames[i:i + batch]), sent, counted)
-    t = time.process_time() - t0
-    check("chatwire batch", frames, sent, len(counted))
-    return t
+def batched(name, method):
+    """A variant that hands the client `batch` frames per call of `method`."""
+    def run(frames, batch):
+        core, sent, counted = chatwire_client(), [], []
+        handle = getattr(core, method)
+        t0 = time.process_time()
+        for i in range(0, len(frames), batch):
+            perform(handle(3, frames[i:i + batch]), sent, counted)
+        t = time.process_time() - t0
+        check(name, frames, sent, len(counted))
+        return t
+    return run
 
 
-def chatwire_records_one(frames, _batch):
-    core, sent, counted = chatwire_client(), [], []
-    handle = core._records_handle_frame
-    t0 = time.process_time()
-    for f in frames:
-        perform(handle(3, f), sent, counted)
-    t = time.process_time() - t0
-    check("chatwire 1/call, records", frames, sent, len(counted))
-    return t
-
-
-def chatwire_records_batch(frames, batch):
-    core, sent, counted = chatwire_client(), [], []
-    handle = core._records_handle_frames
-    t0 = time.process_time()
-    for i in range(0, len(frames), batch):
-        perform(handle(3, frames[i:i + batch]), sent, counted)
-    t = time.process_time() - t0
-    check("chatwire batch, records", frames, sent, len(counted))
-    return t
+chatwire_one = one_per_call("chatwire 1/call", "handle_frame")
+chatwire_batch = batched("chatwire batch", "handle_frames")
+chatwire_records_one = one_per_call("chatwire 1/call, records", "_records_handle_frame")
+chatwire_records_batch = batched("chatwire batch, records", "_records_handle_frames")
 
 
 def check(name, frames, sent, messages):
