@@ -35,6 +35,16 @@ impl TadaSession {
         ids.into_iter().map(|(_, id)| id).collect()
     }
 
+    /// Whether pending event `id`, failing without a connection, may have reached the server:
+    /// once handed out on any connection (this process or one before a restore), it may have.
+    pub(super) fn cut_off_delivery(&self, id: RequestId) -> Delivery {
+        if self.pending.get(id).is_some_and(|p| p.value.attempts > 0) {
+            Delivery::MaybeDelivered
+        } else {
+            Delivery::NotSent
+        }
+    }
+
     /// Resolves pending event `id` as confirmed.
     pub(super) fn succeed(&mut self, id: RequestId) {
         let Some(p) = self.take_pending(id) else {

@@ -5,7 +5,7 @@ mod confirm;
 mod incoming;
 
 use crate::dedupe::SeenSet;
-use crate::error::Error;
+use crate::error::{Delivery, Error};
 use crate::event::{Event, Reply};
 use crate::ids::RequestId;
 use crate::json::{str_lenient, truncate, LenientObj};
@@ -463,12 +463,7 @@ impl SessionTrait for TadaSession {
     fn handle_timeout(&mut self, now: Timestamp) {
         if self.link != Link::Up {
             for id in self.pending_in_order(Some(now)) {
-                let sent = self.pending.get(id).is_some_and(|p| p.value.attempts > 0);
-                let delivery = if sent {
-                    crate::error::Delivery::MaybeDelivered
-                } else {
-                    crate::error::Delivery::NotSent
-                };
+                let delivery = self.cut_off_delivery(id);
                 self.fail(id, Error::Disconnected { delivery });
             }
             return;
@@ -567,13 +562,9 @@ impl SessionTrait for TadaSession {
 
     fn abandon(&mut self, error: &Error) {
         for id in self.pending_in_order(None) {
-            let sent = self.pending.get(id).is_some_and(|p| p.value.attempts > 0);
-            let error = if sent {
-                Error::Disconnected {
-                    delivery: crate::error::Delivery::MaybeDelivered,
-                }
-            } else {
-                error.clone()
+            let error = match self.cut_off_delivery(id) {
+                Delivery::NotSent => error.clone(),
+                delivery => Error::Disconnected { delivery },
             };
             self.fail(id, error);
         }
