@@ -92,11 +92,8 @@ impl CatchUp {
     /// Where a restored session must fetch from: the cursor, or where an unfinished fetch
     /// started (live messages move the cursor past a gap not yet delivered).
     pub(crate) fn resume_cursor(&self) -> Option<i64> {
-        let oldest = self.inflight.values().map(|f| f.from).min();
-        match (self.cursor, oldest) {
-            (Some(c), Some(o)) => Some(c.min(o)),
-            (c, o) => c.or(o),
-        }
+        let started = self.inflight.values().map(|f| f.from);
+        self.cursor.into_iter().chain(started).min()
     }
 
     /// Keeps live message `text` of chat `jid` for later when its gap is still being fetched;
