@@ -205,10 +205,10 @@ impl TalkSession {
             .filter(|token| !present.contains(*token))
             .cloned()
             .collect();
+        for token in &gone {
+            list.known.remove(token);
+        }
         for token in gone {
-            if let Some(list) = &mut self.room_list {
-                list.known.remove(&token);
-            }
             self.listed_read.remove(&token);
             self.leave_room(&token);
             self.reads.remove(&token);

@@ -233,13 +233,11 @@ impl TalkSession {
         if let Some(room) = self.rooms.get_mut(token) {
             let (cursor, refused) = next_cursor(room.last_given, header, newest);
             room.last_given = cursor;
-            if let Some(reason) = refused {
-                self.protocol_error(&response.body, reason);
-            }
-        }
-        if let Some(room) = self.rooms.get_mut(token) {
             if let Some(oldest) = messages.iter().map(|(m, _)| m.id).min() {
                 room.saw_old(oldest);
+            }
+            if let Some(reason) = refused {
+                self.protocol_error(&response.body, reason);
             }
         }
         self.deliver(token, messages, true);
