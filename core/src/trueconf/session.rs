@@ -1007,7 +1007,7 @@ impl TrueConfSession {
             Ok(Reply::Chat { chat }) => self.learn_chat(chat),
             Ok(Reply::MessageSent { message_id, .. }) => {
                 // If the server echoes our own message back as a notification, it is not new.
-                self.seen.insert(&format!("msg:{message_id}"));
+                self.seen.insert_joined("msg:", message_id);
             }
             _ => {}
         }
@@ -1070,7 +1070,7 @@ impl TrueConfSession {
         };
         match decoded {
             Notification::ChatCreated(chat) => {
-                if !self.seen.insert(&format!("chat:{}", chat.id))
+                if !self.seen.insert_joined("chat:", &chat.id)
                     && self.chats.contains_key(&chat.id)
                 {
                     return;
@@ -1119,7 +1119,7 @@ impl TrueConfSession {
                 message_id,
                 by,
             } => {
-                if self.seen.insert(&format!("rm:{message_id}")) {
+                if self.seen.insert_joined("rm:", &message_id) {
                     self.outbox.event(Event::MessageRemoved {
                         chat_id,
                         message_id,
@@ -1137,7 +1137,7 @@ impl TrueConfSession {
     }
 
     fn on_message(&mut self, message: Message) {
-        if !self.seen.insert(&format!("msg:{}", message.id)) {
+        if !self.seen.insert_joined("msg:", &message.id) {
             return;
         }
         if let Some(chat_id) = message.chat_id.as_deref() {
