@@ -27,6 +27,16 @@ pub struct ReadState {
 /// and `version` orders the update against what is held.
 pub(crate) type ReadUpdate = ReadState;
 
+/// Sets `held` to `new` when the update carries a value, noting in `changed` whether it differed.
+fn set_field<T: PartialEq>(held: &mut Option<T>, new: Option<T>, changed: &mut bool) {
+    if let Some(new) = new {
+        if held.as_ref() != Some(&new) {
+            *held = Some(new);
+            *changed = true;
+        }
+    }
+}
+
 /// Read state of every chat the session has heard of, and the register of which chats the
 /// session keeps any per-chat state for, bounded by [`crate::Limits::max_chats`].
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -85,14 +95,16 @@ impl ReadStates {
         r.clock += 1;
         match r.by_chat.get_mut(chat) {
             Some(used) => {
-                r.by_use.remove(used);
+                // The chat's name moves to its new place in the order: no copy per touch.
+                let name = r.by_use.remove(used).unwrap_or_else(|| chat.to_string());
                 *used = r.clock;
+                r.by_use.insert(r.clock, name);
             }
             None => {
                 r.by_chat.insert(chat.to_string(), r.clock);
+                r.by_use.insert(r.clock, chat.to_string());
             }
         }
-        r.by_use.insert(r.clock, chat.to_string());
         while r.by_chat.len() > r.limit {
             let Some((_, oldest)) = r.by_use.pop_first() else {
                 break;
@@ -149,31 +161,32 @@ impl ReadStates {
     /// changed, so the caller reports exactly the real changes.
     pub fn apply(&mut self, chat: &str, update: ReadUpdate) -> Option<ReadState> {
         self.touch(chat);
-        let state = self
-            .chats
-            .get_or_insert_with(chat.to_string(), ReadState::default);
+        // The chat's id is copied only for a chat not held yet.
+        if !self.chats.contains_key(chat) {
+            self.chats.insert(chat.to_string(), ReadState::default());
+        }
+        let state = self.chats.get_mut(chat)?;
         if let (Some(held), Some(new)) = (state.version, update.version) {
             if new < held {
                 return None;
             }
         }
-        let before = state.clone();
-        if update.unread.is_some() {
-            state.unread = update.unread;
-        }
-        if update.unread_notices.is_some() {
-            state.unread_notices = update.unread_notices;
-        }
-        if update.last_read_message_id.is_some() {
-            state.last_read_message_id = update.last_read_message_id;
-        }
-        if update.last_common_read_id.is_some() {
-            state.last_common_read_id = update.last_common_read_id;
-        }
-        if update.version.is_some() {
-            state.version = update.version;
-        }
-        (*state != before).then(|| state.clone())
+        // Each field the update sets is compared as it is set, so no copy of the state before.
+        let mut changed = false;
+        set_field(&mut state.unread, update.unread, &mut changed);
+        set_field(&mut state.unread_notices, update.unread_notices, &mut changed);
+        set_field(
+            &mut state.last_read_message_id,
+            update.last_read_message_id,
+            &mut changed,
+        );
+        set_field(
+            &mut state.last_common_read_id,
+            update.last_common_read_id,
+            &mut changed,
+        );
+        set_field(&mut state.version, update.version, &mut changed);
+        changed.then(|| state.clone())
     }
 
     /// Replaces `chat`'s state whole, whatever its version (rolling back a local optimistic
