@@ -78,15 +78,17 @@ fn is_canonical(text: &str) -> bool {
         match bytes[i] {
             b'"' => {
                 i += 1;
-                while i < bytes.len() && bytes[i] != b'"' {
-                    if bytes[i] == b'\\' {
-                        i += 1;
-                        if !matches!(
-                            bytes.get(i),
-                            Some(b'"' | b'\\' | b'n' | b't' | b'r' | b'b' | b'f')
-                        ) {
-                            return false;
-                        }
+                loop {
+                    i = string_stop(bytes, i);
+                    if bytes.get(i) != Some(&b'\\') {
+                        break;
+                    }
+                    i += 1;
+                    if !matches!(
+                        bytes.get(i),
+                        Some(b'"' | b'\\' | b'n' | b't' | b'r' | b'b' | b'f')
+                    ) {
+                        return false;
                     }
                     i += 1;
                 }
@@ -120,6 +122,33 @@ fn is_canonical(text: &str) -> bool {
         i += 1;
     }
     true
+}
+
+/// The index of the first `"` or `\\` in `bytes` at or after `i` (`bytes.len()` if none).
+///
+/// Most of a payload is string contents, so they are skipped eight bytes at a time: a word
+/// XORed with a byte repeated has a zero byte exactly where that byte was, and
+/// `(v - 0x01..) & !v & 0x80..` marks the lowest zero byte of `v` exactly (a borrow can only
+/// mark bytes above it).
+fn string_stop(bytes: &[u8], mut i: usize) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let zero_at = |v: u64| v.wrapping_sub(ONES) & !v & HIGHS;
+    while let Some(chunk) = bytes.get(i..i + 8) {
+        let Ok(chunk) = <[u8; 8]>::try_from(chunk) else {
+            break;
+        };
+        let w = u64::from_le_bytes(chunk);
+        let found = zero_at(w ^ (ONES * u64::from(b'"'))) | zero_at(w ^ (ONES * u64::from(b'\\')));
+        if found != 0 {
+            return i + (found.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\\' {
+        i += 1;
+    }
+    i
 }
 
 impl Default for RawJson {
@@ -183,6 +212,33 @@ impl<'de> Deserialize<'de> for RawJson {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The word-at-a-time scan stops where a byte-by-byte one does, for a stop at every
+    /// position of strings of every length up to 40, in every byte value around the two.
+    #[test]
+    fn string_stop_matches_a_byte_scan() {
+        let naive = |b: &[u8], mut i: usize| {
+            while i < b.len() && b[i] != b'"' && b[i] != b'\\' {
+                i += 1;
+            }
+            i
+        };
+        for len in 0..40 {
+            for fill in [b'a', 0x21, 0x23, 0x5b, 0x5d, 0x80, 0xff, 0x00, 0x01] {
+                for stop in [None, Some(b'"'), Some(b'\\')] {
+                    for at in 0..len.max(1) {
+                        let mut b = vec![fill; len];
+                        if let (Some(c), true) = (stop, at < len) {
+                            b[at] = c;
+                        }
+                        for start in 0..=len {
+                            assert_eq!(string_stop(&b, start), naive(&b, start), "{b:?} {start}");
+                        }
+                    }
+                }
+            }
+        }
+    }
 
     /// Text is kept as sent exactly when a tree would write it the same way.
     #[test]
