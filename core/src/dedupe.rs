@@ -154,10 +154,18 @@ impl SeenSet {
 
     /// [`SeenSet::insert`] of the key `prefix` + `id`, without building it anew each time.
     pub fn insert_joined(&mut self, prefix: &str, id: &str) -> bool {
+        self.insert_built(|key| {
+            key.push_str(prefix);
+            key.push_str(id);
+        })
+    }
+
+    /// [`SeenSet::insert`] of the key `build` writes into an empty buffer: the set's own, so
+    /// a key made of parts (or formatted) costs no allocation of its own.
+    pub fn insert_built(&mut self, build: impl FnOnce(&mut String)) -> bool {
         let mut key = std::mem::take(&mut self.scratch);
         key.clear();
-        key.push_str(prefix);
-        key.push_str(id);
+        build(&mut key);
         let hash = self.hash(&key);
         if self.find(hash, &key) {
             self.scratch = key;
@@ -269,8 +277,16 @@ mod tests {
                 match rng.below(10) {
                     0 => assert_eq!(set.contains(&key), reference.index.contains(&key)),
                     1..=4 => assert_eq!(set.insert(&key), reference.insert(&key), "{step}"),
-                    5..=8 => assert_eq!(
+                    5..=6 => assert_eq!(
                         set.insert_joined(prefix, &id),
+                        reference.insert(&key),
+                        "{step}"
+                    ),
+                    7..=8 => assert_eq!(
+                        set.insert_built(|k| {
+                            k.push_str(prefix);
+                            k.push_str(&id);
+                        }),
                         reference.insert(&key),
                         "{step}"
                     ),

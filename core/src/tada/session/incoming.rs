@@ -213,11 +213,15 @@ impl TadaSession {
             if let Some(g) = info.gentime {
                 self.catchup.saw(g);
             }
-            let key = match info.gentime {
-                Some(g) => format!("{}@{}", info.message_id, g),
-                None => format!("{}@{}", info.message_id, raw_message.get()),
-            };
-            if !self.seen.insert(&key) {
+            let fresh = self.seen.insert_built(|key| {
+                use std::fmt::Write;
+                // Writing to a `String` cannot fail.
+                let _ = match info.gentime {
+                    Some(g) => write!(key, "{}@{}", info.message_id, g),
+                    None => write!(key, "{}@{}", info.message_id, raw_message.get()),
+                };
+            });
+            if !fresh {
                 continue;
             }
             let held = self.message_versions.get(&info.message_id).copied();
