@@ -439,3 +439,22 @@ impl<S: Session> State<S> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The taken vector holds exactly what was gathered, in order and at its length; the
+    /// buffer keeps a small capacity for the next output and gives a backlog's back.
+    #[test]
+    fn outputs_are_taken_at_their_length_and_a_backlog_is_given_back() {
+        let mut buf: Vec<u32> = Vec::new();
+        for n in [0usize, 1, 2, 5, 1000, 3] {
+            buf.extend(0..n as u32);
+            let out = take_exact(&mut buf);
+            assert_eq!(out, (0..n as u32).collect::<Vec<_>>());
+            assert_eq!(out.capacity(), n);
+            assert!(buf.is_empty() && buf.capacity() <= KEPT_CAPACITY);
+        }
+    }
+}
