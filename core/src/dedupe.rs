@@ -108,7 +108,11 @@ impl PartialEq for SeenSet {
     fn eq(&self, other: &Self) -> bool {
         self.capacity == other.capacity
             && self.slots.len() == other.slots.len()
-            && self.slots.iter().zip(&other.slots).all(|(a, b)| a.key == b.key)
+            && self
+                .slots
+                .iter()
+                .zip(&other.slots)
+                .all(|(a, b)| a.key == b.key)
     }
 }
 

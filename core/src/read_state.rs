@@ -174,7 +174,11 @@ impl ReadStates {
         // Each field the update sets is compared as it is set, so no copy of the state before.
         let mut changed = false;
         set_field(&mut state.unread, update.unread, &mut changed);
-        set_field(&mut state.unread_notices, update.unread_notices, &mut changed);
+        set_field(
+            &mut state.unread_notices,
+            update.unread_notices,
+            &mut changed,
+        );
         set_field(
             &mut state.last_read_message_id,
             update.last_read_message_id,

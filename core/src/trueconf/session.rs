@@ -1070,8 +1070,7 @@ impl TrueConfSession {
         };
         match decoded {
             Notification::ChatCreated(chat) => {
-                if !self.seen.insert_joined("chat:", &chat.id)
-                    && self.chats.contains_key(&chat.id)
+                if !self.seen.insert_joined("chat:", &chat.id) && self.chats.contains_key(&chat.id)
                 {
                     return;
                 }
