@@ -90,7 +90,8 @@ const KEPT_CAPACITY: usize = 64;
 /// `Event` 288: a vector grown by pushes holds four of them from the first push). The buffer
 /// stays behind for the next output, so gathering does not allocate either.
 fn take_exact<T>(buf: &mut Vec<T>) -> Vec<T> {
-    let out: Vec<T> = buf.drain(..).collect();
+    let mut out = Vec::with_capacity(buf.len());
+    out.append(buf);
     if buf.capacity() > KEPT_CAPACITY {
         buf.shrink_to(KEPT_CAPACITY);
     }
