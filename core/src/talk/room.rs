@@ -4,7 +4,6 @@ use crate::backoff::Backoff;
 use crate::ids::RequestId;
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeSet;
 
 /// Where a room's receive loop is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -15,45 +14,102 @@ pub(crate) enum Phase {
     Live,
 }
 
-/// The ids of unread messages, so that marking read at any id leaves the exact count.
+/// How many unread message ids a room keeps: the read marker moving anywhere among the newest
+/// this many unread messages, and their deletion, leave the exact count. Small and fixed, so a
+/// room costs the same whatever its backlog (it was one id per unread message, up to the dedupe
+/// window: 57 KB per room).
+pub(crate) const UNREAD_WINDOW: usize = 64;
+
+/// The unread messages after the marker: the newest [`UNREAD_WINDOW`] by id, and how many older
+/// ones there are beyond them.
 ///
-/// Bounded: past `cap` ids the oldest are only counted, and forgotten together once a read
-/// marker passes the newest of them.
+/// Past the window only the count is known: the older ones stay counted until a read marker
+/// passes the newest of them (a marker among them cannot tell how many it read), and deleting
+/// one of them leaves the count as it was.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(from = "UnreadFields")]
 pub struct Unread {
-    ids: BTreeSet<i64>,
+    /// Ascending, at most [`UNREAD_WINDOW`].
+    ids: Vec<i64>,
     forgotten: u32,
     forgotten_max: i64,
 }
 
+/// [`Unread`] as written, before its window is enforced: snapshots of earlier versions kept up
+/// to the dedupe window's 4 096 ids, in any order a hand-edited file may have.
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct UnreadFields {
+    ids: Vec<i64>,
+    forgotten: u32,
+    forgotten_max: i64,
+}
+
+impl From<UnreadFields> for Unread {
+    fn from(f: UnreadFields) -> Self {
+        let mut ids = f.ids;
+        ids.sort_unstable();
+        ids.dedup();
+        let mut u = Unread {
+            ids: Vec::new(),
+            forgotten: f.forgotten,
+            forgotten_max: f.forgotten_max,
+        };
+        // A forgotten id stands for one counted already (`add` refuses it again).
+        if u.forgotten > 0 {
+            ids.retain(|id| *id > u.forgotten_max);
+        }
+        let excess = ids.len().saturating_sub(UNREAD_WINDOW);
+        if excess > 0 {
+            u.forget(excess as u32, ids[excess - 1]);
+            ids.drain(..excess);
+        }
+        ids.shrink_to_fit();
+        u.ids = ids;
+        u
+    }
+}
+
 impl Unread {
     /// One more unread message.
-    pub(crate) fn add(&mut self, id: i64, cap: usize) {
+    pub(crate) fn add(&mut self, id: i64) {
         // At or below the newest id let go of, a message may be one counted already: counting
         // it again would leave the badge above the server's for good.
         if self.forgotten > 0 && id <= self.forgotten_max {
             return;
         }
-        if !self.ids.insert(id) {
+        // Messages come in id order: the place is almost always the end.
+        let Err(at) = self.ids.binary_search(&id) else {
             return;
+        };
+        if self.ids.len() < UNREAD_WINDOW {
+            self.ids.insert(at, id);
+        } else if at == 0 {
+            // Older than every id kept: only counted.
+            self.forget(1, id);
+        } else {
+            let oldest = self.ids.remove(0);
+            self.forget(1, oldest);
+            self.ids.insert(at - 1, id);
         }
-        while self.ids.len() > cap.max(1) {
-            if let Some(oldest) = self.ids.pop_first() {
-                self.forgotten = self.forgotten.saturating_add(1);
-                self.forgotten_max = self.forgotten_max.max(oldest);
-            }
-        }
+    }
+
+    fn forget(&mut self, n: u32, newest: i64) {
+        self.forgotten = self.forgotten.saturating_add(n);
+        self.forgotten_max = self.forgotten_max.max(newest);
     }
 
     /// Message `id` is no longer unread (deleted).
     pub(crate) fn remove(&mut self, id: i64) {
-        self.ids.remove(&id);
+        if let Ok(at) = self.ids.binary_search(&id) {
+            self.ids.remove(at);
+        }
     }
 
     /// Everything up to and including `id` was read.
     pub(crate) fn read_up_to(&mut self, id: i64) {
-        self.ids = self.ids.split_off(&(id.saturating_add(1)));
+        let read = self.ids.partition_point(|u| *u <= id);
+        self.ids.drain(..read);
         if id >= self.forgotten_max {
             self.forgotten = 0;
             self.forgotten_max = 0;
@@ -65,6 +121,12 @@ impl Unread {
         u32::try_from(self.ids.len())
             .unwrap_or(u32::MAX)
             .saturating_add(self.forgotten)
+    }
+
+    /// How many ids it holds (at most [`UNREAD_WINDOW`]): what it costs in memory.
+    #[cfg(test)]
+    fn ids_kept(&self) -> usize {
+        self.ids.len()
     }
 }
 
@@ -160,21 +222,37 @@ mod tests {
     use super::*;
 
     #[test]
-    fn unread_counts_exactly_and_forgets_past_cap() {
+    fn unread_counts_exactly_and_forgets_past_the_window() {
         let mut u = Unread::default();
-        for id in 1..=5 {
-            u.add(id, 3);
+        let n = UNREAD_WINDOW as i64 + 2;
+        for id in 1..=n {
+            u.add(id);
         }
-        assert_eq!(u.count(), 5);
+        assert_eq!(u.count(), n as u32);
+        assert_eq!(u.ids_kept(), UNREAD_WINDOW);
         u.read_up_to(1);
         assert_eq!(
             u.count(),
-            5,
+            n as u32,
             "forgotten ones stay counted until the marker passes them"
         );
         u.read_up_to(2);
-        assert_eq!(u.count(), 3);
-        u.read_up_to(4);
+        assert_eq!(u.count(), UNREAD_WINDOW as u32);
+        u.read_up_to(n - 1);
         assert_eq!(u.count(), 1);
+    }
+
+    #[test]
+    fn an_old_snapshot_with_thousands_of_ids_loads_into_the_window() {
+        let ids: Vec<i64> = (1..=4096).rev().collect();
+        let text = serde_json::json!({"ids": ids, "forgotten": 0, "forgotten_max": 0}).to_string();
+        let u: Unread = serde_json::from_str(&text).unwrap();
+        assert_eq!(u.count(), 4096);
+        assert_eq!(u.ids_kept(), UNREAD_WINDOW);
+        let again: Unread = serde_json::from_str(&serde_json::to_string(&u).unwrap()).unwrap();
+        assert_eq!(again, u);
+        let mut read = u.clone();
+        read.read_up_to(4096 - 10);
+        assert_eq!(read.count(), 10);
     }
 }

@@ -252,7 +252,6 @@ impl TalkSession {
     ) {
         crate::order::sort_by_i64_key(&mut messages, |(m, _)| m.id);
         let user = self.config.user.clone();
-        let cap = self.config.limits.dedupe_window;
         for (m, raw) in messages {
             if !self.seen.insert(&seen_key(token, m.id)) {
                 continue;
@@ -294,7 +293,7 @@ impl TalkSession {
                     && m.counts_as_unread()
                     && room.last_read.is_none_or(|r| m.id > r)
                 {
-                    room.unread.add(m.id, cap as usize);
+                    room.unread.add(m.id);
                 }
             }
             if echo {
