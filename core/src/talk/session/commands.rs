@@ -49,18 +49,27 @@ impl TalkSession {
             last_error: None,
         };
         let waits = hold || queued;
+        let reference = match &command.kind {
+            CommandKind::Send(o) => Some(o.reference_id.clone()),
+            _ => None,
+        };
         let id = self
             .commands
             .insert(if waits { expires } else { NEVER }, command)?;
-        if is_send {
+        if needs_caps {
+            self.awaiting_caps.insert(id);
+        }
+        if let Some(reference) = &reference {
             self.send_queues
                 .get_or_insert_with(token.to_string(), VecDeque::new)
                 .push_back(id);
+            self.index_reference(reference.clone(), id);
         }
         if !waits {
             if let Err(e) = self.dispatch(now, id) {
                 self.commands.remove(id);
                 self.unqueue(token, id);
+                self.unindex_reference(reference.as_deref(), id);
                 return Err(e);
             }
         }
@@ -358,8 +367,8 @@ impl TalkSession {
             let at = now
                 .add(room.backoff.next_delay(&mut self.rng))
                 .max(room.not_before);
-            if room.next_poll_at.is_some_and(|t| at < t) {
-                room.next_poll_at = Some(at);
+            if room.next_poll_at().is_some_and(|t| at < t) {
+                self.due_rooms.set(&token, room, Some(at));
             }
         }
     }
@@ -466,8 +475,10 @@ impl TalkSession {
             return;
         };
         self.parked.remove(&id);
-        if matches!(p.value.kind, CommandKind::Send(_)) {
+        self.awaiting_caps.remove(&id);
+        if let CommandKind::Send(o) = &p.value.kind {
             self.unqueue(&p.value.room, id);
+            self.unindex_reference(Some(&o.reference_id), id);
         }
         if let Some(room) = self.rooms.get_mut(&p.value.room) {
             if room.loading_older == Some(id) {
@@ -477,18 +488,24 @@ impl TalkSession {
         self.outbox.resolve(id, result);
     }
 
-    /// Lets held commands of `token` that `ready` accepts go out at the next drive.
-    pub(super) fn release_held(&mut self, token: &str, ready: impl Fn(&CommandKind) -> bool) {
-        let ids: Vec<RequestId> = self
-            .commands
-            .iter()
-            .filter(|(_, p)| {
-                p.value.state == CommandState::Held && p.value.room == token && ready(&p.value.kind)
-            })
-            .map(|(id, _)| id)
-            .collect();
-        for id in ids {
-            if let Some(p) = self.commands.get_mut(id) {
+    /// Takes send `id` out of the referenceId index.
+    fn unindex_reference(&mut self, reference: Option<&str>, id: RequestId) {
+        if let Some(reference) = reference {
+            if self.by_reference.get(reference) == Some(&id) {
+                self.by_reference.remove(reference);
+            }
+        }
+    }
+
+    /// Lets `token`'s held history page go out at the next drive. Only a history page is ever
+    /// held (waiting for the first history to set its cursor), and a room has one at most: its
+    /// `loading_older`, so no walk of the commands is needed.
+    pub(super) fn release_held(&mut self, token: &str) {
+        let Some(id) = self.rooms.get(token).and_then(|r| r.loading_older) else {
+            return;
+        };
+        if let Some(p) = self.commands.get_mut(id) {
+            if p.value.state == CommandState::Held {
                 p.value.state = CommandState::Waiting;
                 p.deadline = Timestamp(0);
             }

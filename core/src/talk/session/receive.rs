@@ -52,7 +52,7 @@ impl TalkSession {
             Ok(id) => {
                 if let Some(room) = self.rooms.get_mut(token) {
                     room.in_flight = Some(id);
-                    room.next_poll_at = None;
+                    self.due_rooms.set(token, room, None);
                     if room.phase == Phase::History {
                         room.history_marker = room.last_read;
                     }
@@ -77,7 +77,7 @@ impl TalkSession {
         };
         let delay = wait(room.backoff.next_delay(&mut self.rng), min_wait);
         room.in_flight = None;
-        room.next_poll_at = Some(now.add(delay));
+        self.due_rooms.set(token, room, Some(now.add(delay)));
         room.not_before = now.add(wait(Duration::ZERO, min_wait));
         if let Some(reason) = reason {
             self.parked_rooms.insert(token.to_string());
@@ -96,7 +96,7 @@ impl TalkSession {
             room.failures = 0;
             room.in_flight = None;
             room.phase = Phase::Live;
-            room.next_poll_at = Some(now);
+            self.due_rooms.set(token, room, Some(now));
         }
     }
 
@@ -189,7 +189,7 @@ impl TalkSession {
 
     pub(super) fn after_loop_success(&mut self, token: &str) {
         // History pages start from the cursor the first history set.
-        self.release_held(token, |k| matches!(k, CommandKind::LoadOlder { .. }));
+        self.release_held(token);
     }
 
     /// The first history page: newest first from the server, delivered oldest first.
@@ -352,10 +352,15 @@ impl TalkSession {
     }
 
     pub(super) fn send_with_reference(&self, reference: &str) -> Option<RequestId> {
-        self.commands
-            .iter()
-            .find(|(_, p)| matches!(&p.value.kind, CommandKind::Send(o) if o.reference_id == reference))
-            .map(|(id, _)| id)
+        self.by_reference.get(reference).copied()
+    }
+
+    /// Indexes send `id` by its referenceId (the first send keeps one given twice, as a walk
+    /// by id found it).
+    pub(super) fn index_reference(&mut self, reference: String, id: RequestId) {
+        if !self.by_reference.contains_key(&reference) {
+            self.by_reference.insert(reference, id);
+        }
     }
 
     pub(super) fn is_own(&self, m: &TalkMessage, user: &str) -> bool {
