@@ -392,11 +392,12 @@ impl TalkSession {
             return;
         };
         let reference = o.reference_id.clone();
+        let mut scratch = String::new();
         let items = match classify(&response, self.config.limits.max_error_body_bytes) {
-            Status::Success => match self.decode(&response) {
-                Ok(Value::Array(items)) => items,
-                Ok(other) => {
-                    let e = unexpected("an array of messages", &other);
+            Status::Success => match self.decode_list(&response, &mut scratch) {
+                Ok(ListData::Items(items)) => items,
+                Ok(ListData::Other(kind)) => {
+                    let e = unexpected_kind("an array of messages", kind);
                     let reason = e.to_string();
                     return self.retry_or_fail(now, id, e, None, reason);
                 }
@@ -418,9 +419,10 @@ impl TalkSession {
         let messages = self.parse_messages(&items);
         let echo = messages
             .into_iter()
-            .find(|(m, _)| m.reference_id.as_deref() == Some(reference.as_str()));
+            .map(|d| d.message)
+            .find(|m| m.reference_id.as_deref() == Some(reference.as_str()));
         match echo {
-            Some((m, _)) => {
+            Some(m) => {
                 self.seen.insert(&seen_key(token, m.id));
                 if let Some(room) = self.rooms.get_mut(token) {
                     room.advance_read(m.id);
@@ -659,13 +661,20 @@ impl TalkSession {
             CommandKind::LoadOlder { .. } => {
                 let result = match data {
                     Ok(Value::Array(items)) => {
-                        let mut messages = self.parse_messages(&items);
-                        crate::order::sort_by_i64_key(&mut messages, |(m, _)| m.id);
+                        // A command's page, read as a tree (commands are few): each item's
+                        // text goes to the same decoder as the poll's.
+                        let texts: Vec<Box<RawValue>> = items
+                            .iter()
+                            .filter_map(|item| serde_json::value::to_raw_value(item).ok())
+                            .collect();
+                        let texts: Vec<&RawValue> = texts.iter().map(|t| &**t).collect();
+                        let mut messages = self.parse_messages(&texts);
+                        crate::order::sort_by_i64_key(&mut messages, |d| d.message.id);
                         if let Some(room) = self.rooms.get_mut(token) {
-                            for (m, _) in &messages {
-                                room.saw_old(m.id);
+                            for d in &messages {
+                                room.saw_old(d.message.id);
                             }
-                            let oldest = messages.first().map(|(m, _)| m.id);
+                            let oldest = messages.first().map(|d| d.message.id);
                             if let Ok(Some(given)) = super::receive::oldest_given(
                                 int_header(response, LAST_GIVEN),
                                 oldest,
@@ -677,10 +686,10 @@ impl TalkSession {
                         let messages: Vec<Message> = messages
                             .into_iter()
                             // Edits, deletions and reactions show in their parents.
-                            .filter(|(m, _)| !m.is_about_parent())
-                            .map(|(m, raw)| {
-                                let own = self.is_own(&m, &user);
-                                m.to_message(raw, own)
+                            .filter(|d| !d.message.is_about_parent())
+                            .map(|d| {
+                                let own = self.is_own(&d.message, &user);
+                                d.message.into_message(d.raw, own)
                             })
                             .collect();
                         Ok(Reply::Messages { messages })

@@ -13,8 +13,8 @@ use super::capabilities::{
 use super::config::{TalkConfig, MAX_HISTORY_LIMIT};
 use super::conversation::{Conversation, ROOM_API_BASE, ROOM_LIST_INTERVAL_SECS};
 use super::mention::Mention;
-use super::message::{reactions_of, Parent, SystemMessage, TalkMessage};
-use super::ocs::{self, classify, int_header, Envelope, HttpError, Status};
+use super::message::{reactions_of, DecodedMessage, Parent, SystemMessage, TalkMessage};
+use super::ocs::{self, classify, int_header, Envelope, HttpError, ListData, Status};
 use super::request::{
     chat_path, message_path, reaction_path, room_path, Builder, Planned, Receive,
 };
@@ -30,10 +30,12 @@ use crate::json::truncate;
 use crate::model::Message;
 use crate::outbox::Outbox;
 use crate::pending::PendingTable;
+use crate::raw::RawJson;
 use crate::read_state::{ReadState, ReadStates, ReadUpdate};
 use crate::rng::Rng;
 use crate::time::Timestamp;
 use crate::transmit::{HttpResponse, Transmit};
+use serde_json::value::RawValue;
 use serde_json::Value;
 use std::collections::{BTreeSet, VecDeque};
 use std::time::Duration;
@@ -755,6 +757,18 @@ impl TalkSession {
     /// The OCS `data` of a success body; a body too large or unreadable is reported as a
     /// protocol error and returned as the error a command resolves with.
     fn decode(&mut self, response: &HttpResponse) -> Result<Value, Error> {
+        self.check_size(response)?;
+        match Envelope::decode(&response.body) {
+            Ok(envelope) => Ok(envelope.data),
+            Err(reason) => {
+                self.protocol_error(&response.body, reason.clone());
+                Err(Error::InvalidFrame { reason })
+            }
+        }
+    }
+
+    /// A body over the size limit is reported as a protocol error and refused.
+    fn check_size(&mut self, response: &HttpResponse) -> Result<(), Error> {
         let limit = self.config.limits.max_frame_bytes;
         let size = response.body.len();
         if size > limit as usize {
@@ -767,22 +781,32 @@ impl TalkSession {
                 limit: limit as u64,
             });
         }
-        match Envelope::decode(&response.body) {
-            Ok(envelope) => Ok(envelope.data),
-            Err(reason) => {
-                self.protocol_error(&response.body, reason.clone());
-                Err(Error::InvalidFrame { reason })
-            }
-        }
+        Ok(())
+    }
+
+    /// [`TalkSession::decode`] of an answer that should be a list of messages: the items as
+    /// their text (borrowed from the body, or from `scratch` when it had to be re-encoded), so
+    /// no message is built as a tree, copied out of it and written again for its `raw`.
+    fn decode_list<'a>(
+        &mut self,
+        response: &'a HttpResponse,
+        scratch: &'a mut String,
+    ) -> Result<ListData<'a>, Error> {
+        self.check_size(response)?;
+        ocs::decode_list(&response.body, scratch).map_err(|reason| {
+            self.protocol_error(&response.body, reason.clone());
+            Error::InvalidFrame { reason }
+        })
     }
 
     /// Decodes each message on its own, so one bad entry does not hide the others.
-    fn parse_messages(&mut self, items: &[Value]) -> Vec<(TalkMessage, Value)> {
+    fn parse_messages(&mut self, items: &[&RawValue]) -> Vec<DecodedMessage> {
         let mut out = Vec::with_capacity(items.len());
         for item in items {
-            match TalkMessage::from_json(item) {
-                Ok(m) => out.push((m, item.clone())),
-                Err(reason) => self.protocol_error(&item.to_string(), reason),
+            match TalkMessage::from_text(item) {
+                Ok(m) => out.push(m),
+                // The entry as a tree writes it, as it was reported when messages were trees.
+                Err(reason) => self.protocol_error(RawJson::from_raw(item).as_str(), reason),
             }
         }
         out
@@ -931,8 +955,12 @@ fn kind_of(v: &Value) -> &'static str {
 }
 
 fn unexpected(expected: &str, got: &Value) -> Error {
+    unexpected_kind(expected, kind_of(got))
+}
+
+fn unexpected_kind(expected: &str, kind: &str) -> Error {
     Error::UnexpectedResponse {
-        reason: format!("expected {expected}, got {}", kind_of(got)),
+        reason: format!("expected {expected}, got {kind}"),
     }
 }
 
