@@ -645,8 +645,18 @@ impl TalkMessage {
 
     /// [`TalkMessage::to_message`] of a message no longer needed, with `raw` already made:
     /// its strings move instead of being copied.
-    pub(crate) fn into_message(self, raw: RawJson, own: bool) -> Message {
-        let content = self.content();
+    pub(crate) fn into_message(mut self, raw: RawJson, own: bool) -> Message {
+        let content = match self.message_type {
+            // No placeholder to fill: the text is the message as written (what `content` makes
+            // of it, without the copy).
+            MessageType::Comment | MessageType::Command if !self.message.contains('{') => {
+                Content::Text {
+                    text: std::mem::take(&mut self.message),
+                    format: None,
+                }
+            }
+            _ => self.content(),
+        };
         let reply_to = self.parent.as_ref().map(|p| p.id().to_string());
         Message {
             id: self.id.to_string(),
