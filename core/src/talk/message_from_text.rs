@@ -3,31 +3,15 @@
 //! thousands of messages whose fields hold every kind of value, repeat, or sit in odd spacing.
 
 use super::message::TalkMessage;
-use crate::json::parse_lenient;
+use crate::json::{parse_lenient, KINDS_OF_VALUE};
 use crate::raw::RawJson;
 use crate::rng::Rng;
 use serde_json::value::RawValue;
 use serde_json::{json, Value};
 
-const VALUES: &[&str] = &[
-    "null",
-    "true",
-    "false",
-    "0",
-    "1",
-    "-1",
-    "1.5",
-    "7",
-    "9223372036854775808",
-    "\"\"",
-    "\" 42 \"",
-    "\"7\"",
-    "\"x\"",
-    "\"a\\\"b\"",
-    "\"\\u00e9\"",
-    "[]",
-    "[1]",
-    "{}",
+/// Values only Talk gives meaning to (message objects, parameters, system message names), beside
+/// the generic [`KINDS_OF_VALUE`].
+const TALK_VALUES: &[&str] = &[
     "{\"id\":3,\"deleted\":true}",
     "{\"id\":4,\"message\":\"p\",\"actorId\":\"bob\"}",
     "{\"user1\":{\"type\":\"user\",\"id\":\"a\",\"name\":\"A\"}}",
@@ -37,6 +21,10 @@ const VALUES: &[&str] = &[
     "\"system\"",
     "\"comment_deleted\"",
 ];
+
+fn values() -> Vec<&'static str> {
+    KINDS_OF_VALUE.iter().chain(TALK_VALUES).copied().collect()
+}
 
 const FIELDS: &[&str] = &[
     "id",
@@ -93,7 +81,8 @@ fn compare(text: &str) {
 #[test]
 fn from_text_reads_every_message_as_the_tree_does() {
     let mut rng = Rng::new(5);
-    for value in VALUES {
+    let values = values();
+    for value in &values {
         compare(value);
     }
     for _ in 0..4_000 {
@@ -101,7 +90,7 @@ fn from_text_reads_every_message_as_the_tree_does() {
         let mut extra = Vec::new();
         for _ in 0..=rng.below(4) {
             let field = FIELDS[rng.below(FIELDS.len() as u64) as usize];
-            let value = VALUES[rng.below(VALUES.len() as u64) as usize];
+            let value = values[rng.below(values.len() as u64) as usize];
             match rng.below(3) {
                 0 => {
                     m.as_object_mut().unwrap().remove(field);
