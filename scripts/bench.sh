@@ -11,8 +11,8 @@
 # Usage: scripts/bench.sh [--quick] [--only NAME]   (from any directory)
 #   --quick       5 rounds and 10x smaller scale states, 10 000 host frames (a smoke run, not a
 #                 figure to quote)
-#   --only NAME   only the rows whose name contains NAME (e.g. scale, trueconf, python, node,
-#                 memory)
+#   --only NAME   only the native rows whose name contains NAME (e.g. scale, trueconf), or one
+#                 host's rows or table: python, node, memory
 # Not part of scripts/test.sh: timings are reported, never asserted.
 set -euo pipefail
 
@@ -48,7 +48,7 @@ if host_wanted "memory"; then
     nice -n 5 cargo bench -p chatwire --bench memory -- "${memory_args[@]}"
 fi
 
-if host_wanted "Python: TrueConf incoming"; then
+if host_wanted "python"; then
     if command -v python3 >/dev/null 2>&1 && command -v cargo >/dev/null 2>&1; then
         echo "bench: Python host figures (scripts/bench-python.sh)…" >&2
         bash scripts/bench-python.sh "${host_args[@]}" ||
@@ -57,7 +57,7 @@ if host_wanted "Python: TrueConf incoming"; then
         echo "bench: skipping the Python host rows: python3 (3.9+) and cargo are needed" >&2
     fi
 fi
-if host_wanted "Node: TrueConf incoming"; then
+if host_wanted "node"; then
     if command -v node >/dev/null 2>&1 && node -e 'process.exit(Number(process.versions.node.split(".")[0]) < 20 ? 1 : 0)'; then
         echo "bench: Node host figure (scripts/bench-node.sh)…" >&2
         bash scripts/bench-node.sh "${host_args[@]}" ||

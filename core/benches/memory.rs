@@ -14,6 +14,8 @@
 //! Run: `scripts/bench.sh --only memory`, or `cargo bench -p chatwire --bench memory`
 //! (`-- --quick`: 10³ and 10⁵ messages, a smoke run).
 
+mod shared;
+
 use chatwire::tada::{TadaConfig, TadaSession};
 use chatwire::talk::{TalkConfig, TalkSession};
 use chatwire::trueconf::{TrueConfConfig, TrueConfSession};
@@ -22,6 +24,7 @@ use chatwire::{
     Timestamp, Transmit,
 };
 use serde_json::{json, Value};
+use shared::talk_message;
 use stats_alloc::{StatsAlloc, INSTRUMENTED_SYSTEM};
 use std::alloc::System;
 use std::collections::HashMap;
@@ -444,17 +447,6 @@ impl Cell for TalkCell {
         }
         delivered
     }
-}
-
-/// A Talk chat message from bob.
-fn talk_message(room: &str, id: i64) -> Value {
-    json!({
-        "id": id, "token": room, "actorType": "users", "actorId": "bob",
-        "actorDisplayName": "Bob", "timestamp": 1_700_000_000 + id,
-        "message": "Morning all, the build is green.",
-        "messageParameters": [], "systemMessage": "",
-        "messageType": "comment", "isReplyable": true, "referenceId": ""
-    })
 }
 
 /// An OCS 200 answer around `data` (JSON text), with `X-Chat-Last-Given` when given.

@@ -10,6 +10,8 @@
 //! Run: `scripts/bench.sh`, or `cargo bench -p chatwire --bench ratios` (`-- --quick` for
 //! 5 rounds, `-- --only NAME` for the pairs whose name contains NAME).
 
+mod shared;
+
 use chatwire::tada::{TadaConfig, TadaSession};
 use chatwire::talk::{TalkConfig, TalkSession};
 use chatwire::trueconf::{TrueConfConfig, TrueConfSession};
@@ -19,6 +21,7 @@ use chatwire::{
 use cpu_time::ThreadTime;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
+use shared::talk_message;
 use stats_alloc::{Region, StatsAlloc, INSTRUMENTED_SYSTEM};
 use std::alloc::System;
 use std::hint::black_box;
@@ -381,17 +384,6 @@ fn tada_template() -> Value {
     );
     let text = std::fs::read_to_string(path).expect("the tada fixture");
     serde_json::from_str(&text).expect("the tada fixture is JSON")
-}
-
-/// A Talk chat message of about 260 bytes.
-fn talk_message(room: &str, id: i64) -> Value {
-    json!({
-        "id": id, "token": room, "actorType": "users", "actorId": "bob",
-        "actorDisplayName": "Bob", "timestamp": 1_700_000_000 + id,
-        "message": "Morning all, the build is green.",
-        "messageParameters": [], "systemMessage": "",
-        "messageType": "comment", "isReplyable": true, "referenceId": ""
-    })
 }
 
 /// A long-poll answer with `count` messages after `last`.
