@@ -239,22 +239,10 @@ impl<S: Session + 'static> Host<S> {
                 self.state.borrow_mut().queue.push_back(follow);
             }
         }
-        match out.events.as_slice() {
-            [] => {}
-            [event] => self.deliver(event, js::to_js(event)),
-            events => {
-                // All of an output's events in one JSON text and one `JSON.parse` (a frame
-                // brings two: the message and its read-state change): one string crossing
-                // and one builtin call per output instead of per event.
-                let values = js::to_js(&events);
-                let values = values.dyn_ref::<Array>();
-                for (i, event) in events.iter().enumerate() {
-                    let value = match values {
-                        Some(values) => values.get(i as u32),
-                        None => js::to_js(event),
-                    };
-                    self.deliver(event, value);
-                }
+        if !out.events.is_empty() {
+            let values = js::events_to_js(&out.events);
+            for (event, value) in out.events.iter().zip(values) {
+                self.deliver(event, value);
             }
         }
         self.arm_timer(out.timeout, out.sequence);
