@@ -652,7 +652,12 @@ impl<S: Session + 'static> Host<S> {
     pub(crate) fn off(&self, listener: &Function) {
         let mut st = self.state.borrow_mut();
         if st.listeners.iter().any(|l| l == listener) {
-            let listeners = st.listeners.iter().filter(|l| *l != listener).cloned().collect();
+            let listeners = st
+                .listeners
+                .iter()
+                .filter(|l| *l != listener)
+                .cloned()
+                .collect();
             st.listeners = Rc::new(listeners);
         }
     }
