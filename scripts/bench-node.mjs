@@ -3,10 +3,12 @@
 // npm package's wasm client against a plain JavaScript handler, on the same frames, measured
 // side by side in one run. Timings are printed, never asserted.
 //
-//   node scripts/bench-node.mjs [--frames N] [--rounds R] [--package DIR] [--rows]
+//   node scripts/bench-node.mjs [--frames N] [--rounds R] [--package DIR] [--against DIR] [--rows]
 //   (--rows: only the table row, in the columns of scripts/bench.sh's table, where the ratio
 //   is chatwire's time per frame over plain's, as in the native rows)
-//   (scripts/bench-node.sh builds npm/dist first; --package: another built npm/ directory)
+//   (scripts/bench-node.sh builds npm/dist first; --package: another built npm/ directory;
+//   --against: a second built package, e.g. main's, run as a third variant rotated in the same
+//   rounds, so a change is measured before/after within one run)
 //
 // Frames: N (default 100 000) distinct `sendMessage` notifications (type 1, a fresh `id`,
 // `messageId` and `box.id` each; 323 bytes, byte for byte the frames of
@@ -47,12 +49,15 @@ const { values: opt } = parseArgs({
     frames: { type: 'string', default: '100000' },
     rounds: { type: 'string', default: '5' },
     package: { type: 'string', default: path.join(here, '../npm') },
+    against: { type: 'string' },
     rows: { type: 'boolean', default: false },
   },
 });
 const N = Number(opt.frames);
 const ROUNDS = Number(opt.rounds);
-const { TrueConfClient } = await import(pathToFileURL(path.join(opt.package, 'node.mjs')).href);
+const load = async (dir) => (await import(pathToFileURL(path.join(dir, 'node.mjs')).href)).TrueConfClient;
+const TrueConfClient = await load(opt.package);
+const AgainstClient = opt.against ? await load(opt.against) : null;
 
 function frame(i) {
   return JSON.stringify({
@@ -145,9 +150,9 @@ function jwt() {
   return `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({ exp: 4102444800 })}.sig`;
 }
 
-async function chatwireRun(frames) {
+async function chatwireRun(frames, Client = TrueConfClient) {
   MemorySocket.last = null;
-  const client = new TrueConfClient({
+  const client = new Client({
     server: 'http://127.0.0.1:1',
     token: jwt(),
     reconnect: false,
@@ -203,10 +208,13 @@ const median = (xs) => {
 };
 
 const frames = Array.from({ length: N }, (_, i) => frame(10 + i));
-const variants = { plain: plainRun, chatwire: chatwireRun };
-const times = { plain: [], chatwire: [] };
+const variants = { plain: plainRun, chatwire: (f) => chatwireRun(f) };
+if (AgainstClient) variants.against = (f) => chatwireRun(f, AgainstClient);
+const names = Object.keys(variants);
+const times = Object.fromEntries(names.map((k) => [k, []]));
 for (let r = 0; r < ROUNDS; r++) {
-  const order = r % 2 ? ['chatwire', 'plain'] : ['plain', 'chatwire'];
+  // Rotated: each variant goes first in turn (a variant measured right after another drifts).
+  const order = names.map((_, i) => names[(i + r) % names.length]);
   for (const name of order) {
     globalThis.gc?.();
     times[name].push(await variants[name](frames));
@@ -236,4 +244,11 @@ if (opt.rows) {
   console.log(`| plain JS handler (\`JSON.parse\`, \`Map\`, ack string, message object) | ${fps(times.plain)} | ${us(times.plain)} | 1 | |`);
   console.log(`| chatwire wasm \`TrueConfClient\` (in-memory socket) | ${fps(times.chatwire)} | ${us(times.chatwire)} | ` +
     `**${median(ratios).toFixed(2)}×** ±${spread(ratios).toFixed(0)} % | ≥ 0.8× |`);
+  if (AgainstClient) {
+    const r2 = times.plain.map((p, i) => p / times.against[i]);
+    const gain = times.against.map((a, i) => a / times.chatwire[i]);
+    console.log(`| against: \`TrueConfClient\` of ${opt.against} | ${fps(times.against)} | ${us(times.against)} | ` +
+      `**${median(r2).toFixed(2)}×** ±${spread(r2).toFixed(0)} % | |`);
+    console.log(`\n--package over --against, same rounds: ${median(gain).toFixed(2)}× the fps ±${spread(gain).toFixed(0)} %`);
+  }
 }

@@ -128,7 +128,9 @@ struct State {
     /// do not move the deadline, and a `clearTimeout` + `setTimeout` pair per frame costs).
     armed_at: Option<Timestamp>,
     fetches: HashMap<u32, web_sys::AbortController>,
-    listeners: Vec<Function>,
+    /// Replaced, never changed in place, by `on`/`off`: each event takes the list as it is
+    /// with an `Rc` clone, where cloning the `Function`s cost two JS calls each per event.
+    listeners: Rc<Vec<Function>>,
     streams: Vec<stream::Shared>,
     /// `connect()` promises waiting for `connected` (resolve, reject).
     connect_waiters: Vec<(Function, Function)>,
@@ -168,7 +170,7 @@ impl<S: Session + 'static> Host<S> {
                     last_sequence: None,
                     armed_at: None,
                     fetches: HashMap::new(),
-                    listeners: Vec::new(),
+                    listeners: Rc::default(),
                     streams: Vec::new(),
                     connect_waiters: Vec::new(),
                     queue: VecDeque::new(),
@@ -232,23 +234,26 @@ impl<S: Session + 'static> Host<S> {
     }
 
     fn perform(&self, out: Output) {
-        let now = js::now();
         for transmit in out.transmits {
-            if let Some(follow) = self.transmit(now, transmit) {
+            if let Some(follow) = self.transmit(transmit) {
                 self.state.borrow_mut().queue.push_back(follow);
             }
         }
-        for event in &out.events {
-            self.deliver(event);
+        if !out.events.is_empty() {
+            let values = js::events_to_js(&out.events);
+            for (event, value) in out.events.iter().zip(values) {
+                self.deliver(event, value);
+            }
         }
         self.arm_timer(out.timeout, out.sequence);
     }
 
     /// Performs one transmit; an input it leads to at once (a failed connect, a close the
-    /// session asked for) comes back as that input's output.
-    fn transmit(&self, now: Timestamp, transmit: Transmit) -> Option<Output> {
+    /// session asked for) comes back as that input's output. The clock is read only then: a
+    /// frame sent needs no time.
+    fn transmit(&self, transmit: Transmit) -> Option<Output> {
         match transmit {
-            Transmit::Connect(info) => self.open(now, info),
+            Transmit::Connect(info) => self.open(js::now(), info),
             Transmit::Frame { text } => {
                 let ws = {
                     let st = self.state.borrow();
@@ -263,7 +268,7 @@ impl<S: Session + 'static> Host<S> {
                         Err(e) => {
                             let reason = format!("send failed: {}", js::describe(&e));
                             self.drop_socket(Some(&reason));
-                            Some(self.client.handle_closed(now, &reason))
+                            Some(self.client.handle_closed(js::now(), &reason))
                         }
                     },
                     // The session only sends on an open socket; one that closed a moment ago
@@ -277,7 +282,7 @@ impl<S: Session + 'static> Host<S> {
             }
             Transmit::Close { reason } => {
                 let had = self.drop_socket(Some(&reason));
-                had.then(|| self.client.handle_closed(now, &reason))
+                had.then(|| self.client.handle_closed(js::now(), &reason))
             }
             // A transmit kind newer than this binding: nothing it could do.
             _ => None,
@@ -518,8 +523,8 @@ impl<S: Session + 'static> Host<S> {
         }
     }
 
-    fn deliver(&self, event: &Event) {
-        let value = js::to_js(event);
+    /// Hands `event`, converted to `value`, to the listeners and iterators.
+    fn deliver(&self, event: &Event, value: JsValue) {
         match event {
             Event::Connected { .. } => {
                 let waiters = std::mem::take(&mut self.state.borrow_mut().connect_waiters);
@@ -541,7 +546,7 @@ impl<S: Session + 'static> Host<S> {
             let st = self.state.borrow();
             (st.listeners.clone(), st.streams.clone())
         };
-        for listener in listeners {
+        for listener in listeners.iter() {
             if let Err(thrown) = listener.call1(&JsValue::UNDEFINED, &value) {
                 // A listener's exception is the app's bug, not a reason to stop delivering.
                 web_sys::console::error_2(&"chatwire: an event listener threw".into(), &thrown);
@@ -616,7 +621,7 @@ impl<S: Session + 'static> Host<S> {
             let mut st = self.state.borrow_mut();
             st.shut = true;
             st.queue.clear();
-            st.listeners.clear();
+            st.listeners = Rc::default();
             (std::mem::take(&mut st.streams), st.timer.take())
         };
         if let Some(id) = timer {
@@ -637,13 +642,24 @@ impl<S: Session + 'static> Host<S> {
     pub(crate) fn on(&self, listener: Function) {
         let mut st = self.state.borrow_mut();
         if !st.shut && !st.listeners.iter().any(|l| l == &listener) {
-            st.listeners.push(listener);
+            let mut listeners = Vec::clone(&st.listeners);
+            listeners.push(listener);
+            st.listeners = Rc::new(listeners);
         }
     }
 
     /// Removes a listener added with `on`.
     pub(crate) fn off(&self, listener: &Function) {
-        self.state.borrow_mut().listeners.retain(|l| l != listener);
+        let mut st = self.state.borrow_mut();
+        if st.listeners.iter().any(|l| l == listener) {
+            let listeners = st
+                .listeners
+                .iter()
+                .filter(|l| *l != listener)
+                .cloned()
+                .collect();
+            st.listeners = Rc::new(listeners);
+        }
     }
 
     /// A new async iterator over the events from now on.

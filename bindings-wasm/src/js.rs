@@ -2,7 +2,7 @@
 //! conversion of core values into plain JS objects, and errors.
 
 use crate::plain::Plain;
-use chatwire::{Error, Timestamp};
+use chatwire::{Error, Event, Timestamp};
 use js_sys::{Function, Object, Reflect};
 use serde::Serialize;
 use std::cell::RefCell;
@@ -111,6 +111,49 @@ fn parse_json_of<T: Serialize>(value: &T, text: &mut Vec<u8>) -> JsValue {
         Ok(text) => js_sys::JSON::parse(text).unwrap_or(JsValue::NULL),
         Err(_) => JsValue::NULL,
     }
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// An event object that `JSON.parse` made.
+    type EventObject;
+    /// `event.message`.
+    #[wasm_bindgen(method, getter, structural)]
+    fn message(this: &EventObject) -> JsValue;
+    /// A message object that `JSON.parse` made.
+    type MessageObject;
+    /// `message.raw = text`: the string made in the same call.
+    #[wasm_bindgen(method, setter, structural, js_name = raw)]
+    fn set_raw(this: &MessageObject, text: &str);
+}
+
+/// An output's events as JS objects, the same as [`to_js`] of each: all of them in one JSON
+/// text and one `JSON.parse` (a frame brings two, the message and its read-state change), and
+/// each message's `raw` text handed over as a string of its own, set in the place the text
+/// left for it (escaping it into the event's text and unescaping it in the parse cost more
+/// than the string crossing).
+pub(crate) fn events_to_js(events: &[Event]) -> Vec<JsValue> {
+    let parsed = crate::plain::without_message_raw(|| to_js(&events));
+    let Some(array) = parsed.dyn_ref::<js_sys::Array>() else {
+        return events.iter().map(to_js).collect();
+    };
+    events
+        .iter()
+        .enumerate()
+        .map(|(i, event)| {
+            let value = array.get(i as u32);
+            if let Event::MessageReceived { message, .. } | Event::MessageEdited { message, .. } =
+                event
+            {
+                value
+                    .unchecked_ref::<EventObject>()
+                    .message()
+                    .unchecked_ref::<MessageObject>()
+                    .set_raw(message.raw.as_str());
+            }
+            value
+        })
+        .collect()
 }
 
 fn set(target: &JsValue, key: &str, value: &JsValue) {

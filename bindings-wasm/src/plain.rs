@@ -11,6 +11,8 @@
 //!
 //! Public for the binding's tests, which serialize samples to JSON exactly as JS sees them.
 
+use std::cell::Cell;
+
 use serde::ser::{
     Serialize, SerializeMap, SerializeSeq, SerializeStruct, SerializeStructVariant, SerializeTuple,
     SerializeTupleStruct, SerializeTupleVariant, Serializer,
@@ -21,6 +23,27 @@ const MAX_SAFE: u64 = (1 << 53) - 1;
 
 /// `S`, but not human-readable (and so are the serializers it hands to nested values).
 pub struct Plain<S>(pub S);
+
+/// What [`Plain`] makes of a struct: its fields through [`Plain`], and a `Message`'s `raw`
+/// left out (written `null`) while [`without_message_raw`] runs.
+pub struct PlainStruct<S> {
+    inner: S,
+    skip_raw: bool,
+}
+
+thread_local! {
+    static WITHOUT_MESSAGE_RAW: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Runs `write` with the `raw` field of every `Message` it serializes written as `null`: the
+/// binding hands that text to JS as a string of its own (`js::events_to_js`), because escaped
+/// inside the event's JSON it cost its escaping here and its unescaping in `JSON.parse`.
+pub(crate) fn without_message_raw<R>(write: impl FnOnce() -> R) -> R {
+    WITHOUT_MESSAGE_RAW.with(|w| w.set(true));
+    let result = write();
+    WITHOUT_MESSAGE_RAW.with(|w| w.set(false));
+    result
+}
 
 /// A value serialized through [`Plain`].
 struct Wrap<'a, T: ?Sized>(&'a T);
@@ -45,7 +68,7 @@ impl<S: Serializer> Serializer for Plain<S> {
     type SerializeTupleStruct = Plain<S::SerializeTupleStruct>;
     type SerializeTupleVariant = Plain<S::SerializeTupleVariant>;
     type SerializeMap = Plain<S::SerializeMap>;
-    type SerializeStruct = Plain<S::SerializeStruct>;
+    type SerializeStruct = PlainStruct<S::SerializeStruct>;
     type SerializeStructVariant = Plain<S::SerializeStructVariant>;
 
     fn is_human_readable(&self) -> bool {
@@ -178,7 +201,10 @@ impl<S: Serializer> Serializer for Plain<S> {
         name: &'static str,
         len: usize,
     ) -> Result<Self::SerializeStruct, S::Error> {
-        self.0.serialize_struct(name, len).map(Plain)
+        let skip_raw = name == "Message" && WITHOUT_MESSAGE_RAW.with(Cell::get);
+        self.0
+            .serialize_struct(name, len)
+            .map(|inner| PlainStruct { inner, skip_raw })
     }
 
     fn serialize_struct_variant(
@@ -252,7 +278,7 @@ impl<S: SerializeMap> SerializeMap for Plain<S> {
     }
 }
 
-impl<S: SerializeStruct> SerializeStruct for Plain<S> {
+impl<S: SerializeStruct> SerializeStruct for PlainStruct<S> {
     type Ok = S::Ok;
     type Error = S::Error;
     fn serialize_field<T: ?Sized + Serialize>(
@@ -260,13 +286,17 @@ impl<S: SerializeStruct> SerializeStruct for Plain<S> {
         key: &'static str,
         v: &T,
     ) -> Result<(), S::Error> {
-        self.0.serialize_field(key, &Wrap(v))
+        if self.skip_raw && key == "raw" {
+            // Kept in its place, so the object JS gets has its keys in the same order.
+            return self.inner.serialize_field(key, &());
+        }
+        self.inner.serialize_field(key, &Wrap(v))
     }
     fn skip_field(&mut self, key: &'static str) -> Result<(), S::Error> {
-        self.0.skip_field(key)
+        self.inner.skip_field(key)
     }
     fn end(self) -> Result<S::Ok, S::Error> {
-        self.0.end()
+        self.inner.end()
     }
 }
 

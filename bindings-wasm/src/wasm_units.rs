@@ -236,3 +236,39 @@ fn events_without_fields_are_objects_with_a_type() {
         Some("token_expired")
     );
 }
+
+#[wasm_bindgen_test]
+fn an_outputs_events_are_the_objects_each_would_be_alone() {
+    let mut forwarded = message(None);
+    forwarded.content = Content::Forwarded {
+        raw: RawJson::from(serde_json::json!({"quoted": "\"yes\""})),
+    };
+    let events = [
+        Event::MessageReceived {
+            message: message(Some(7)),
+        },
+        Event::TokenExpired,
+        Event::MessageEdited { message: forwarded },
+    ];
+    let together = js::events_to_js(&events);
+    assert_eq!(together.len(), events.len());
+    for (event, value) in events.iter().zip(&together) {
+        // Same keys in the same order, same values: `raw` set where the text left it.
+        let alone = js_sys::JSON::stringify(&js::to_js(event)).unwrap();
+        assert_eq!(js_sys::JSON::stringify(value).unwrap(), alone);
+    }
+    let m = get(&together[0], "message");
+    assert_eq!(
+        get(&m, "raw").as_string().as_deref(),
+        Some(r#"{"k":[1,"two"]}"#)
+    );
+    // Only a message's own `raw` travels apart; the content's stays in the text.
+    let content = get(&get(&together[2], "message"), "content");
+    assert_eq!(
+        get(&content, "raw").as_string().as_deref(),
+        Some(r#"{"quoted":"\"yes\""}"#)
+    );
+    // And the next conversion is whole again.
+    let later = js::to_js(&events[0]);
+    assert!(get(&get(&later, "message"), "raw").is_string());
+}
