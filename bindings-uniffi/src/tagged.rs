@@ -58,13 +58,30 @@ impl<'a> Frames<'a> {
         let to = self.frames.len().min(from + SLICE_WINDOW);
         (from..to).find_map(|i| {
             let frame = self.frames[i];
-            frame.find(text).map(|at| {
-                self.cursor.set(i);
-                let start = frame[..at].chars().count();
-                [i, start, start + text.chars().count()]
-            })
+            let at = position(frame, text)?;
+            self.cursor.set(i);
+            let start = frame.get(..at)?.chars().count();
+            Some([i, start, start + text.chars().count()])
         })
     }
+}
+
+/// Frames up to this size are searched by comparing at each byte equal to the text's first:
+/// for a JSON payload that is a handful of `{`, where setting up `str::find`'s two-way
+/// searcher costs more than the search. Larger ones get `str::find`, linear in any case.
+const NAIVE_MAX: usize = 4096;
+
+/// Where `text` starts in `frame`, in bytes.
+fn position(frame: &str, text: &str) -> Option<usize> {
+    if frame.len() > NAIVE_MAX {
+        return frame.find(text);
+    }
+    let (frame, text) = (frame.as_bytes(), text.as_bytes());
+    let first = *text.first()?;
+    let last = frame.len().checked_sub(text.len())?;
+    // A match starts at a character boundary: its first byte starts a character, and no
+    // continuation byte equals one that does.
+    (0..=last).find(|&i| frame[i] == first && frame[i..].starts_with(text))
 }
 
 /// `output` as tagged JSON text, its `raw` fields found in `frames` where they can be.
@@ -488,6 +505,18 @@ mod tests {
             ..Output::default()
         };
         assert_eq!(parsed(&text, &[&frame])[1][0][1], json!(payload));
+    }
+
+    #[test]
+    fn both_searches_find_the_first_occurrence() {
+        let text = r#"{"a":"ü","b":[1,2]}"#;
+        for frame in [
+            format!(r#"[{{"a":"ü"}},{text},{text}]"#),
+            format!(r#"[{}{text}]"#, "{\"a\":\"ü\"},".repeat(400)),
+        ] {
+            assert_eq!(super::position(&frame, text), frame.find(text));
+        }
+        assert_eq!(super::position("{}", text), None);
     }
 
     #[test]

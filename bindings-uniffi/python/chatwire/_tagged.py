@@ -229,13 +229,36 @@ def install(cls) -> None:
     doc_one = cls.handle_frame.__doc__
     doc_many = cls.handle_frames.__doc__
     if direct is not None:
-        call, one, many, error = direct.call, direct.one, direct.many, direct.error
+        # The call written out in each method rather than through `direct.call`: a Python
+        # call less per frame, on the path every frame takes.
+        one, many, error = direct.one, direct.many, direct.error
+        Status, Bytes, clone, free, check = (direct.Status, direct.Bytes, direct.clone,
+                                             direct.free, direct.check)
+        import ctypes
+        byref, string_at = ctypes.byref, ctypes.string_at
+        loads, constructors = _loads, _CONSTRUCTORS
 
         def handle_frame(self, now_ms: int, frame: str) -> _ffi.Output:
-            _check_now(now_ms)
+            if now_ms.__class__ is not int or not 0 <= now_ms < _U64:
+                _check_now(now_ms)
             if frame.__class__ is not str and not isinstance(frame, str):
                 raise TypeError(f"frame must be str, not {type(frame).__name__}")
-            return output(call(one, None, self, now_ms, frame.encode()), (frame,))
+            data = frame.encode()
+            status = Status()
+            ref = byref(status)
+            handle = clone(self._handle, ref)
+            if status.code:
+                check(None, status)
+            out = one(handle, now_ms, Bytes(len(data), data), ref)
+            if status.code:
+                check(None, status)
+            try:
+                value = loads(string_at(out.data, out.len).decode())
+            finally:
+                free(out, ref)
+                if status.code:
+                    check(None, status)
+            return constructors[value[0]](value, (frame,))
 
         def handle_frames(self, now_ms: int, frames: typing.List[str]) -> _ffi.Output:
             _check_now(now_ms)
@@ -243,7 +266,8 @@ def install(cls) -> None:
             # What UniFFI's lowering refused, refused alike (it checked every item).
             if not set(map(type, frames)) <= {str}:
                 raise TypeError("frames must be a list of str")
-            return output(call(many, error, self, now_ms, _encode(frames).encode()), frames)
+            return output(direct.call(many, error, self, now_ms, _encode(frames).encode()),
+                          frames)
     else:
         json_one, json_many = cls.handle_frame_json, cls.handle_frames_json
 
