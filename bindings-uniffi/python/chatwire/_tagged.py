@@ -97,7 +97,7 @@ def _constructor(tag: str) -> typing.Callable[[list, object], object]:
     annotations = target.__init__.__annotations__
     items = []
     for i, name in enumerate(names, start=1):
-        var = f"a[{i}]"
+        var = f"f{i}"
         annotation = annotations.get(name)
         if name == "raw":
             code = f"R({var}, src)"
@@ -106,11 +106,16 @@ def _constructor(tag: str) -> typing.Callable[[list, object], object]:
         else:
             code = _expr(annotation, var, 0)
         items.append(f"{name!r}: {code}")
+    fields = "".join(f", f{i}" for i in range(1, len(names) + 1))
     # Every field the generated __init__ would set, and nothing else, under the same names;
-    # `object.__new__` and the dict as its __dict__, as UniFFI's own objects have.
+    # `object.__new__` and the dict as its __dict__, as UniFFI's own objects have. One unpack
+    # reads the fields (and checks their number) faster than an index per field.
     source = (f"def build(a, src):\n"
-              f"    if len(a) != {len(names) + 1}:\n"
-              f"        raise ValueError('{tag} has {len(names)} fields, not %d' % (len(a) - 1))\n"
+              f"    try:\n"
+              f"        _{fields}, = a\n"
+              f"    except ValueError:\n"
+              f"        raise ValueError('{tag} has {len(names)} fields, not %d'"
+              f" % (len(a) - 1)) from None\n"
               f"    o = new(cls)\n"
               f"    o.__dict__ = {{{', '.join(items)}}}\n"
               f"    return o\n")
