@@ -11,7 +11,8 @@
 # Usage: scripts/bench.sh [--quick] [--only NAME]   (from any directory)
 #   --quick       5 rounds and 10x smaller scale states, 10 000 host frames (a smoke run, not a
 #                 figure to quote)
-#   --only NAME   only the rows whose name contains NAME (e.g. scale, trueconf, python, node)
+#   --only NAME   only the rows whose name contains NAME (e.g. scale, trueconf, python, node,
+#                 memory)
 # Not part of scripts/test.sh: timings are reported, never asserted.
 set -euo pipefail
 
@@ -35,8 +36,17 @@ while [ $# -gt 0 ]; do
     shift
 done
 host_args=(--rows)
+memory_args=()
+[ -z "$host_quick" ] || memory_args+=(--quick)
 [ -z "$host_quick" ] || host_args+=(--frames 10000 --rounds 3)
 host_wanted() { [ -z "$host_only" ] || [[ ${1,,} == *"${host_only,,}"* ]]; }
+
+# Memory at scale: its own table (peak RSS after 10^4 and 10^6 messages, each cell in a child
+# process of its own, a few minutes per protocol).
+if host_wanted "memory"; then
+    echo "bench: memory at scale (cargo bench --bench memory)…" >&2
+    nice -n 5 cargo bench -p chatwire --bench memory -- "${memory_args[@]}"
+fi
 
 if host_wanted "Python: TrueConf incoming"; then
     if command -v python3 >/dev/null 2>&1 && command -v cargo >/dev/null 2>&1; then
