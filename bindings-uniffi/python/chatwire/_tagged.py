@@ -114,12 +114,13 @@ def _constructor(tag: str) -> typing.Callable[[list, object], object]:
               f"    try:\n"
               f"        _{fields}, = a\n"
               f"    except ValueError:\n"
-              f"        raise ValueError('{tag} has {len(names)} fields, not %d'"
-              f" % (len(a) - 1)) from None\n"
+              f"        raise ValueError('%s has {len(names)} fields, not %d'"
+              f" % (tag, len(a) - 1)) from None\n"
               f"    o = new(cls)\n"
               f"    o.__dict__ = {{{', '.join(items)}}}\n"
               f"    return o\n")
-    scope = {"new": object.__new__, "cls": target, "C": _CONSTRUCTORS, "R": _raw, "V": _value}
+    scope = {"new": object.__new__, "cls": target, "tag": tag, "C": _CONSTRUCTORS, "R": _raw,
+             "V": _value}
     exec(compile(source, f"<chatwire tagged {tag}>", "exec"), scope)
     return scope["build"]
 
