@@ -507,6 +507,42 @@ pub(crate) fn strict_or_lenient<'a, T: Deserialize<'a>>(
         .map_err(|e| e.to_string())
 }
 
+/// JSON values of every kind and edge (numbers past each integer width, strings that look like
+/// numbers, escapes, containers), for the tests that check a typed reader against the tree.
+#[cfg(test)]
+pub(crate) const KINDS_OF_VALUE: &[&str] = &[
+    "7",
+    "\"x\"",
+    "\"\\u00e9\"",
+    "[1]",
+    "null",
+    "true",
+    "false",
+    "0",
+    "1",
+    "-1",
+    "1.5",
+    "1.0",
+    "-2.7",
+    "4294967295",
+    "4294967296",
+    "9223372036854775807",
+    "9223372036854775808",
+    "18446744073709551615",
+    "1e300",
+    "\"\"",
+    "\" 42 \"",
+    "\"7\"",
+    "\"-3\"",
+    "\"1.5\"",
+    "\"owner\"",
+    "\"a\\\"b\"",
+    "[]",
+    "[1,2]",
+    "{}",
+    "{\"a\":1}",
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -515,35 +551,7 @@ mod tests {
     /// strict typed path and a `Value` walk agree on hostile input.
     #[test]
     fn typed_lenient_fields_match_the_tree_helpers() {
-        let values = [
-            "null",
-            "true",
-            "false",
-            "0",
-            "1",
-            "-1",
-            "1.5",
-            "1.0",
-            "-2.7",
-            "4294967295",
-            "4294967296",
-            "9223372036854775807",
-            "9223372036854775808",
-            "18446744073709551615",
-            "1e300",
-            "\"\"",
-            "\" 42 \"",
-            "\"7\"",
-            "\"-3\"",
-            "\"1.5\"",
-            "\"owner\"",
-            "\"a\\\"b\"",
-            "[]",
-            "[1,2]",
-            "{}",
-            "{\"a\":1}",
-        ];
-        for text in values {
+        for text in KINDS_OF_VALUE {
             let tree: Value = serde_json::from_str(text).unwrap();
             let s: LenientStr<'_> = serde_json::from_str(text).unwrap();
             assert_eq!(s.owned(), str_lenient(&tree), "str of {text}");

@@ -172,6 +172,23 @@ impl<T> PendingTable<T> {
         [indexed, loose].into_iter().flatten().min()
     }
 
+    /// The ids of every request whose deadline is at or before `now`, by id, left in place
+    /// (Talk's commands wait for their time in the table).
+    pub fn due(&self, now: Timestamp) -> Vec<RequestId> {
+        let loose = self
+            .loose
+            .filter(|id| self.entries.get(id).is_some_and(|p| p.deadline <= now));
+        let mut due: Vec<u32> = self
+            .by_deadline
+            .iter()
+            .take_while(|(deadline, _)| *deadline <= now)
+            .map(|(_, id)| *id)
+            .chain(loose)
+            .collect();
+        due.sort_unstable();
+        due.into_iter().map(RequestId).collect()
+    }
+
     /// Removes and returns every request whose deadline is at or before `now`, oldest id first.
     pub fn take_expired(&mut self, now: Timestamp) -> Vec<(RequestId, Pending<T>)> {
         self.settle();
@@ -250,6 +267,7 @@ mod tests {
                         .filter(|(_, p)| p.deadline <= Timestamp(now))
                         .map(|(id, _)| id)
                         .collect();
+                    assert_eq!(t.due(Timestamp(now)), expected, "step {step}");
                     let taken: Vec<RequestId> = t
                         .take_expired(Timestamp(now))
                         .into_iter()

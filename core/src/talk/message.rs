@@ -1,9 +1,14 @@
 //! Talk chat messages, typed as the API describes them, and their normalized form.
 
-use crate::json::{field_bool, field_int, field_str};
+use crate::json::{
+    field_bool, field_int, field_str, typed_or_canonical, LenientBool, LenientInt, LenientObj,
+    LenientStr,
+};
 use crate::model::{Author, Content, Message, Reaction};
 use crate::raw::RawJson;
+use serde::de::{IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::value::RawValue;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::fmt;
@@ -186,6 +191,144 @@ impl RichParameter {
     }
 }
 
+/// The fields of a rich parameter read from its text; any value of any kind reads as the tree
+/// helpers read it.
+#[derive(Default, Deserialize)]
+struct ParameterFields<'a> {
+    #[serde(rename = "type", default, borrow)]
+    kind: LenientStr<'a>,
+    #[serde(default, borrow)]
+    id: LenientStr<'a>,
+    #[serde(default, borrow)]
+    name: LenientStr<'a>,
+}
+
+impl RichParameter {
+    /// [`RichParameter::from_json`] of the parameter's text: the same fields, `raw` its text.
+    fn from_text(text: &RawValue) -> RichParameter {
+        typed_or_canonical(text, |raw| {
+            let f: LenientObj<ParameterFields<'_>> = serde_json::from_str(raw.get())?;
+            let f = f.0.unwrap_or_default();
+            let owned = |s: LenientStr<'_>| s.0.map(|c| c.into_owned()).unwrap_or_default();
+            Ok(RichParameter {
+                kind: owned(f.kind),
+                id: owned(f.id),
+                name: owned(f.name),
+                raw: RawJson::from_raw(raw),
+            })
+        })
+        // Only text a tree cannot hold (nested past its depth) gets here: no fields.
+        .unwrap_or_else(|| RichParameter {
+            kind: String::new(),
+            id: String::new(),
+            name: String::new(),
+            raw: RawJson::from_raw(text),
+        })
+    }
+}
+
+/// `messageParameters` as sent: an object's entries by name, each as its text; anything else
+/// (PHP's `[]` for none) is no parameters. A name given twice keeps its last value, as a tree
+/// does.
+#[derive(Default)]
+struct ParameterTexts<'a>(Vec<(String, &'a RawValue)>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for ParameterTexts<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
+            type Value = ParameterTexts<'a>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut out = Vec::new();
+                while let Some(key) = map.next_key::<LenientStr<'de>>()? {
+                    let value: &'de RawValue = map.next_value()?;
+                    out.push((key.0.map(|k| k.into_owned()).unwrap_or_default(), value));
+                }
+                Ok(ParameterTexts(out))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(ParameterTexts::default())
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+                Ok(ParameterTexts::default())
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+                Ok(ParameterTexts::default())
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+                Ok(ParameterTexts::default())
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+                Ok(ParameterTexts::default())
+            }
+            fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+                Ok(ParameterTexts::default())
+            }
+            fn visit_unit<E>(self) -> Result<Self::Value, E> {
+                Ok(ParameterTexts::default())
+            }
+            fn visit_none<E>(self) -> Result<Self::Value, E> {
+                Ok(ParameterTexts::default())
+            }
+        }
+        d.deserialize_any(V(std::marker::PhantomData))
+    }
+}
+
+/// A message's fields read straight from its text, each as leniently as the tree helpers of
+/// [`TalkMessage::from_json`] read it (`json::tests` checks the readers against them).
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct MessageFields<'a> {
+    #[serde(default)]
+    id: LenientInt,
+    #[serde(default, borrow)]
+    token: LenientStr<'a>,
+    #[serde(default, borrow)]
+    actor_type: LenientStr<'a>,
+    #[serde(default, borrow)]
+    actor_id: LenientStr<'a>,
+    #[serde(default, borrow)]
+    actor_display_name: LenientStr<'a>,
+    #[serde(default)]
+    timestamp: LenientInt,
+    #[serde(default, borrow)]
+    system_message: LenientStr<'a>,
+    #[serde(default, borrow)]
+    message_type: LenientStr<'a>,
+    #[serde(default)]
+    is_replyable: LenientBool,
+    #[serde(default, borrow)]
+    reference_id: LenientStr<'a>,
+    #[serde(default, borrow)]
+    message: LenientStr<'a>,
+    #[serde(default, borrow)]
+    message_parameters: ParameterTexts<'a>,
+    #[serde(default, borrow)]
+    parent: Option<&'a RawValue>,
+    #[serde(default)]
+    last_edit_timestamp: LenientInt,
+    /// Only a parent has it: `{"id": …, "deleted": true}` stands for a deleted one.
+    #[serde(default)]
+    deleted: LenientBool,
+}
+
+/// A message decoded from its text by [`TalkMessage::from_text`].
+#[derive(Debug)]
+pub(crate) struct DecodedMessage {
+    /// The message.
+    pub(crate) message: TalkMessage,
+    /// Its text, for the normalized message's `raw`.
+    pub(crate) raw: RawJson,
+    /// The text of its `parent` object when it is a message about its parent (an edit, a
+    /// deletion, a reaction): the edited message's `raw`, the reactions.
+    pub(crate) parent_raw: Option<RawJson>,
+}
+
 /// The message a reply answers.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "state", rename_all = "snake_case")]
@@ -298,6 +441,96 @@ impl TalkMessage {
         })
     }
 
+    /// [`TalkMessage::from_json`] of a message's text, without a tree: the same message, the
+    /// same reasons for refusing one, and `raw` the text (as a tree would write it).
+    pub(crate) fn from_text(text: &RawValue) -> Result<DecodedMessage, String> {
+        typed_or_canonical(text, |raw| {
+            let f: LenientObj<MessageFields<'_>> = serde_json::from_str(raw.get())?;
+            Ok(match f.0 {
+                Some(f) => TalkMessage::from_fields(f).map(|(message, parent)| {
+                    let parent_raw = parent
+                        .filter(|_| message.is_about_parent())
+                        .map(RawJson::from_raw);
+                    DecodedMessage {
+                        message,
+                        raw: RawJson::from_raw(raw),
+                        parent_raw,
+                    }
+                }),
+                None => Err("a message is not a JSON object".to_string()),
+            })
+        })
+        .unwrap_or_else(|| {
+            // Text a tree cannot hold (nested past its depth): decoded as the tree path would
+            // have refused the body, this message alone.
+            Err("a message nested too deeply to read".to_string())
+        })
+    }
+
+    /// The message of its fields, and its `parent` text when that is an object.
+    fn from_fields(f: MessageFields<'_>) -> Result<(TalkMessage, Option<&RawValue>), String> {
+        let id = f.id.0.ok_or("a message without an integer \"id\"")?;
+        let system_message = f
+            .system_message
+            .0
+            .filter(|s| !s.is_empty())
+            .map(|s| SystemMessage::from_code(&s));
+        let message_type = match f.message_type.0 {
+            Some(t) => MessageType::from_name(&t),
+            None if system_message.is_some() => MessageType::System,
+            None => MessageType::Comment,
+        };
+        let message_parameters = f
+            .message_parameters
+            .0
+            .into_iter()
+            .map(|(k, v)| (k, RichParameter::from_text(v)))
+            .collect();
+        let parent_text = f.parent.filter(|p| p.get().starts_with('{'));
+        let parent = parent_text.and_then(TalkMessage::parent_of_text);
+        let owned = |s: LenientStr<'_>| s.0.map(|c| c.into_owned()).unwrap_or_default();
+        Ok((
+            TalkMessage {
+                id,
+                token: owned(f.token),
+                actor_type: owned(f.actor_type),
+                actor_id: owned(f.actor_id),
+                actor_display_name: owned(f.actor_display_name),
+                timestamp: f.timestamp.0.unwrap_or(0),
+                system_message,
+                message_type,
+                is_replyable: f.is_replyable.0,
+                reference_id: f
+                    .reference_id
+                    .0
+                    .filter(|r| !r.is_empty())
+                    .map(|r| r.into_owned()),
+                message: owned(f.message),
+                message_parameters,
+                parent,
+                last_edit_timestamp: f.last_edit_timestamp.0.filter(|t| *t > 0),
+            },
+            parent_text,
+        ))
+    }
+
+    /// The parent of a reply from its object's text, as [`TalkMessage::from_json`] reads it.
+    fn parent_of_text(text: &RawValue) -> Option<Parent> {
+        typed_or_canonical(text, |raw| {
+            let f: MessageFields<'_> = serde_json::from_str(raw.get())?;
+            Ok(if f.deleted.0 == Some(true) {
+                f.id.0.map(|id| Parent::Deleted { id })
+            } else {
+                TalkMessage::from_fields(f)
+                    .ok()
+                    .map(|(m, _)| Parent::Message {
+                        message: Box::new(m),
+                    })
+            })
+        })
+        .flatten()
+    }
+
     /// The typed form of a normalized message this session produced (from its `raw`).
     pub fn from_message(message: &Message) -> Result<TalkMessage, String> {
         let value: Value = message.raw.parse().map_err(|e| e.to_string())?;
@@ -407,21 +640,39 @@ impl TalkMessage {
 
     /// The normalized message; `own` says whether this client's user wrote it.
     pub fn to_message(&self, raw: Value, own: bool) -> Message {
+        self.clone().into_message(RawJson::from(raw), own)
+    }
+
+    /// [`TalkMessage::to_message`] of a message no longer needed, with `raw` already made:
+    /// its strings move instead of being copied.
+    pub(crate) fn into_message(mut self, raw: RawJson, own: bool) -> Message {
+        let content = match self.message_type {
+            // No placeholder to fill: the text is the message as written (what `content` makes
+            // of it, without the copy).
+            MessageType::Comment | MessageType::Command if !self.message.contains('{') => {
+                Content::Text {
+                    text: std::mem::take(&mut self.message),
+                    format: None,
+                }
+            }
+            _ => self.content(),
+        };
+        let reply_to = self.parent.as_ref().map(|p| p.id().to_string());
         Message {
             id: self.id.to_string(),
-            chat_id: Some(self.token.clone()).filter(|t| !t.is_empty()),
+            chat_id: Some(self.token).filter(|t| !t.is_empty()),
             author: Author {
-                id: self.actor_id.clone(),
-                kind: Some(self.actor_type.clone()).filter(|k| !k.is_empty()),
-                display_name: Some(self.actor_display_name.clone()).filter(|n| !n.is_empty()),
+                id: self.actor_id,
+                kind: Some(self.actor_type).filter(|k| !k.is_empty()),
+                display_name: Some(self.actor_display_name).filter(|n| !n.is_empty()),
             },
             timestamp_ms: Some(self.timestamp.saturating_mul(1000)).filter(|t| *t > 0),
-            content: self.content(),
+            content,
             edited: self.last_edit_timestamp.is_some(),
-            reply_to: self.parent.as_ref().map(|p| p.id().to_string()),
+            reply_to,
             version: None,
             own,
-            raw: RawJson::from(raw),
+            raw,
         }
     }
 }

@@ -22,6 +22,8 @@ mod config;
 mod conversation;
 mod mention;
 mod message;
+#[cfg(test)]
+mod message_from_text;
 mod ocs;
 mod request;
 mod room;

@@ -2,11 +2,15 @@
 
 use crate::error::{Delivery, Error};
 use crate::json::{
-    field_int, field_str, parse_lenient, truncate, LenientInt, LenientObj, LenientStr,
+    field_int, field_str, parse_lenient, strict_or_lenient, truncate, LenientInt, LenientObj,
+    LenientStr,
 };
 use crate::transmit::HttpResponse;
-use serde::{Deserialize, Serialize};
+use serde::de::{IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::value::RawValue;
 use serde_json::Value;
+use std::fmt;
 
 /// The `meta` part of an OCS answer.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -92,6 +96,98 @@ impl Envelope {
             meta,
             data: ocs.get("data").cloned().unwrap_or(Value::Null),
         })
+    }
+}
+
+/// The `data` of an answer that should be a list (of messages), read without a tree: each item
+/// as its text, or what else `data` was.
+#[derive(Debug)]
+pub(super) enum ListData<'a> {
+    /// The items, each as sent.
+    Items(Vec<&'a RawValue>),
+    /// Not an array: the kind of value it was (`null` when absent), for the error.
+    Other(&'static str),
+}
+
+impl Default for ListData<'_> {
+    fn default() -> Self {
+        ListData::Other("null")
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for ListData<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
+            type Value = ListData<'a>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+                while let Some(item) = seq.next_element::<&'de RawValue>()? {
+                    items.push(item);
+                }
+                Ok(ListData::Items(items))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(ListData::Other("an object"))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+                Ok(ListData::Other("a boolean"))
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+                Ok(ListData::Other("a number"))
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+                Ok(ListData::Other("a number"))
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+                Ok(ListData::Other("a number"))
+            }
+            fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+                Ok(ListData::Other("a string"))
+            }
+            fn visit_unit<E>(self) -> Result<Self::Value, E> {
+                Ok(ListData::Other("null"))
+            }
+            fn visit_none<E>(self) -> Result<Self::Value, E> {
+                Ok(ListData::Other("null"))
+            }
+        }
+        d.deserialize_any(V(std::marker::PhantomData))
+    }
+}
+
+/// The body's shell around a list: only `data` is read, its items kept as text.
+#[derive(Deserialize)]
+struct ListBody<'a> {
+    #[serde(default, borrow)]
+    ocs: LenientObj<ListOcs<'a>>,
+}
+
+#[derive(Deserialize)]
+struct ListOcs<'a> {
+    #[serde(default, borrow)]
+    data: ListData<'a>,
+}
+
+/// [`Envelope::decode`]'s `data` for an answer that should be a list, each item as its text:
+/// the same answers accepted and refused for the same reasons. The items borrow from `body`,
+/// or from `scratch` when the body had to be re-encoded (not strict JSON, a repeated field).
+pub(super) fn decode_list<'a>(
+    body: &'a str,
+    scratch: &'a mut String,
+) -> Result<ListData<'a>, String> {
+    match strict_or_lenient::<LenientObj<ListBody<'a>>>(body, scratch)? {
+        (
+            LenientObj(Some(ListBody {
+                ocs: LenientObj(Some(ocs)),
+            })),
+            _,
+        ) => Ok(ocs.data),
+        _ => Err("no \"ocs\" object in the body".to_string()),
     }
 }
 

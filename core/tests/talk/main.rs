@@ -36,3 +36,4 @@ mod send_retry;
 mod snapshot;
 mod status_codes;
 mod support;
+mod unread_bounded;

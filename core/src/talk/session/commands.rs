@@ -49,18 +49,27 @@ impl TalkSession {
             last_error: None,
         };
         let waits = hold || queued;
+        let reference = match &command.kind {
+            CommandKind::Send(o) => Some(o.reference_id.clone()),
+            _ => None,
+        };
         let id = self
             .commands
             .insert(if waits { expires } else { NEVER }, command)?;
-        if is_send {
+        if needs_caps {
+            self.awaiting_caps.insert(id);
+        }
+        if let Some(reference) = &reference {
             self.send_queues
                 .get_or_insert_with(token.to_string(), VecDeque::new)
                 .push_back(id);
+            self.index_reference(reference.clone(), id);
         }
         if !waits {
             if let Err(e) = self.dispatch(now, id) {
                 self.commands.remove(id);
                 self.unqueue(token, id);
+                self.unindex_reference(reference.as_deref(), id);
                 return Err(e);
             }
         }
@@ -358,8 +367,8 @@ impl TalkSession {
             let at = now
                 .add(room.backoff.next_delay(&mut self.rng))
                 .max(room.not_before);
-            if room.next_poll_at.is_some_and(|t| at < t) {
-                room.next_poll_at = Some(at);
+            if room.next_poll_at().is_some_and(|t| at < t) {
+                self.due_rooms.set(&token, room, Some(at));
             }
         }
     }
@@ -383,11 +392,12 @@ impl TalkSession {
             return;
         };
         let reference = o.reference_id.clone();
+        let mut scratch = String::new();
         let items = match classify(&response, self.config.limits.max_error_body_bytes) {
-            Status::Success => match self.decode(&response) {
-                Ok(Value::Array(items)) => items,
-                Ok(other) => {
-                    let e = unexpected("an array of messages", &other);
+            Status::Success => match self.decode_list(&response, &mut scratch) {
+                Ok(ListData::Items(items)) => items,
+                Ok(ListData::Other(kind)) => {
+                    let e = unexpected_kind("an array of messages", kind);
                     let reason = e.to_string();
                     return self.retry_or_fail(now, id, e, None, reason);
                 }
@@ -409,9 +419,10 @@ impl TalkSession {
         let messages = self.parse_messages(&items);
         let echo = messages
             .into_iter()
-            .find(|(m, _)| m.reference_id.as_deref() == Some(reference.as_str()));
+            .map(|d| d.message)
+            .find(|m| m.reference_id.as_deref() == Some(reference.as_str()));
         match echo {
-            Some((m, _)) => {
+            Some(m) => {
                 self.seen.insert(&seen_key(token, m.id));
                 if let Some(room) = self.rooms.get_mut(token) {
                     room.advance_read(m.id);
@@ -466,8 +477,10 @@ impl TalkSession {
             return;
         };
         self.parked.remove(&id);
-        if matches!(p.value.kind, CommandKind::Send(_)) {
+        self.awaiting_caps.remove(&id);
+        if let CommandKind::Send(o) = &p.value.kind {
             self.unqueue(&p.value.room, id);
+            self.unindex_reference(Some(&o.reference_id), id);
         }
         if let Some(room) = self.rooms.get_mut(&p.value.room) {
             if room.loading_older == Some(id) {
@@ -477,18 +490,24 @@ impl TalkSession {
         self.outbox.resolve(id, result);
     }
 
-    /// Lets held commands of `token` that `ready` accepts go out at the next drive.
-    pub(super) fn release_held(&mut self, token: &str, ready: impl Fn(&CommandKind) -> bool) {
-        let ids: Vec<RequestId> = self
-            .commands
-            .iter()
-            .filter(|(_, p)| {
-                p.value.state == CommandState::Held && p.value.room == token && ready(&p.value.kind)
-            })
-            .map(|(id, _)| id)
-            .collect();
-        for id in ids {
-            if let Some(p) = self.commands.get_mut(id) {
+    /// Takes send `id` out of the referenceId index.
+    fn unindex_reference(&mut self, reference: Option<&str>, id: RequestId) {
+        if let Some(reference) = reference {
+            if self.by_reference.get(reference) == Some(&id) {
+                self.by_reference.remove(reference);
+            }
+        }
+    }
+
+    /// Lets `token`'s held history page go out at the next drive. Only a history page is ever
+    /// held (waiting for the first history to set its cursor), and a room has one at most: its
+    /// `loading_older`, so no walk of the commands is needed.
+    pub(super) fn release_held(&mut self, token: &str) {
+        let Some(id) = self.rooms.get(token).and_then(|r| r.loading_older) else {
+            return;
+        };
+        if let Some(p) = self.commands.get_mut(id) {
+            if p.value.state == CommandState::Held {
                 p.value.state = CommandState::Waiting;
                 p.deadline = Timestamp(0);
             }
@@ -642,13 +661,20 @@ impl TalkSession {
             CommandKind::LoadOlder { .. } => {
                 let result = match data {
                     Ok(Value::Array(items)) => {
-                        let mut messages = self.parse_messages(&items);
-                        crate::order::sort_by_i64_key(&mut messages, |(m, _)| m.id);
+                        // A command's page, read as a tree (commands are few): each item's
+                        // text goes to the same decoder as the poll's.
+                        let texts: Vec<Box<RawValue>> = items
+                            .iter()
+                            .filter_map(|item| serde_json::value::to_raw_value(item).ok())
+                            .collect();
+                        let texts: Vec<&RawValue> = texts.iter().map(|t| &**t).collect();
+                        let mut messages = self.parse_messages(&texts);
+                        crate::order::sort_by_i64_key(&mut messages, |d| d.message.id);
                         if let Some(room) = self.rooms.get_mut(token) {
-                            for (m, _) in &messages {
-                                room.saw_old(m.id);
+                            for d in &messages {
+                                room.saw_old(d.message.id);
                             }
-                            let oldest = messages.first().map(|(m, _)| m.id);
+                            let oldest = messages.first().map(|d| d.message.id);
                             if let Ok(Some(given)) = super::receive::oldest_given(
                                 int_header(response, LAST_GIVEN),
                                 oldest,
@@ -660,10 +686,10 @@ impl TalkSession {
                         let messages: Vec<Message> = messages
                             .into_iter()
                             // Edits, deletions and reactions show in their parents.
-                            .filter(|(m, _)| !m.is_about_parent())
-                            .map(|(m, raw)| {
-                                let own = self.is_own(&m, &user);
-                                m.to_message(raw, own)
+                            .filter(|d| !d.message.is_about_parent())
+                            .map(|d| {
+                                let own = self.is_own(&d.message, &user);
+                                d.message.into_message(d.raw, own)
                             })
                             .collect();
                         Ok(Reply::Messages { messages })

@@ -56,12 +56,11 @@ impl TalkSession {
     /// Capabilities known: commands waiting for them go out, or fail when the server cannot
     /// do them.
     pub(super) fn set_capabilities(&mut self, caps: TalkCapabilities) {
-        let waiting: Vec<(RequestId, Option<&'static str>)> = self
-            .commands
-            .iter()
-            .filter(|(_, p)| p.value.state == CommandState::NeedsCapabilities)
-            .map(|(id, p)| (id, p.value.kind.feature()))
-            .collect();
+        let waiting: Vec<(RequestId, Option<&'static str>)> =
+            std::mem::take(&mut self.awaiting_caps)
+                .into_iter()
+                .filter_map(|id| Some((id, self.commands.get(id)?.value.kind.feature())))
+                .collect();
         self.capabilities = Some(caps);
         for (id, feature) in waiting {
             let missing = feature.filter(|f| !self.capabilities.as_ref().is_some_and(|c| c.has(f)));
@@ -78,11 +77,8 @@ impl TalkSession {
     }
 
     pub(super) fn fail_needing_capabilities(&mut self, error: &Error) {
-        let waiting: Vec<RequestId> = self
-            .commands
-            .iter()
-            .filter(|(_, p)| p.value.state == CommandState::NeedsCapabilities)
-            .map(|(id, _)| id)
+        let waiting: Vec<RequestId> = std::mem::take(&mut self.awaiting_caps)
+            .into_iter()
             .collect();
         for id in waiting {
             self.finish(id, Err(error.clone()));

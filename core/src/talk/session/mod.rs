@@ -1,6 +1,8 @@
 //! The Talk session: per-room receive loops, commands with retries, read state.
 
 mod commands;
+#[cfg(test)]
+mod due_index;
 mod lists;
 mod read;
 mod receive;
@@ -11,12 +13,12 @@ use super::capabilities::{
 use super::config::{TalkConfig, MAX_HISTORY_LIMIT};
 use super::conversation::{Conversation, ROOM_API_BASE, ROOM_LIST_INTERVAL_SECS};
 use super::mention::Mention;
-use super::message::{reactions_of, Parent, SystemMessage, TalkMessage};
-use super::ocs::{self, classify, int_header, Envelope, HttpError, Status};
+use super::message::{reactions_of, DecodedMessage, Parent, SystemMessage, TalkMessage};
+use super::ocs::{self, classify, int_header, Envelope, HttpError, ListData, Status};
 use super::request::{
     chat_path, message_path, reaction_path, room_path, Builder, Planned, Receive,
 };
-use super::room::{Phase, Room};
+use super::room::{Phase, Room, RoomsDue};
 use super::snapshot::{OutgoingMessage, RoomSnapshot, TalkSnapshot};
 use crate::backoff::Backoff;
 use crate::boxed_map::{BoxedMap, BoxedSet};
@@ -28,10 +30,12 @@ use crate::json::truncate;
 use crate::model::Message;
 use crate::outbox::Outbox;
 use crate::pending::PendingTable;
+use crate::raw::RawJson;
 use crate::read_state::{ReadState, ReadStates, ReadUpdate};
 use crate::rng::Rng;
 use crate::time::Timestamp;
 use crate::transmit::{HttpResponse, Transmit};
+use serde_json::value::RawValue;
 use serde_json::Value;
 use std::collections::{BTreeSet, VecDeque};
 use std::time::Duration;
@@ -178,6 +182,8 @@ pub struct TalkSession {
     exchanges: PendingTable<Exchange>,
     commands: PendingTable<Command>,
     rooms: BoxedMap<String, Room>,
+    /// The rooms waiting for a time, by that time.
+    due_rooms: RoomsDue,
     reads: ReadStates,
     /// `token/id` of messages delivered to the app.
     seen: SeenSet,
@@ -203,6 +209,11 @@ pub struct TalkSession {
     /// waiting out a back-off that grew during the outage.
     parked: BoxedSet<RequestId>,
     parked_rooms: BoxedSet<String>,
+    /// Commands in [`CommandState::NeedsCapabilities`]: whether to fetch the capabilities, and
+    /// what to release when they come, without walking every command.
+    awaiting_caps: BoxedSet<RequestId>,
+    /// Each send's command by its referenceId, so an echo finds its send without a walk.
+    by_reference: BoxedMap<String, RequestId>,
     /// Some commands have no `expires` yet (restored).
     unstamped: bool,
 }
@@ -261,6 +272,7 @@ impl TalkSession {
             exchanges: PendingTable::new(usize::MAX),
             commands: PendingTable::new(limits.max_pending_requests as usize),
             rooms: BoxedMap::new(),
+            due_rooms: RoomsDue::default(),
             reads: ReadStates::new().limited(limits.max_chats),
             seen: SeenSet::new(limits.dedupe_window as usize),
             own_refs: SeenSet::new(limits.dedupe_window as usize),
@@ -273,6 +285,8 @@ impl TalkSession {
             send_queues: BoxedMap::new(),
             parked: BoxedSet::new(),
             parked_rooms: BoxedSet::new(),
+            awaiting_caps: BoxedSet::new(),
+            by_reference: BoxedMap::new(),
             unstamped: false,
             config,
         }
@@ -300,6 +314,7 @@ impl TalkSession {
             room.last_read = r.last_read;
             room.unread = r.unread;
             s.reads.apply(&r.token, s.read_update(&room));
+            s.due_rooms.add(&r.token, &room);
             s.rooms.insert(r.token, room);
         }
         for o in snapshot.outgoing {
@@ -307,6 +322,7 @@ impl TalkSession {
             // Only the first send of a room goes out; the others wait their turn.
             let queued = s.send_queues.get(&o.token).is_some_and(|q| !q.is_empty());
             let token = o.token.clone();
+            let reference = o.reference_id.clone();
             let command = Command {
                 room: o.token,
                 kind: CommandKind::Send(Outgoing {
@@ -336,6 +352,7 @@ impl TalkSession {
                 s.send_queues
                     .get_or_insert_with(token, VecDeque::new)
                     .push_back(id);
+                s.index_reference(reference, id);
                 s.unstamped = true;
             }
         }
@@ -406,6 +423,7 @@ impl TalkSession {
         if !self.rooms.contains_key(token) {
             let mut room = Room::new(self.backoff(), None);
             room.last_read = last_read.or_else(|| self.listed_read.get(token).copied());
+            self.due_rooms.add(token, &room);
             self.rooms.insert(token.to_string(), room);
         }
         self.drive(now);
@@ -419,6 +437,7 @@ impl TalkSession {
         let Some(room) = self.rooms.remove(token) else {
             return false;
         };
+        self.due_rooms.remove(token, &room);
         if let Some(id) = room.in_flight {
             self.exchanges.remove(id);
         }
@@ -738,6 +757,18 @@ impl TalkSession {
     /// The OCS `data` of a success body; a body too large or unreadable is reported as a
     /// protocol error and returned as the error a command resolves with.
     fn decode(&mut self, response: &HttpResponse) -> Result<Value, Error> {
+        self.check_size(response)?;
+        match Envelope::decode(&response.body) {
+            Ok(envelope) => Ok(envelope.data),
+            Err(reason) => {
+                self.protocol_error(&response.body, reason.clone());
+                Err(Error::InvalidFrame { reason })
+            }
+        }
+    }
+
+    /// A body over the size limit is reported as a protocol error and refused.
+    fn check_size(&mut self, response: &HttpResponse) -> Result<(), Error> {
         let limit = self.config.limits.max_frame_bytes;
         let size = response.body.len();
         if size > limit as usize {
@@ -750,22 +781,32 @@ impl TalkSession {
                 limit: limit as u64,
             });
         }
-        match Envelope::decode(&response.body) {
-            Ok(envelope) => Ok(envelope.data),
-            Err(reason) => {
-                self.protocol_error(&response.body, reason.clone());
-                Err(Error::InvalidFrame { reason })
-            }
-        }
+        Ok(())
+    }
+
+    /// [`TalkSession::decode`] of an answer that should be a list of messages: the items as
+    /// their text (borrowed from the body, or from `scratch` when it had to be re-encoded), so
+    /// no message is built as a tree, copied out of it and written again for its `raw`.
+    fn decode_list<'a>(
+        &mut self,
+        response: &'a HttpResponse,
+        scratch: &'a mut String,
+    ) -> Result<ListData<'a>, Error> {
+        self.check_size(response)?;
+        ocs::decode_list(&response.body, scratch).map_err(|reason| {
+            self.protocol_error(&response.body, reason.clone());
+            Error::InvalidFrame { reason }
+        })
     }
 
     /// Decodes each message on its own, so one bad entry does not hide the others.
-    fn parse_messages(&mut self, items: &[Value]) -> Vec<(TalkMessage, Value)> {
+    fn parse_messages(&mut self, items: &[&RawValue]) -> Vec<DecodedMessage> {
         let mut out = Vec::with_capacity(items.len());
         for item in items {
-            match TalkMessage::from_json(item) {
-                Ok(m) => out.push((m, item.clone())),
-                Err(reason) => self.protocol_error(&item.to_string(), reason),
+            match TalkMessage::from_text(item) {
+                Ok(m) => out.push(m),
+                // The entry as a tree writes it, as it was reported when messages were trees.
+                Err(reason) => self.protocol_error(RawJson::from_raw(item).as_str(), reason),
             }
         }
         out
@@ -820,16 +861,17 @@ impl TalkSession {
         // nothing more is due (each command is handled once per drive).
         let mut handled = BTreeSet::new();
         loop {
-            let due: Vec<RequestId> = self
-                .commands
-                .iter()
-                .filter(|(id, p)| {
-                    !matches!(p.value.state, CommandState::InFlight(_))
-                        && p.deadline <= now
-                        && !handled.contains(id)
-                })
-                .map(|(id, _)| id)
-                .collect();
+            let due: Vec<RequestId> =
+                self.commands
+                    .due(now)
+                    .into_iter()
+                    .filter(|id| {
+                        !handled.contains(id)
+                            && self.commands.get(*id).is_some_and(|p| {
+                                !matches!(p.value.state, CommandState::InFlight(_))
+                            })
+                    })
+                    .collect();
             if due.is_empty() {
                 break;
             }
@@ -838,21 +880,19 @@ impl TalkSession {
                 self.command_due(now, id);
             }
         }
-        let rooms: Vec<String> = self
-            .rooms
-            .iter()
-            .filter(|(_, r)| r.in_flight.is_none() && r.next_poll_at.is_some_and(|t| t <= now))
-            .map(|(t, _)| t.clone())
-            .collect();
-        for token in rooms {
-            self.start_loop(now, &token);
+        for token in self.due_rooms.take_due(now) {
+            let Some(room) = self.rooms.get_mut(&token) else {
+                continue;
+            };
+            room.taken_due();
+            // A room waiting for a time is never in flight (`start_loop` clears the time).
+            if room.in_flight.is_none() {
+                self.start_loop(now, &token);
+            }
         }
         let caps_wanted = self.capabilities.is_none()
             && self.caps_loop.in_flight.is_none()
-            && self
-                .commands
-                .iter()
-                .any(|(_, p)| p.value.state == CommandState::NeedsCapabilities);
+            && self.awaiting_caps.iter().next().is_some();
         if caps_wanted && self.caps_loop.next_at.is_none_or(|t| t <= now) {
             self.start_capabilities(now);
         }
@@ -915,8 +955,12 @@ fn kind_of(v: &Value) -> &'static str {
 }
 
 fn unexpected(expected: &str, got: &Value) -> Error {
+    unexpected_kind(expected, kind_of(got))
+}
+
+fn unexpected_kind(expected: &str, kind: &str) -> Error {
     Error::UnexpectedResponse {
-        reason: format!("expected {expected}, got {}", kind_of(got)),
+        reason: format!("expected {expected}, got {kind}"),
     }
 }
 
@@ -1004,12 +1048,7 @@ impl crate::session::Session for TalkSession {
 
     fn poll_timeout(&self) -> Option<Timestamp> {
         let commands = self.commands.next_deadline().filter(|t| *t != NEVER);
-        let rooms = self
-            .rooms
-            .values()
-            .filter(|r| r.in_flight.is_none())
-            .filter_map(|r| r.next_poll_at)
-            .min();
+        let rooms = self.due_rooms.first();
         let caps = self
             .caps_loop
             .next_at

@@ -52,7 +52,7 @@ impl TalkSession {
             Ok(id) => {
                 if let Some(room) = self.rooms.get_mut(token) {
                     room.in_flight = Some(id);
-                    room.next_poll_at = None;
+                    self.due_rooms.set(token, room, None);
                     if room.phase == Phase::History {
                         room.history_marker = room.last_read;
                     }
@@ -77,7 +77,7 @@ impl TalkSession {
         };
         let delay = wait(room.backoff.next_delay(&mut self.rng), min_wait);
         room.in_flight = None;
-        room.next_poll_at = Some(now.add(delay));
+        self.due_rooms.set(token, room, Some(now.add(delay)));
         room.not_before = now.add(wait(Duration::ZERO, min_wait));
         if let Some(reason) = reason {
             self.parked_rooms.insert(token.to_string());
@@ -96,7 +96,7 @@ impl TalkSession {
             room.failures = 0;
             room.in_flight = None;
             room.phase = Phase::Live;
-            room.next_poll_at = Some(now);
+            self.due_rooms.set(token, room, Some(now));
         }
     }
 
@@ -120,8 +120,8 @@ impl TalkSession {
             return;
         }
         match classify(&response, self.config.limits.max_error_body_bytes) {
-            Status::Success => match self.decode(&response) {
-                Ok(Value::Array(items)) => {
+            Status::Success => match self.decode_list(&response, &mut String::new()) {
+                Ok(ListData::Items(items)) => {
                     let messages = self.parse_messages(&items);
                     if history {
                         self.on_history(token, messages, &response);
@@ -140,10 +140,10 @@ impl TalkSession {
                             .filter(|l| *l < full);
                     }
                 }
-                Ok(other) => {
+                Ok(ListData::Other(kind)) => {
                     self.protocol_error(
                         &response.body,
-                        format!("expected an array of messages, got {}", kind_of(&other)),
+                        format!("expected an array of messages, got {kind}"),
                     );
                     let reason = Some("the answer was not a list of messages".to_string());
                     self.loop_backoff(now, token, None, reason);
@@ -189,18 +189,18 @@ impl TalkSession {
 
     pub(super) fn after_loop_success(&mut self, token: &str) {
         // History pages start from the cursor the first history set.
-        self.release_held(token, |k| matches!(k, CommandKind::LoadOlder { .. }));
+        self.release_held(token);
     }
 
     /// The first history page: newest first from the server, delivered oldest first.
     pub(super) fn on_history(
         &mut self,
         token: &str,
-        messages: Vec<(TalkMessage, Value)>,
+        messages: Vec<DecodedMessage>,
         response: &HttpResponse,
     ) {
-        let newest = messages.iter().map(|(m, _)| m.id).max();
-        let oldest_listed = messages.iter().map(|(m, _)| m.id).min();
+        let newest = messages.iter().map(|d| d.message.id).max();
+        let oldest_listed = messages.iter().map(|d| d.message.id).min();
         let oldest = match oldest_given(int_header(response, LAST_GIVEN), oldest_listed) {
             Ok(given) => given.or(oldest_listed),
             Err(reason) => {
@@ -225,15 +225,15 @@ impl TalkSession {
     pub(super) fn on_poll(
         &mut self,
         token: &str,
-        messages: Vec<(TalkMessage, Value)>,
+        messages: Vec<DecodedMessage>,
         response: &HttpResponse,
     ) {
-        let newest = messages.iter().map(|(m, _)| m.id).max();
+        let newest = messages.iter().map(|d| d.message.id).max();
         let header = int_header(response, LAST_GIVEN);
         if let Some(room) = self.rooms.get_mut(token) {
             let (cursor, refused) = next_cursor(room.last_given, header, newest);
             room.last_given = cursor;
-            if let Some(oldest) = messages.iter().map(|(m, _)| m.id).min() {
+            if let Some(oldest) = messages.iter().map(|d| d.message.id).min() {
                 room.saw_old(oldest);
             }
             if let Some(reason) = refused {
@@ -247,13 +247,17 @@ impl TalkSession {
     pub(super) fn deliver(
         &mut self,
         token: &str,
-        mut messages: Vec<(TalkMessage, Value)>,
+        mut messages: Vec<DecodedMessage>,
         count_unread: bool,
     ) {
-        crate::order::sort_by_i64_key(&mut messages, |(m, _)| m.id);
+        crate::order::sort_by_i64_key(&mut messages, |d| d.message.id);
         let user = self.config.user.clone();
-        let cap = self.config.limits.dedupe_window;
-        for (m, raw) in messages {
+        for DecodedMessage {
+            message: m,
+            raw,
+            parent_raw,
+        } in messages
+        {
             if !self.seen.insert(&seen_key(token, m.id)) {
                 continue;
             }
@@ -277,7 +281,7 @@ impl TalkSession {
                     .get(token)
                     .is_some_and(|r| r.phase == Phase::Live)
                 {
-                    self.on_parent_change(token, &m, &raw);
+                    self.on_parent_change(token, &m, parent_raw.as_ref());
                 }
                 continue;
             }
@@ -294,7 +298,7 @@ impl TalkSession {
                     && m.counts_as_unread()
                     && room.last_read.is_none_or(|r| m.id > r)
                 {
-                    room.unread.add(m.id, cap as usize);
+                    room.unread.add(m.id);
                 }
             }
             if echo {
@@ -305,23 +309,27 @@ impl TalkSession {
                 continue;
             }
             self.outbox.event(Event::MessageReceived {
-                message: m.to_message(raw, own),
+                message: m.into_message(raw, own),
             });
         }
     }
 
     /// A system message about another message: report the change on its parent.
-    pub(super) fn on_parent_change(&mut self, token: &str, m: &TalkMessage, raw: &Value) {
+    pub(super) fn on_parent_change(
+        &mut self,
+        token: &str,
+        m: &TalkMessage,
+        parent_raw: Option<&RawJson>,
+    ) {
         let Some(parent) = &m.parent else {
             return;
         };
         let parent_id = parent.id();
         match m.system_message {
             Some(SystemMessage::MessageEdited) => {
-                if let (Parent::Message { message }, Some(raw_parent)) = (parent, raw.get("parent"))
-                {
+                if let (Parent::Message { message }, Some(raw_parent)) = (parent, parent_raw) {
                     let own = self.is_own(message, &self.config.user);
-                    let mut edited = message.to_message(raw_parent.clone(), own);
+                    let mut edited = (**message).clone().into_message(raw_parent.clone(), own);
                     edited.edited = true;
                     if edited.chat_id.is_none() {
                         edited.chat_id = Some(token.to_string());
@@ -340,7 +348,10 @@ impl TalkSession {
                 });
             }
             Some(SystemMessage::Reaction | SystemMessage::ReactionRevoked) => {
-                let reactions = raw.get("parent").map(reactions_of).unwrap_or_default();
+                let reactions = parent_raw
+                    .and_then(|p| p.parse::<Value>().ok())
+                    .map(|p| reactions_of(&p))
+                    .unwrap_or_default();
                 self.outbox.event(Event::ReactionsChanged {
                     chat_id: token.to_string(),
                     message_id: parent_id.to_string(),
@@ -353,10 +364,15 @@ impl TalkSession {
     }
 
     pub(super) fn send_with_reference(&self, reference: &str) -> Option<RequestId> {
-        self.commands
-            .iter()
-            .find(|(_, p)| matches!(&p.value.kind, CommandKind::Send(o) if o.reference_id == reference))
-            .map(|(id, _)| id)
+        self.by_reference.get(reference).copied()
+    }
+
+    /// Indexes send `id` by its referenceId (the first send keeps one given twice, as a walk
+    /// by id found it).
+    pub(super) fn index_reference(&mut self, reference: String, id: RequestId) {
+        if !self.by_reference.contains_key(&reference) {
+            self.by_reference.insert(reference, id);
+        }
     }
 
     pub(super) fn is_own(&self, m: &TalkMessage, user: &str) -> bool {
