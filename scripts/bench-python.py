@@ -251,8 +251,8 @@ def breakdown(frames, rounds):
     * ``tagged: crossing + core + JSON text``: ``chatwire/_tagged.py``'s ctypes call of
       ``handle_frame_json`` (clone the handle, the call with the frame as borrowed bytes, the
       output's tagged JSON read into a ``str``, the buffer freed);
-    * ``tagged: + json parse into the classes``: the same, then ``json`` with the hook that
-      makes each object its UniFFI class;
+    * ``tagged: + json parse into the classes``: the same, then ``json`` and the per-tag
+      constructors that make each array its UniFFI object (``raw`` a slice of the frame);
     * ``tagged: + checks and host``: the package's ``handle_frame`` and ``perform`` (the figure);
     * ``empty crossing``: ``poll_output`` with nothing queued (handle, call, an empty Output).
     """
@@ -296,7 +296,7 @@ def breakdown(frames, rounds):
         core, decode = chatwire_client(), _tagged.output
         t0 = time.process_time()
         for f in frames:
-            decode(direct.call(direct.one, None, core, 3, f.encode()))
+            decode(direct.call(direct.one, None, core, 3, f.encode()), (f,))
         return time.process_time() - t0
 
     steps = {"records: crossing + core": raw, "records: + lift": lifted,

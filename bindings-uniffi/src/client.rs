@@ -4,6 +4,7 @@ use crate::tagged;
 use crate::types::{ChatwireError, Header, Output, Reply, Role};
 use chatwire as core;
 use chatwire::{tada, talk, trueconf, Timestamp};
+use std::borrow::Cow;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -287,17 +288,29 @@ macro_rules! common_methods {
 
             /// [`Self::handle_frame`] with the frame as UTF-8 bytes (borrowed for the call,
             /// not copied into a buffer first; invalid UTF-8 is replaced, as a lossy socket
-            /// would) and the output as tagged JSON text (every object names its type:
-            /// `{"$": "Event.MessageReceived", ...}`), for a host that builds its objects in
-            /// one parse; the Python package's `handle_frame` is this.
+            /// would) and the output as tagged JSON text (every record and variant an array
+            /// led by its type, `["Event.MessageReceived", [...]]`, fields in order; a `raw`
+            /// payload that is text of the frame as `[0, start, end]`, where it is in it, in
+            /// characters), for a host that builds its objects in one parse; the Python
+            /// package's `handle_frame` is this.
             pub fn handle_frame_json(&self, now_ms: u64, frame: &[u8]) -> String {
-                let frame = String::from_utf8_lossy(frame);
-                tagged::output_json(&self.inner.handle_frame(now(now_ms), &frame).into())
+                // `from_utf8` first: it validates faster than the lossy decoder's chunking.
+                let frame = std::str::from_utf8(frame)
+                    .map(Cow::Borrowed)
+                    .unwrap_or_else(|_| String::from_utf8_lossy(frame));
+                let output = self.inner.handle_frame(now(now_ms), &frame).into();
+                // A replaced frame is not the text the host holds: nothing is sliced from it.
+                let texts: &[&str] = match &frame {
+                    Cow::Borrowed(text) => std::slice::from_ref(text),
+                    Cow::Owned(_) => &[],
+                };
+                tagged::output_json(&output, &tagged::Frames::new(texts))
             }
 
             /// [`Self::handle_frames`] with the frames as one JSON array of strings (UTF-8
             /// bytes, borrowed for the call) and the output as tagged JSON text (see
-            /// [`Self::handle_frame_json`]): a host encodes the batch in one call of its JSON
+            /// [`Self::handle_frame_json`]; a sliced `raw` is `[frame, start, end]`, `frame`
+            /// its index in the array): a host encodes the batch in one call of its JSON
             /// library instead of lowering each string; `InvalidArgument` when `frames_json`
             /// is not such an array.
             pub fn handle_frames_json(
@@ -310,9 +323,9 @@ macro_rules! common_methods {
                         reason: format!("frames_json is not a JSON array of strings: {e}"),
                     }
                 })?;
-                Ok(tagged::output_json(
-                    &self.inner.handle_frames(now(now_ms), &frames).into(),
-                ))
+                let output = self.inner.handle_frames(now(now_ms), &frames).into();
+                let texts: Vec<&str> = frames.iter().map(String::as_str).collect();
+                Ok(tagged::output_json(&output, &tagged::Frames::new(&texts)))
             }
 
             /// Input: HTTP request `id` completed (`status` 0: the transport failed).

@@ -117,3 +117,50 @@ def test_the_fast_path_is_the_one_installed_and_refuses_what_the_generated_one_r
         core.handle_frame(0, "\ud800")
     empty = core.handle_frames(0, [])
     assert (empty.transmits, empty.events, empty.timeout_ms) == ([], [], None)
+
+
+def message_frame(i, text):
+    return json.dumps({"type": 1, "id": i, "method": "sendMessage", "payload": {
+        "messageId": f"m-{i}", "chatId": "chat-1", "timestamp": 1746028006345, "type": 200,
+        "author": {"id": "alice@x", "type": 1}, "content": {"text": text, "parseMode": "text"},
+        "isEdited": False, "box": {"id": i, "position": "0"}}}, ensure_ascii=False,
+        separators=(",", ":"))
+
+
+def test_a_raw_sliced_from_the_frame_is_the_payload_text_one_at_a_time_and_batched():
+    a, b = trueconf_clients()
+    # Non-ASCII before and inside the payload: the slice is in characters, not bytes; a frame
+    # written with spaces has its payload re-encoded, so that one is text, not a slice.
+    texts = ["plain", "привет 👋 мир", "\u00e9" * 300]
+    frames = [message_frame(100 + i, t) for i, t in enumerate(texts)]
+    frames.append(json.dumps(json.loads(message_frame(200, "spaced"))))
+    for i, frame in enumerate(frames):
+        fast, slow = a.handle_frame(10 + i, frame), b._records_handle_frame(10 + i, frame)
+        same(fast, slow)
+        (event,) = [e for e in fast.events if isinstance(e, chatwire.Event.MESSAGE_RECEIVED)]
+        raw = event.message.raw
+        assert type(raw) is str and json.loads(raw) == json.loads(frame)["payload"]
+    batch = [message_frame(300 + i, t) for i, t in enumerate(texts * 3)]
+    fast, slow = a.handle_frames(40, batch), b._records_handle_frames(40, batch)
+    same(fast, slow)
+    raws = [e.message.raw for e in fast.events if isinstance(e, chatwire.Event.MESSAGE_RECEIVED)]
+    assert raws == [json.dumps(json.loads(f)["payload"], ensure_ascii=False,
+                               separators=(",", ":")) for f in batch]
+
+
+def test_a_tagged_text_that_does_not_fit_the_classes_is_a_clear_error():
+    import pytest
+
+    from chatwire import _tagged
+
+    good = '["Output",[],[],null,1]'
+    assert _tagged.output(good) == chatwire.Output(transmits=[], events=[], timeout_ms=None,
+                                                   sequence=1)
+    with pytest.raises(ValueError, match="Output has 4 fields"):
+        _tagged.output('["Output",[],[],null]')
+    with pytest.raises(AttributeError):
+        _tagged.output('["NoSuchType"]')
+    with pytest.raises(TypeError):
+        _tagged.output('[5]')
+    with pytest.raises(json.JSONDecodeError):
+        _tagged.output('["Output",')

@@ -811,9 +811,11 @@ public protocol TadaClientProtocol: AnyObject, Sendable {
     /**
      * [`Self::handle_frame`] with the frame as UTF-8 bytes (borrowed for the call,
      * not copied into a buffer first; invalid UTF-8 is replaced, as a lossy socket
-     * would) and the output as tagged JSON text (every object names its type:
-     * `{"$": "Event.MessageReceived", ...}`), for a host that builds its objects in
-     * one parse; the Python package's `handle_frame` is this.
+     * would) and the output as tagged JSON text (every record and variant an array
+     * led by its type, `["Event.MessageReceived", [...]]`, fields in order; a `raw`
+     * payload that is text of the frame as `[0, start, end]`, where it is in it, in
+     * characters), for a host that builds its objects in one parse; the Python
+     * package's `handle_frame` is this.
      */
     func handleFrameJson(nowMs: UInt64, frame: Data)  -> String
     
@@ -825,7 +827,8 @@ public protocol TadaClientProtocol: AnyObject, Sendable {
     /**
      * [`Self::handle_frames`] with the frames as one JSON array of strings (UTF-8
      * bytes, borrowed for the call) and the output as tagged JSON text (see
-     * [`Self::handle_frame_json`]): a host encodes the batch in one call of its JSON
+     * [`Self::handle_frame_json`]; a sliced `raw` is `[frame, start, end]`, `frame`
+     * its index in the array): a host encodes the batch in one call of its JSON
      * library instead of lowering each string; `InvalidArgument` when `frames_json`
      * is not such an array.
      */
@@ -1059,9 +1062,11 @@ open func handleFrame(nowMs: UInt64, frame: String) -> Output  {
     /**
      * [`Self::handle_frame`] with the frame as UTF-8 bytes (borrowed for the call,
      * not copied into a buffer first; invalid UTF-8 is replaced, as a lossy socket
-     * would) and the output as tagged JSON text (every object names its type:
-     * `{"$": "Event.MessageReceived", ...}`), for a host that builds its objects in
-     * one parse; the Python package's `handle_frame` is this.
+     * would) and the output as tagged JSON text (every record and variant an array
+     * led by its type, `["Event.MessageReceived", [...]]`, fields in order; a `raw`
+     * payload that is text of the frame as `[0, start, end]`, where it is in it, in
+     * characters), for a host that builds its objects in one parse; the Python
+     * package's `handle_frame` is this.
      */
 open func handleFrameJson(nowMs: UInt64, frame: Data) -> String  {
     return try!  FfiConverterString.lift(try! rustCall() {
@@ -1093,7 +1098,8 @@ open func handleFrames(nowMs: UInt64, frames: [String]) -> Output  {
     /**
      * [`Self::handle_frames`] with the frames as one JSON array of strings (UTF-8
      * bytes, borrowed for the call) and the output as tagged JSON text (see
-     * [`Self::handle_frame_json`]): a host encodes the batch in one call of its JSON
+     * [`Self::handle_frame_json`]; a sliced `raw` is `[frame, start, end]`, `frame`
+     * its index in the array): a host encodes the batch in one call of its JSON
      * library instead of lowering each string; `InvalidArgument` when `frames_json`
      * is not such an array.
      */
@@ -1313,9 +1319,11 @@ public protocol TalkClientProtocol: AnyObject, Sendable {
     /**
      * [`Self::handle_frame`] with the frame as UTF-8 bytes (borrowed for the call,
      * not copied into a buffer first; invalid UTF-8 is replaced, as a lossy socket
-     * would) and the output as tagged JSON text (every object names its type:
-     * `{"$": "Event.MessageReceived", ...}`), for a host that builds its objects in
-     * one parse; the Python package's `handle_frame` is this.
+     * would) and the output as tagged JSON text (every record and variant an array
+     * led by its type, `["Event.MessageReceived", [...]]`, fields in order; a `raw`
+     * payload that is text of the frame as `[0, start, end]`, where it is in it, in
+     * characters), for a host that builds its objects in one parse; the Python
+     * package's `handle_frame` is this.
      */
     func handleFrameJson(nowMs: UInt64, frame: Data)  -> String
     
@@ -1327,7 +1335,8 @@ public protocol TalkClientProtocol: AnyObject, Sendable {
     /**
      * [`Self::handle_frames`] with the frames as one JSON array of strings (UTF-8
      * bytes, borrowed for the call) and the output as tagged JSON text (see
-     * [`Self::handle_frame_json`]): a host encodes the batch in one call of its JSON
+     * [`Self::handle_frame_json`]; a sliced `raw` is `[frame, start, end]`, `frame`
+     * its index in the array): a host encodes the batch in one call of its JSON
      * library instead of lowering each string; `InvalidArgument` when `frames_json`
      * is not such an array.
      */
@@ -1563,9 +1572,11 @@ open func handleFrame(nowMs: UInt64, frame: String) -> Output  {
     /**
      * [`Self::handle_frame`] with the frame as UTF-8 bytes (borrowed for the call,
      * not copied into a buffer first; invalid UTF-8 is replaced, as a lossy socket
-     * would) and the output as tagged JSON text (every object names its type:
-     * `{"$": "Event.MessageReceived", ...}`), for a host that builds its objects in
-     * one parse; the Python package's `handle_frame` is this.
+     * would) and the output as tagged JSON text (every record and variant an array
+     * led by its type, `["Event.MessageReceived", [...]]`, fields in order; a `raw`
+     * payload that is text of the frame as `[0, start, end]`, where it is in it, in
+     * characters), for a host that builds its objects in one parse; the Python
+     * package's `handle_frame` is this.
      */
 open func handleFrameJson(nowMs: UInt64, frame: Data) -> String  {
     return try!  FfiConverterString.lift(try! rustCall() {
@@ -1597,7 +1608,8 @@ open func handleFrames(nowMs: UInt64, frames: [String]) -> Output  {
     /**
      * [`Self::handle_frames`] with the frames as one JSON array of strings (UTF-8
      * bytes, borrowed for the call) and the output as tagged JSON text (see
-     * [`Self::handle_frame_json`]): a host encodes the batch in one call of its JSON
+     * [`Self::handle_frame_json`]; a sliced `raw` is `[frame, start, end]`, `frame`
+     * its index in the array): a host encodes the batch in one call of its JSON
      * library instead of lowering each string; `InvalidArgument` when `frames_json`
      * is not such an array.
      */
@@ -1905,9 +1917,11 @@ public protocol TrueConfClientProtocol: AnyObject, Sendable {
     /**
      * [`Self::handle_frame`] with the frame as UTF-8 bytes (borrowed for the call,
      * not copied into a buffer first; invalid UTF-8 is replaced, as a lossy socket
-     * would) and the output as tagged JSON text (every object names its type:
-     * `{"$": "Event.MessageReceived", ...}`), for a host that builds its objects in
-     * one parse; the Python package's `handle_frame` is this.
+     * would) and the output as tagged JSON text (every record and variant an array
+     * led by its type, `["Event.MessageReceived", [...]]`, fields in order; a `raw`
+     * payload that is text of the frame as `[0, start, end]`, where it is in it, in
+     * characters), for a host that builds its objects in one parse; the Python
+     * package's `handle_frame` is this.
      */
     func handleFrameJson(nowMs: UInt64, frame: Data)  -> String
     
@@ -1919,7 +1933,8 @@ public protocol TrueConfClientProtocol: AnyObject, Sendable {
     /**
      * [`Self::handle_frames`] with the frames as one JSON array of strings (UTF-8
      * bytes, borrowed for the call) and the output as tagged JSON text (see
-     * [`Self::handle_frame_json`]): a host encodes the batch in one call of its JSON
+     * [`Self::handle_frame_json`]; a sliced `raw` is `[frame, start, end]`, `frame`
+     * its index in the array): a host encodes the batch in one call of its JSON
      * library instead of lowering each string; `InvalidArgument` when `frames_json`
      * is not such an array.
      */
@@ -2258,9 +2273,11 @@ open func handleFrame(nowMs: UInt64, frame: String) -> Output  {
     /**
      * [`Self::handle_frame`] with the frame as UTF-8 bytes (borrowed for the call,
      * not copied into a buffer first; invalid UTF-8 is replaced, as a lossy socket
-     * would) and the output as tagged JSON text (every object names its type:
-     * `{"$": "Event.MessageReceived", ...}`), for a host that builds its objects in
-     * one parse; the Python package's `handle_frame` is this.
+     * would) and the output as tagged JSON text (every record and variant an array
+     * led by its type, `["Event.MessageReceived", [...]]`, fields in order; a `raw`
+     * payload that is text of the frame as `[0, start, end]`, where it is in it, in
+     * characters), for a host that builds its objects in one parse; the Python
+     * package's `handle_frame` is this.
      */
 open func handleFrameJson(nowMs: UInt64, frame: Data) -> String  {
     return try!  FfiConverterString.lift(try! rustCall() {
@@ -2292,7 +2309,8 @@ open func handleFrames(nowMs: UInt64, frames: [String]) -> Output  {
     /**
      * [`Self::handle_frames`] with the frames as one JSON array of strings (UTF-8
      * bytes, borrowed for the call) and the output as tagged JSON text (see
-     * [`Self::handle_frame_json`]): a host encodes the batch in one call of its JSON
+     * [`Self::handle_frame_json`]; a sliced `raw` is `[frame, start, end]`, `frame`
+     * its index in the array): a host encodes the batch in one call of its JSON
      * library instead of lowering each string; `InvalidArgument` when `frames_json`
      * is not such an array.
      */
@@ -6908,13 +6926,13 @@ private let initializationResult: InitializationResult = {
     if (uniffi_chatwire_ffi_checksum_method_tadaclient_handle_frame() != 10575) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_chatwire_ffi_checksum_method_tadaclient_handle_frame_json() != 50972) {
+    if (uniffi_chatwire_ffi_checksum_method_tadaclient_handle_frame_json() != 53891) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_chatwire_ffi_checksum_method_tadaclient_handle_frames() != 11131) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_chatwire_ffi_checksum_method_tadaclient_handle_frames_json() != 23946) {
+    if (uniffi_chatwire_ffi_checksum_method_tadaclient_handle_frames_json() != 42583) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_chatwire_ffi_checksum_method_tadaclient_handle_http_response() != 35125) {
@@ -6959,13 +6977,13 @@ private let initializationResult: InitializationResult = {
     if (uniffi_chatwire_ffi_checksum_method_talkclient_handle_frame() != 24139) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_chatwire_ffi_checksum_method_talkclient_handle_frame_json() != 2828) {
+    if (uniffi_chatwire_ffi_checksum_method_talkclient_handle_frame_json() != 25402) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_chatwire_ffi_checksum_method_talkclient_handle_frames() != 59426) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_chatwire_ffi_checksum_method_talkclient_handle_frames_json() != 53922) {
+    if (uniffi_chatwire_ffi_checksum_method_talkclient_handle_frames_json() != 64803) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_chatwire_ffi_checksum_method_talkclient_handle_http_response() != 59863) {
@@ -7043,13 +7061,13 @@ private let initializationResult: InitializationResult = {
     if (uniffi_chatwire_ffi_checksum_method_trueconfclient_handle_frame() != 5200) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_chatwire_ffi_checksum_method_trueconfclient_handle_frame_json() != 60876) {
+    if (uniffi_chatwire_ffi_checksum_method_trueconfclient_handle_frame_json() != 18105) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_chatwire_ffi_checksum_method_trueconfclient_handle_frames() != 4485) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_chatwire_ffi_checksum_method_trueconfclient_handle_frames_json() != 60588) {
+    if (uniffi_chatwire_ffi_checksum_method_trueconfclient_handle_frames_json() != 33613) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_chatwire_ffi_checksum_method_trueconfclient_handle_http_response() != 21726) {
