@@ -1,9 +1,8 @@
 //! Talk chat messages, typed as the API describes them, and their normalized form.
 
-use crate::json::{
-    field_bool, field_int, field_str, typed_or_canonical, LenientBool, LenientInt, LenientObj,
-    LenientStr,
-};
+#[cfg(test)]
+use crate::json::{field_bool, field_int, field_str};
+use crate::json::{typed_or_canonical, LenientBool, LenientInt, LenientObj, LenientStr};
 use crate::model::{Author, Content, Message, Reaction};
 use crate::raw::RawJson;
 use serde::de::{IgnoredAny, MapAccess, SeqAccess, Visitor};
@@ -181,7 +180,9 @@ pub struct RichParameter {
 }
 
 impl RichParameter {
-    fn from_json(value: &Value) -> RichParameter {
+    /// The tree reading [`RichParameter::from_text`] is checked against.
+    #[cfg(test)]
+    fn from_tree(value: &Value) -> RichParameter {
         RichParameter {
             kind: field_str(value, "type").unwrap_or_default(),
             id: field_str(value, "id").unwrap_or_default(),
@@ -204,7 +205,7 @@ struct ParameterFields<'a> {
 }
 
 impl RichParameter {
-    /// [`RichParameter::from_json`] of the parameter's text: the same fields, `raw` its text.
+    /// The parameter's fields as its tree reads them, `raw` its text.
     fn from_text(text: &RawValue) -> RichParameter {
         typed_or_canonical(text, |raw| {
             let f: LenientObj<ParameterFields<'_>> = serde_json::from_str(raw.get())?;
@@ -280,7 +281,7 @@ impl<'de: 'a, 'a> Deserialize<'de> for ParameterTexts<'a> {
 }
 
 /// A message's fields read straight from its text, each as leniently as the tree helpers of
-/// [`TalkMessage::from_json`] read it (`json::tests` checks the readers against them).
+/// [`TalkMessage::from_tree`] reads it (`json::tests` checks the readers against them).
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct MessageFields<'a> {
@@ -389,8 +390,17 @@ pub struct TalkMessage {
 }
 
 impl TalkMessage {
-    /// Decodes one message object; the error is the reason, for a protocol-error event.
+    /// Decodes one message object; the error is the reason, for a protocol-error event. Read
+    /// through the message's text by `TalkMessage::from_text`, the one decoder of messages.
     pub fn from_json(value: &Value) -> Result<TalkMessage, String> {
+        let text = serde_json::value::to_raw_value(value).map_err(|e| e.to_string())?;
+        TalkMessage::from_text(&text).map(|d| d.message)
+    }
+
+    /// The tree walk [`TalkMessage::from_text`] is checked against (`message_from_text`): the
+    /// reading of every field as the Talk clients' tree helpers do it.
+    #[cfg(test)]
+    pub(crate) fn from_tree(value: &Value) -> Result<TalkMessage, String> {
         if !value.is_object() {
             return Err("a message is not a JSON object".into());
         }
@@ -407,7 +417,7 @@ impl TalkMessage {
         let message_parameters = match value.get("messageParameters") {
             Some(Value::Object(map)) => map
                 .iter()
-                .map(|(k, v)| (k.clone(), RichParameter::from_json(v)))
+                .map(|(k, v)| (k.clone(), RichParameter::from_tree(v)))
                 .collect(),
             _ => BTreeMap::new(),
         };
@@ -416,7 +426,7 @@ impl TalkMessage {
                 if field_bool(p, "deleted") == Some(true) {
                     field_int(p, "id").map(|id| Parent::Deleted { id })
                 } else {
-                    TalkMessage::from_json(p).ok().map(|m| Parent::Message {
+                    TalkMessage::from_tree(p).ok().map(|m| Parent::Message {
                         message: Box::new(m),
                     })
                 }
@@ -441,7 +451,7 @@ impl TalkMessage {
         })
     }
 
-    /// [`TalkMessage::from_json`] of a message's text, without a tree: the same message, the
+    /// A message from its text, without a tree: the message [`TalkMessage::from_tree`] reads, the
     /// same reasons for refusing one, and `raw` the text (as a tree would write it).
     pub(crate) fn from_text(text: &RawValue) -> Result<DecodedMessage, String> {
         typed_or_canonical(text, |raw| {
@@ -514,7 +524,7 @@ impl TalkMessage {
         ))
     }
 
-    /// The parent of a reply from its object's text, as [`TalkMessage::from_json`] reads it.
+    /// The parent of a reply from its object's text, as [`TalkMessage::from_tree`] reads it.
     fn parent_of_text(text: &RawValue) -> Option<Parent> {
         typed_or_canonical(text, |raw| {
             let f: MessageFields<'_> = serde_json::from_str(raw.get())?;
@@ -533,8 +543,8 @@ impl TalkMessage {
 
     /// The typed form of a normalized message this session produced (from its `raw`).
     pub fn from_message(message: &Message) -> Result<TalkMessage, String> {
-        let value: Value = message.raw.parse().map_err(|e| e.to_string())?;
-        TalkMessage::from_json(&value)
+        let text: Box<RawValue> = message.raw.parse().map_err(|e| e.to_string())?;
+        TalkMessage::from_text(&text).map(|d| d.message)
     }
 
     /// The text with each `{placeholder}` replaced by its parameter's name, mentions

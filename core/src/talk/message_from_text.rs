@@ -1,4 +1,4 @@
-//! `TalkMessage::from_text` reads every message exactly as `TalkMessage::from_json` reads its
+//! `TalkMessage::from_text` reads every message exactly as `TalkMessage::from_tree` reads its
 //! tree: the same message or the same refusal, and `raw` the text the tree writes, over
 //! thousands of messages whose fields hold every kind of value, repeat, or sit in odd spacing.
 
@@ -62,7 +62,7 @@ fn compare(text: &str) {
         Err(_) => return,
     };
     let typed = TalkMessage::from_text(&raw);
-    let walked = TalkMessage::from_json(&tree);
+    let walked = TalkMessage::from_tree(&tree);
     match (typed, walked) {
         (Ok(d), Ok(m)) => {
             assert_eq!(d.message, m, "{text}");
