@@ -629,7 +629,10 @@ fn talk_floor(per_poll: i64) -> Box<dyn Variant> {
     )
 }
 
-fn pairs(quick_scale: bool) -> Vec<Pair> {
+/// The pairs whose name contains `only` (all without it): a pair's states are built only when
+/// it is run, so a profile of one row is not swamped by building the scale rows' states.
+fn pairs(quick_scale: bool, only: Option<&str>) -> Vec<Pair> {
+    let wanted = |name: &str| only.is_none_or(|o| name.contains(o));
     let pending = if quick_scale { 10_000 } else { 100_000 };
     let rooms = if quick_scale { 1_000 } else { 10_000 };
     let mut out = Vec::new();
@@ -650,202 +653,218 @@ fn pairs(quick_scale: bool) -> Vec<Pair> {
     };
 
     let c = counter();
-    pair(
-        "trueconf-incoming",
-        "typed from_str",
-        "Client::handle_frame (ack + events)",
-        "≤ 1.5×",
-        batch(fresh(&c, trueconf_message), |f: &String| {
-            black_box(serde_json::from_str::<TcFrame>(f).unwrap());
-        }),
-        trueconf_subject(trueconf_client(), &c, WARM),
-    );
+    if wanted("trueconf-incoming") {
+        pair(
+            "trueconf-incoming",
+            "typed from_str",
+            "Client::handle_frame (ack + events)",
+            "≤ 1.5×",
+            batch(fresh(&c, trueconf_message), |f: &String| {
+                black_box(serde_json::from_str::<TcFrame>(f).unwrap());
+            }),
+            trueconf_subject(trueconf_client(), &c, WARM),
+        );
+    }
 
     let c = counter();
     let t = tada_template();
-    pair(
-        "tada-incoming",
-        "typed from_str",
-        "Client::handle_frame (confirm + events)",
-        "≤ 1.5×",
-        batch(fresh(&c, move |n| tada_message(&t, n)), |f: &String| {
-            black_box(serde_json::from_str::<TadaFrame>(f).unwrap());
-        }),
-        tada_subject(tada_client(), &c, WARM),
-    );
+    if wanted("tada-incoming") {
+        pair(
+            "tada-incoming",
+            "typed from_str",
+            "Client::handle_frame (confirm + events)",
+            "≤ 1.5×",
+            batch(fresh(&c, move |n| tada_message(&t, n)), |f: &String| {
+                black_box(serde_json::from_str::<TadaFrame>(f).unwrap());
+            }),
+            tada_subject(tada_client(), &c, WARM),
+        );
+    }
 
-    pair(
-        "talk-poll",
-        "typed from_str",
-        "Client::handle_http_response (100 msgs)",
-        "≤ 1.5×",
-        talk_floor(100),
-        talk_subject(1, 100),
-    );
+    if wanted("talk-poll") {
+        pair(
+            "talk-poll",
+            "typed from_str",
+            "Client::handle_http_response (100 msgs)",
+            "≤ 1.5×",
+            talk_floor(100),
+            talk_subject(1, 100),
+        );
+    }
 
     // Encoding: the typed floor vs the session's request path (pending entry + frame), then the
     // facade's (future, waiter, output). A fresh session/client per batch keeps the table small.
     let mut id = 0u32;
-    pair(
-        "trueconf-encode",
-        "typed to_string",
-        "TrueConfSession::send_message + poll",
-        "≤ 1.5×",
-        batch(
-            |n| vec![(); n],
-            move |_: &()| {
-                id += 1;
-                black_box(
-                    serde_json::to_string(&TcRequest {
-                        kind: 1,
-                        id,
-                        method: "sendMessage",
-                        payload: TcSendPayload {
-                            chat_id: black_box(CHAT),
-                            content: TcSendContent {
-                                text: black_box(TEXT),
-                                parse_mode: "text",
+    if wanted("trueconf-encode") {
+        pair(
+            "trueconf-encode",
+            "typed to_string",
+            "TrueConfSession::send_message + poll",
+            "≤ 1.5×",
+            batch(
+                |n| vec![(); n],
+                move |_: &()| {
+                    id += 1;
+                    black_box(
+                        serde_json::to_string(&TcRequest {
+                            kind: 1,
+                            id,
+                            method: "sendMessage",
+                            payload: TcSendPayload {
+                                chat_id: black_box(CHAT),
+                                content: TcSendContent {
+                                    text: black_box(TEXT),
+                                    parse_mode: "text",
+                                },
                             },
-                        },
-                    })
-                    .unwrap(),
-                );
-            },
-        ),
-        {
-            struct SessionEncode(Option<TrueConfSession>, usize);
-            impl Variant for SessionEncode {
-                fn prepare(&mut self, n: usize) {
-                    self.0 = Some(trueconf_session());
-                    self.1 = n;
-                }
-                fn run(&mut self) -> usize {
-                    let s = self.0.as_mut().unwrap();
-                    for _ in 0..self.1 {
-                        black_box(
-                            s.send_message(
-                                NOW,
-                                black_box(CHAT),
-                                black_box(TEXT),
-                                Some("text"),
-                                None,
-                            )
-                            .unwrap(),
-                        );
-                        black_box(s.poll_transmit());
+                        })
+                        .unwrap(),
+                    );
+                },
+            ),
+            {
+                struct SessionEncode(Option<TrueConfSession>, usize);
+                impl Variant for SessionEncode {
+                    fn prepare(&mut self, n: usize) {
+                        self.0 = Some(trueconf_session());
+                        self.1 = n;
                     }
-                    self.1
+                    fn run(&mut self) -> usize {
+                        let s = self.0.as_mut().unwrap();
+                        for _ in 0..self.1 {
+                            black_box(
+                                s.send_message(
+                                    NOW,
+                                    black_box(CHAT),
+                                    black_box(TEXT),
+                                    Some("text"),
+                                    None,
+                                )
+                                .unwrap(),
+                            );
+                            black_box(s.poll_transmit());
+                        }
+                        self.1
+                    }
                 }
-            }
-            Box::new(SessionEncode(None, 0))
-        },
-    );
+                Box::new(SessionEncode(None, 0))
+            },
+        );
+    }
     let mut id = 0u32;
-    pair(
-        "trueconf-encode-client",
-        "typed to_string",
-        "Client::send_message + poll_output",
-        "≤ 1.5×",
-        batch(
-            |n| vec![(); n],
-            move |_: &()| {
-                id += 1;
-                black_box(
-                    serde_json::to_string(&TcRequest {
-                        kind: 1,
-                        id,
-                        method: "sendMessage",
-                        payload: TcSendPayload {
-                            chat_id: black_box(CHAT),
-                            content: TcSendContent {
-                                text: black_box(TEXT),
-                                parse_mode: "text",
+    if wanted("trueconf-encode-client") {
+        pair(
+            "trueconf-encode-client",
+            "typed to_string",
+            "Client::send_message + poll_output",
+            "≤ 1.5×",
+            batch(
+                |n| vec![(); n],
+                move |_: &()| {
+                    id += 1;
+                    black_box(
+                        serde_json::to_string(&TcRequest {
+                            kind: 1,
+                            id,
+                            method: "sendMessage",
+                            payload: TcSendPayload {
+                                chat_id: black_box(CHAT),
+                                content: TcSendContent {
+                                    text: black_box(TEXT),
+                                    parse_mode: "text",
+                                },
                             },
-                        },
-                    })
-                    .unwrap(),
+                        })
+                        .unwrap(),
+                    );
+                },
+            ),
+            {
+                struct ClientEncode(
+                    Option<Client<TrueConfSession>>,
+                    usize,
+                    Vec<Box<dyn std::any::Any>>,
                 );
-            },
-        ),
-        {
-            struct ClientEncode(
-                Option<Client<TrueConfSession>>,
-                usize,
-                Vec<Box<dyn std::any::Any>>,
-            );
-            impl Variant for ClientEncode {
-                fn prepare(&mut self, n: usize) {
-                    self.0 = Some(trueconf_client());
-                    self.1 = n;
-                    self.2.clear();
-                }
-                fn run(&mut self) -> usize {
-                    let c = self.0.as_ref().unwrap();
-                    for _ in 0..self.1 {
-                        let call = c.send_message(NOW, black_box(CHAT), black_box(TEXT), None);
-                        black_box(c.poll_output());
-                        self.2.push(Box::new(call));
+                impl Variant for ClientEncode {
+                    fn prepare(&mut self, n: usize) {
+                        self.0 = Some(trueconf_client());
+                        self.1 = n;
+                        self.2.clear();
                     }
-                    self.1
+                    fn run(&mut self) -> usize {
+                        let c = self.0.as_ref().unwrap();
+                        for _ in 0..self.1 {
+                            let call = c.send_message(NOW, black_box(CHAT), black_box(TEXT), None);
+                            black_box(c.poll_output());
+                            self.2.push(Box::new(call));
+                        }
+                        self.1
+                    }
                 }
-            }
-            Box::new(ClientEncode(None, 0, Vec::new()))
-        },
-    );
+                Box::new(ClientEncode(None, 0, Vec::new()))
+            },
+        );
+    }
 
     // Scale: the same incoming path with one request outstanding and with many.
-    let c = counter();
-    let small = trueconf_client();
-    let small_calls = outstanding_trueconf(&small, 1);
-    let large = trueconf_client();
-    let large_calls = outstanding_trueconf(&large, pending);
-    // Kept alive for the whole run: a dropped call must not shrink the state being measured.
-    std::mem::forget((small_calls, large_calls));
-    pair(
-        "scale-trueconf",
-        "1 pending",
-        if quick_scale {
-            "10^4 pending"
-        } else {
-            "10^5 pending"
-        },
-        "≤ 1.2×",
-        trueconf_subject(small, &c, 0),
-        trueconf_subject(large, &c, 0),
-    );
+    if wanted("scale-trueconf") {
+        let c = counter();
+        let small = trueconf_client();
+        let small_calls = outstanding_trueconf(&small, 1);
+        let large = trueconf_client();
+        let large_calls = outstanding_trueconf(&large, pending);
+        // Kept alive for the whole run: a dropped call must not shrink the state being measured.
+        std::mem::forget((small_calls, large_calls));
+        pair(
+            "scale-trueconf",
+            "1 pending",
+            if quick_scale {
+                "10^4 pending"
+            } else {
+                "10^5 pending"
+            },
+            "≤ 1.2×",
+            trueconf_subject(small, &c, 0),
+            trueconf_subject(large, &c, 0),
+        );
+    }
 
-    let c = counter();
-    let small = tada_client();
-    let small_calls = outstanding_tada(&small, 1);
-    let large = tada_client();
-    let large_calls = outstanding_tada(&large, pending);
-    // Kept alive for the whole run: a dropped call must not shrink the state being measured.
-    std::mem::forget((small_calls, large_calls));
-    pair(
-        "scale-tada",
-        "1 pending",
-        if quick_scale {
-            "10^4 pending"
-        } else {
-            "10^5 pending"
-        },
-        "≤ 1.2×",
-        tada_subject(small, &c, 0),
-        tada_subject(large, &c, 0),
-    );
+    if wanted("scale-tada") {
+        let c = counter();
+        let small = tada_client();
+        let small_calls = outstanding_tada(&small, 1);
+        let large = tada_client();
+        let large_calls = outstanding_tada(&large, pending);
+        // Kept alive for the whole run: a dropped call must not shrink the state being measured.
+        std::mem::forget((small_calls, large_calls));
+        pair(
+            "scale-tada",
+            "1 pending",
+            if quick_scale {
+                "10^4 pending"
+            } else {
+                "10^5 pending"
+            },
+            "≤ 1.2×",
+            tada_subject(small, &c, 0),
+            tada_subject(large, &c, 0),
+        );
+    }
 
-    pair(
-        "scale-talk",
-        "1 room",
-        if quick_scale {
-            "10^3 rooms"
-        } else {
-            "10^4 rooms"
-        },
-        "≤ 1.2×",
-        talk_subject(1, 1),
-        talk_subject(rooms, 1),
-    );
+    if wanted("scale-talk") {
+        pair(
+            "scale-talk",
+            "1 room",
+            if quick_scale {
+                "10^3 rooms"
+            } else {
+                "10^4 rooms"
+            },
+            "≤ 1.2×",
+            talk_subject(1, 1),
+            talk_subject(rooms, 1),
+        );
+    }
     out
 }
 
@@ -859,10 +878,7 @@ fn main() {
     let rounds = if quick { 5 } else { 21 };
     let start = Instant::now();
     eprintln!("building states…");
-    let mut pairs = pairs(quick);
-    if let Some(only) = &only {
-        pairs.retain(|p| p.name.contains(only.as_str()));
-    }
+    let mut pairs = pairs(quick, only.as_deref());
     eprintln!(
         "states built in {:.1} s; calibrating…",
         start.elapsed().as_secs_f64()
