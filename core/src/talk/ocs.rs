@@ -1,5 +1,6 @@
 //! The OCS envelope (`{"ocs":{"meta":{…},"data":…}}`) and what each HTTP status means.
 
+use super::config::MAX_HISTORY_LIMIT;
 use crate::error::{Delivery, Error};
 use crate::json::{
     field_int, field_str, parse_lenient, strict_or_lenient, truncate, LenientInt, LenientObj,
@@ -124,7 +125,10 @@ impl<'de: 'a, 'a> Deserialize<'de> for ListData<'a> {
                 f.write_str("any JSON value")
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-                let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+                // serde_json gives no length: room for a whole page up front, rather than
+                // five doublings (each a reallocation and copy) to reach a page of 100.
+                let hint = seq.size_hint().unwrap_or(MAX_HISTORY_LIMIT as usize);
+                let mut items = Vec::with_capacity(hint);
                 while let Some(item) = seq.next_element::<&'de RawValue>()? {
                     items.push(item);
                 }
