@@ -74,3 +74,54 @@ fn the_spec_examples_carry_counters() {
         );
     }
 }
+
+#[test]
+fn the_same_counters_written_otherwise_are_not_news_and_a_change_after_repeats_is() {
+    let mut s = connected();
+    let chat_updated = |team_unread: serde_json::Value| {
+        server(
+            "server.chat.updated",
+            json!({"badge": 3, "chats": [], "team_unread": team_unread}),
+            None,
+        )
+    };
+    let first =
+        json!({"direct": {"chats": 1, "messages": 2}, "group": {"chats": 0, "messages": 0}});
+    s.handle_frame(Timestamp(1), &chat_updated(first.clone()));
+    assert_eq!(drain_events(&mut s).len(), 1);
+
+    // The same counters again, then in another key order and spaced out: no event for either.
+    s.handle_frame(Timestamp(2), &chat_updated(first.clone()));
+    let reordered =
+        json!({"group": {"messages": 0, "chats": 0}, "direct": {"messages": 2, "chats": 1}});
+    s.handle_frame(Timestamp(3), &chat_updated(reordered));
+    let spaced = chat_updated(first.clone())
+        .replace(":{", ": { ")
+        .replace(',', " , ");
+    s.handle_frame(Timestamp(4), &spaced);
+    assert!(
+        drain_events(&mut s).is_empty(),
+        "equal counters are not news"
+    );
+
+    // A change after those repeats is reported, and going back to the first counters is too.
+    let second =
+        json!({"direct": {"chats": 1, "messages": 3}, "group": {"chats": 0, "messages": 0}});
+    s.handle_frame(Timestamp(5), &chat_updated(second.clone()));
+    assert_eq!(
+        drain_events(&mut s),
+        vec![Event::Counters {
+            badge: Some(3),
+            team_unread: second.into()
+        }]
+    );
+    s.handle_frame(Timestamp(6), &chat_updated(first.clone()));
+    assert_eq!(
+        drain_events(&mut s),
+        vec![Event::Counters {
+            badge: Some(3),
+            team_unread: first.clone().into()
+        }]
+    );
+    assert_eq!(s.team_unread(), &first);
+}

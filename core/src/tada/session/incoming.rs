@@ -369,12 +369,17 @@ impl TadaSession {
             self.badge = badge;
             changed = true;
         }
-        let team_unread = team_unread.and_then(|t| serde_json::from_str::<Value>(t.get()).ok());
-        if let Some(t) = team_unread.filter(|t| !t.is_null()) {
+        let text = team_unread
+            .map(RawValue::get)
+            .filter(|t| *t != self.team_unread_text);
+        let tree = text.and_then(|t| serde_json::from_str::<Value>(t).ok());
+        if let (Some(text), Some(t)) = (text, tree.filter(|t| !t.is_null())) {
             if t != self.team_unread {
                 self.team_unread = t;
                 changed = true;
             }
+            self.team_unread_text.clear();
+            self.team_unread_text.push_str(text);
         }
         if changed {
             self.outbox.event(Event::Counters {

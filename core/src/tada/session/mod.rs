@@ -131,6 +131,9 @@ pub struct TadaSession {
     reads: ReadStates,
     badge: Option<i64>,
     team_unread: Value,
+    /// The text `team_unread` was last set from: the server repeats the counters on every
+    /// message, and the same text cannot change them, so it is not parsed and compared again.
+    team_unread_text: String,
     seen: SeenSet,
     message_versions: Recent<i64>,
     chats: Recent<ChatMark>,
@@ -177,6 +180,7 @@ impl TadaSession {
             reads: snapshot.read_states.limited(limits.max_chats),
             badge: snapshot.badge,
             team_unread: snapshot.team_unread,
+            team_unread_text: String::new(),
             seen: snapshot.seen.or_new(window as usize),
             message_versions,
             chats,
