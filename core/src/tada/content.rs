@@ -1,6 +1,6 @@
 //! Message content as tada carries it, both ways: `{"type": "plain", "text": "…", …}`.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
 
@@ -9,18 +9,15 @@ use std::collections::BTreeMap;
 /// `type` and `text` are typed; the fields that depend on the type (`upload`, `mediaURL`, `name`,
 /// `actor`, `title`, `old`, `new`, …) are kept in `extra` so that nothing the server sent is lost
 /// and an app can send richer content than these constructors build.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+///
+/// Deserialized by hand (`with_extra.rs`): a derived `flatten` buffers the whole object first.
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MessageContent {
     /// Human-readable text (for `plain`, the message itself; for `change`, a description).
-    #[serde(default, deserialize_with = "crate::tada::lenient::string_or_empty")]
     pub text: String,
     /// The media type: `plain`, `change`, `deleted`, `file`, `image`, `video`, `audiomsg`,
     /// `contact`, `pdf`, or one this version does not know.
-    #[serde(
-        rename = "type",
-        default,
-        deserialize_with = "crate::tada::lenient::string_or_empty"
-    )]
+    #[serde(rename = "type")]
     pub kind: String,
     /// Every other field, as received or to be sent.
     #[serde(flatten)]

@@ -30,6 +30,7 @@ mod recent;
 mod server_event;
 mod session;
 mod snapshot;
+mod with_extra;
 
 pub use client_event::{
     confirm_frame, Activity, CallJid, CallOffer, CallReason, CallSdp, CallSound, CallTrickle,

@@ -713,37 +713,29 @@ pub struct MessagesReceived {
 }
 
 /// A chat message as the server sends it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+///
+/// Deserialized by hand (`with_extra.rs`): a derived `flatten` buffers the whole object first.
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MessageInfo {
     /// Message id (made by the sending client, or by the server).
-    #[serde(deserialize_with = "lenient::string")]
     pub message_id: String,
     /// Chat id, as this user sees the chat (a direct chat is named after the other side).
-    #[serde(default, deserialize_with = "lenient::opt_string")]
     pub chat: Option<String>,
     /// `direct`, `group`, `task`, …
-    #[serde(default, deserialize_with = "lenient::opt_string")]
     pub chat_type: Option<String>,
     /// Sender JID.
-    #[serde(default, deserialize_with = "lenient::opt_string")]
     pub from: Option<String>,
     /// Recipient JID.
-    #[serde(default, deserialize_with = "lenient::opt_string")]
     pub to: Option<String>,
     /// What it says; type `deleted` for a deleted message.
-    #[serde(default)]
     pub content: Option<MessageContent>,
     /// Creation time, ISO 8601.
-    #[serde(default, deserialize_with = "lenient::opt_string")]
     pub created: Option<String>,
     /// Time of the last edit or the deletion, ISO 8601.
-    #[serde(default, deserialize_with = "lenient::opt_string")]
     pub edited: Option<String>,
     /// Version of this message object.
-    #[serde(default, deserialize_with = "lenient::opt_version")]
     pub gentime: Option<i64>,
     /// The message replied to (an object, or its id), as received.
-    #[serde(default, deserialize_with = "lenient::value")]
     pub reply_to: Value,
     /// Other fields (`linked_messages`, `links`, `reactions`, `editable_until`, …).
     #[serde(flatten)]
