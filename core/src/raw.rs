@@ -62,6 +62,13 @@ impl RawJson {
         }
     }
 
+    /// The text `value` serializes to, for a value that writes what a tree of it would (no key
+    /// twice, numbers as a `Value` writes them), without building the tree; `null` if it does
+    /// not serialize.
+    pub(crate) fn from_serialize<T: Serialize + ?Sized>(value: &T) -> Self {
+        RawJson(serde_json::to_string(value).unwrap_or_else(|_| String::from("null")))
+    }
+
     pub(crate) fn from_value(value: &Value) -> Self {
         // Serializing a `Value` cannot fail: its keys are strings and its numbers finite.
         RawJson(serde_json::to_string(value).unwrap_or_else(|_| String::from("null")))

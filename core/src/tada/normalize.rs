@@ -106,7 +106,7 @@ pub(crate) fn chat_of(info: &MessageInfo) -> Option<String> {
 
 /// tada content as normalized [`Content`]; types this version does not map are kept whole.
 pub(crate) fn content(c: &MessageContent) -> Content {
-    let raw = || serde_json::to_value(c).unwrap_or(Value::Null);
+    let raw = || content_raw(c);
     match c.kind.as_str() {
         "plain" => Content::Text {
             text: c.text.clone(),
@@ -116,19 +116,28 @@ pub(crate) fn content(c: &MessageContent) -> Content {
         "change" => Content::System {
             code: "change".to_string(),
             text: c.text.clone(),
-            parameters: RawJson::from(raw()),
+            parameters: raw(),
         },
         "file" | "image" | "video" | "pdf" => Content::Attachment {
             name: c.get("name").and_then(Value::as_str).map(str::to_string),
-            raw: RawJson::from(raw()),
+            raw: raw(),
         },
-        "audiomsg" => Content::Voice {
-            raw: RawJson::from(raw()),
-        },
+        "audiomsg" => Content::Voice { raw: raw() },
         other => Content::Unknown {
             kind: other.to_string(),
-            raw: RawJson::from(raw()),
+            raw: raw(),
         },
+    }
+}
+
+/// A content's text as a tree of it would write it. Written straight from the struct, which
+/// writes the same (its `extra` holds trees, in key order), unless `extra` repeats `text` or
+/// `type` (content an app built): the tree keeps such a key once.
+fn content_raw(c: &MessageContent) -> RawJson {
+    if c.extra.contains_key("text") || c.extra.contains_key("type") {
+        RawJson::from(serde_json::to_value(c).unwrap_or(Value::Null))
+    } else {
+        RawJson::from_serialize(c)
     }
 }
 
@@ -214,7 +223,40 @@ fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
 
 #[cfg(test)]
 mod tests {
-    use super::iso8601_millis;
+    use super::{content_raw, iso8601_millis};
+    use crate::json::KINDS_OF_VALUE;
+    use crate::raw::RawJson;
+    use crate::tada::MessageContent;
+    use serde_json::Value;
+
+    /// A content's text written from the struct is the text its tree writes, whatever its
+    /// fields hold, and content that repeats a key keeps it once, as the tree does.
+    #[test]
+    fn content_text_is_what_its_tree_writes() {
+        let extras = [
+            "{}",
+            r#"{"upload":{"b":1,"a":[1.5,-0.0,1e300]},"name":"\u00e9\n"}"#,
+        ];
+        for v in KINDS_OF_VALUE {
+            for extra in extras {
+                let mut extra: serde_json::Map<String, Value> =
+                    serde_json::from_str(extra).unwrap();
+                extra.insert("zeta".into(), serde_json::from_str(v).unwrap());
+                let text = format!(
+                    r#"{{"text":"t","type":"change","actor":{v},"rest":{}}}"#,
+                    Value::Object(extra)
+                );
+                let c: MessageContent = serde_json::from_str(&text).unwrap();
+                let tree = RawJson::from(serde_json::to_value(&c).unwrap());
+                assert_eq!(content_raw(&c), tree, "{text}");
+            }
+        }
+        let mut c = MessageContent::plain("hi");
+        c.extra.insert("type".into(), Value::from("other"));
+        let tree = RawJson::from(serde_json::to_value(&c).unwrap());
+        assert_eq!(content_raw(&c), tree);
+        assert_eq!(content_raw(&c).as_str().matches("\"type\"").count(), 1);
+    }
 
     #[test]
     fn parses_iso_times() {
