@@ -508,31 +508,25 @@ pub struct TeamUnread {
 
 /// A chat as the server describes it: full in `server.chat.updated`, counters only in
 /// `server.chat.lastread` and `chat_counters`, a stub in `server.chat.deleted`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+///
+/// Deserialized by hand (`with_extra.rs`): a derived `flatten` buffers the whole object first.
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ChatInfo {
     /// Chat id (`d-`, `g-`, `t-`, `m-`, `th-` JID).
-    #[serde(deserialize_with = "lenient::string")]
     pub jid: String,
     /// `direct`, `group`, `task`, …
-    #[serde(default, deserialize_with = "lenient::opt_string")]
     pub chat_type: Option<String>,
     /// Version of this chat object; an older one must not overwrite a newer one.
-    #[serde(default, deserialize_with = "lenient::opt_version")]
     pub gentime: Option<i64>,
     /// Title.
-    #[serde(default, deserialize_with = "lenient::opt_string")]
     pub display_name: Option<String>,
     /// Unread messages.
-    #[serde(default, deserialize_with = "lenient::opt_i64")]
     pub num_unread: Option<i64>,
     /// Unread notices (mentions).
-    #[serde(default, deserialize_with = "lenient::opt_i64")]
     pub num_unread_notices: Option<i64>,
     /// Newest message read by this user.
-    #[serde(default, deserialize_with = "lenient::opt_string")]
     pub last_read_message_id: Option<String>,
     /// Whether the chat is archived.
-    #[serde(default, deserialize_with = "lenient::opt_bool")]
     pub is_archive: Option<bool>,
     /// Other fields (`icons`, `description`, `num_members`, `status`, …).
     #[serde(flatten)]

@@ -1,18 +1,18 @@
-//! Readers for the two message structs that keep the fields they do not type in `extra`
-//! ([`MessageInfo`], [`MessageContent`]), written out instead of derived.
+//! Readers for the structs of every message event that keep the fields they do not type in
+//! `extra` ([`MessageInfo`], [`MessageContent`], [`ChatInfo`]), written out instead of derived.
 //!
 //! A derive with `#[serde(flatten)]` first buffers every field it does not know into serde's
 //! private `Content` tree, then reads `extra` from that buffer: a sixth of a tada message's
 //! decode, and a copy of serde's buffering code in every build. These read each field once,
 //! straight into its type, and accept and refuse what the derive did: the same lenient field
-//! readers (`lenient.rs`), `message_id` required, a repeated typed field an error (so the
+//! readers (`lenient.rs`), `message_id` and `jid` required, a repeated typed field an error (so the
 //! session's canonical retry resolves it to its last value, as before), a repeated other field
 //! its last value, anything but an object refused. `serialize` stays derived.
 
-use crate::json::{LenientStr, OnlyStr};
+use crate::json::{LenientBool, LenientInt, LenientStr, OnlyStr};
 use crate::tada::content::MessageContent;
 use crate::tada::lenient;
-use crate::tada::server_event::{Extra, MessageInfo};
+use crate::tada::server_event::{ChatInfo, Extra, MessageInfo};
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 use serde_json::Value;
@@ -46,6 +46,21 @@ fn fill<'de, A: MapAccess<'de>, T>(
 /// [`lenient::opt_string`] of the next value.
 fn opt_string<'de, A: MapAccess<'de>>(map: &mut A) -> Result<Option<String>, A::Error> {
     Ok(map.next_value::<LenientStr<'de>>()?.0.map(Cow::into_owned))
+}
+
+/// [`lenient::string`] of the next value: required, so a value that is no text fails here.
+fn string<'de, A: MapAccess<'de>>(map: &mut A) -> Result<String, A::Error> {
+    opt_string(map)?.ok_or_else(|| de::Error::custom("expected a string or a number"))
+}
+
+/// [`lenient::opt_version`] of the next value.
+fn version<'de, A: MapAccess<'de>>(map: &mut A) -> Result<Option<i64>, A::Error> {
+    Ok(map.next_value::<Version>()?.0)
+}
+
+/// [`lenient::opt_i64`] of the next value.
+fn opt_i64<'de, A: MapAccess<'de>>(map: &mut A) -> Result<Option<i64>, A::Error> {
+    Ok(map.next_value::<LenientInt>()?.0)
 }
 
 /// A field read by [`lenient::opt_version`].
@@ -104,11 +119,7 @@ impl<'de> Deserialize<'de> for MessageInfo {
                 let mut extra = Extra::new();
                 while let Some(key) = next_key(&mut map)? {
                     match &*key {
-                        // lenient::string: required, so a value that is no text fails here.
-                        "message_id" => fill(&mut map, &mut message_id, "message_id", |m| {
-                            opt_string(m)?
-                                .ok_or_else(|| de::Error::custom("expected a string or a number"))
-                        })?,
+                        "message_id" => fill(&mut map, &mut message_id, "message_id", string)?,
                         "chat" => fill(&mut map, &mut chat, "chat", opt_string)?,
                         "chat_type" => fill(&mut map, &mut chat_type, "chat_type", opt_string)?,
                         "from" => fill(&mut map, &mut from, "from", opt_string)?,
@@ -118,9 +129,7 @@ impl<'de> Deserialize<'de> for MessageInfo {
                         })?,
                         "created" => fill(&mut map, &mut created, "created", opt_string)?,
                         "edited" => fill(&mut map, &mut edited, "edited", opt_string)?,
-                        "gentime" => fill(&mut map, &mut gentime, "gentime", |m| {
-                            Ok(m.next_value::<Version>()?.0)
-                        })?,
+                        "gentime" => fill(&mut map, &mut gentime, "gentime", version)?,
                         "reply_to" => fill(&mut map, &mut reply_to, "reply_to", |m| {
                             Ok(m.next_value::<Option<Value>>()?.unwrap_or(Value::Null))
                         })?,
@@ -140,6 +149,66 @@ impl<'de> Deserialize<'de> for MessageInfo {
                     edited: edited.flatten(),
                     gentime: gentime.flatten(),
                     reply_to: reply_to.unwrap_or(Value::Null),
+                    extra,
+                })
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+impl<'de> Deserialize<'de> for ChatInfo {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = ChatInfo;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("struct ChatInfo")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ChatInfo, A::Error> {
+                let (mut jid, mut chat_type, mut gentime, mut display_name) =
+                    (None, None, None, None);
+                let (mut num_unread, mut num_unread_notices) = (None, None);
+                let (mut last_read_message_id, mut is_archive) = (None, None);
+                let mut extra = Extra::new();
+                while let Some(key) = next_key(&mut map)? {
+                    match &*key {
+                        "jid" => fill(&mut map, &mut jid, "jid", string)?,
+                        "chat_type" => fill(&mut map, &mut chat_type, "chat_type", opt_string)?,
+                        "gentime" => fill(&mut map, &mut gentime, "gentime", version)?,
+                        "display_name" => {
+                            fill(&mut map, &mut display_name, "display_name", opt_string)?
+                        }
+                        "num_unread" => fill(&mut map, &mut num_unread, "num_unread", opt_i64)?,
+                        "num_unread_notices" => fill(
+                            &mut map,
+                            &mut num_unread_notices,
+                            "num_unread_notices",
+                            opt_i64,
+                        )?,
+                        "last_read_message_id" => fill(
+                            &mut map,
+                            &mut last_read_message_id,
+                            "last_read_message_id",
+                            opt_string,
+                        )?,
+                        "is_archive" => fill(&mut map, &mut is_archive, "is_archive", |m| {
+                            Ok(m.next_value::<LenientBool>()?.0)
+                        })?,
+                        _ => {
+                            extra.insert(key.into_owned(), map.next_value::<Value>()?);
+                        }
+                    }
+                }
+                Ok(ChatInfo {
+                    jid: jid.ok_or_else(|| de::Error::missing_field("jid"))?,
+                    chat_type: chat_type.flatten(),
+                    gentime: gentime.flatten(),
+                    display_name: display_name.flatten(),
+                    num_unread: num_unread.flatten(),
+                    num_unread_notices: num_unread_notices.flatten(),
+                    last_read_message_id: last_read_message_id.flatten(),
+                    is_archive: is_archive.flatten(),
                     extra,
                 })
             }
@@ -195,6 +264,28 @@ mod tests {
         extra: Extra,
     }
 
+    #[derive(Debug, PartialEq, Serialize, Deserialize)]
+    struct DerivedChat {
+        #[serde(deserialize_with = "lenient::string")]
+        jid: String,
+        #[serde(default, deserialize_with = "lenient::opt_string")]
+        chat_type: Option<String>,
+        #[serde(default, deserialize_with = "lenient::opt_version")]
+        gentime: Option<i64>,
+        #[serde(default, deserialize_with = "lenient::opt_string")]
+        display_name: Option<String>,
+        #[serde(default, deserialize_with = "lenient::opt_i64")]
+        num_unread: Option<i64>,
+        #[serde(default, deserialize_with = "lenient::opt_i64")]
+        num_unread_notices: Option<i64>,
+        #[serde(default, deserialize_with = "lenient::opt_string")]
+        last_read_message_id: Option<String>,
+        #[serde(default, deserialize_with = "lenient::opt_bool")]
+        is_archive: Option<bool>,
+        #[serde(flatten)]
+        extra: Extra,
+    }
+
     /// Both readers on one text: both refuse it, or both read the same (compared through their
     /// serialized form, which is the same shape for both).
     fn agree<
@@ -208,7 +299,10 @@ mod tests {
         match (ours, theirs) {
             (Ok(a), Ok(b)) => assert_eq!(a, b, "{text}"),
             (Err(a), Err(b)) => {
-                let theirs = b.to_string().replace("struct Derived", "struct Message");
+                let theirs = b
+                    .to_string()
+                    .replace("struct DerivedChat", "struct ChatInfo")
+                    .replace("struct Derived", "struct Message");
                 assert_eq!(
                     a.to_string(),
                     theirs.replace("MessageContent\"", "MessageContent"),
@@ -276,6 +370,34 @@ mod tests {
             ));
         }
         agree::<MessageInfo, DerivedInfo>("{}");
+    }
+
+    const CHAT_FIELDS: &[&str] = &[
+        "jid",
+        "chat_type",
+        "gentime",
+        "display_name",
+        "num_unread",
+        "num_unread_notices",
+        "last_read_message_id",
+        "is_archive",
+        "icons",
+    ];
+
+    #[test]
+    fn chat_info_reads_every_kind_of_value_as_the_derive_did() {
+        let base = r#""jid":"g-1","num_unread":2,"display_name":"Ops""#;
+        for field in CHAT_FIELDS {
+            for v in KINDS_OF_VALUE {
+                agree::<ChatInfo, DerivedChat>(&format!("{{{base},\"{field}\":{v}}}"));
+                agree::<ChatInfo, DerivedChat>(&format!("{{\"{field}\":{v}}}"));
+                agree::<ChatInfo, DerivedChat>(&format!("{{\"{field}\":{v},{base}}}"));
+            }
+        }
+        for v in KINDS_OF_VALUE {
+            agree::<ChatInfo, DerivedChat>(v);
+        }
+        agree::<ChatInfo, DerivedChat>("{}");
         agree::<MessageInfo, DerivedInfo>(r#"{"message_\u0069d":"m-2","gentime":"12"}"#);
     }
 }
