@@ -5,14 +5,14 @@
 //! private `Content` tree, then reads `extra` from that buffer: a sixth of a tada message's
 //! decode, and a copy of serde's buffering code in every build. These read each field once,
 //! straight into its type, and accept and refuse what the derive did: the same lenient field
-//! readers (`lenient.rs`), `message_id` and `jid` required, a repeated typed field an error (so the
-//! session's canonical retry resolves it to its last value, as before), a repeated other field
-//! its last value, anything but an object refused. `serialize` stays derived.
+//! readers (`lenient.rs`), `message_id` and `jid` required, a repeated typed field an error (so
+//! the session's canonical retry resolves it to its last value, as before), a repeated other
+//! field its last value, anything but an object refused. `serialize` stays derived.
 
 use crate::json::{LenientBool, LenientInt, LenientStr, OnlyStr};
 use crate::tada::content::MessageContent;
 use crate::tada::lenient;
-use crate::tada::server_event::{ChatInfo, Extra, MessageInfo};
+use crate::tada::server_event::{ChatInfo, MessageInfo};
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 use serde_json::Value;
@@ -43,24 +43,39 @@ fn fill<'de, A: MapAccess<'de>, T>(
     Ok(())
 }
 
-/// [`lenient::opt_string`] of the next value.
+// The field readers: each the `lenient` reader of the same name, of the next value.
+
 fn opt_string<'de, A: MapAccess<'de>>(map: &mut A) -> Result<Option<String>, A::Error> {
     Ok(map.next_value::<LenientStr<'de>>()?.0.map(Cow::into_owned))
 }
 
-/// [`lenient::string`] of the next value: required, so a value that is no text fails here.
+fn string_or_empty<'de, A: MapAccess<'de>>(map: &mut A) -> Result<String, A::Error> {
+    Ok(opt_string(map)?.unwrap_or_default())
+}
+
+/// Required, so a value that is no text fails here.
 fn string<'de, A: MapAccess<'de>>(map: &mut A) -> Result<String, A::Error> {
     opt_string(map)?.ok_or_else(|| de::Error::custom("expected a string or a number"))
 }
 
-/// [`lenient::opt_version`] of the next value.
-fn version<'de, A: MapAccess<'de>>(map: &mut A) -> Result<Option<i64>, A::Error> {
+fn opt_version<'de, A: MapAccess<'de>>(map: &mut A) -> Result<Option<i64>, A::Error> {
     Ok(map.next_value::<Version>()?.0)
 }
 
-/// [`lenient::opt_i64`] of the next value.
 fn opt_i64<'de, A: MapAccess<'de>>(map: &mut A) -> Result<Option<i64>, A::Error> {
     Ok(map.next_value::<LenientInt>()?.0)
+}
+
+fn opt_bool<'de, A: MapAccess<'de>>(map: &mut A) -> Result<Option<bool>, A::Error> {
+    Ok(map.next_value::<LenientBool>()?.0)
+}
+
+fn value<'de, A: MapAccess<'de>>(map: &mut A) -> Result<Value, A::Error> {
+    Ok(map.next_value::<Option<Value>>()?.unwrap_or(Value::Null))
+}
+
+fn opt_content<'de, A: MapAccess<'de>>(map: &mut A) -> Result<Option<MessageContent>, A::Error> {
+    map.next_value()
 }
 
 /// A field read by [`lenient::opt_version`].
@@ -72,155 +87,90 @@ impl<'de> Deserialize<'de> for Version {
     }
 }
 
-impl<'de> Deserialize<'de> for MessageContent {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = MessageContent;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("struct MessageContent")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<MessageContent, A::Error> {
-                let (mut text, mut kind) = (None, None);
-                let mut extra = BTreeMap::new();
-                while let Some(key) = next_key(&mut map)? {
-                    match &*key {
-                        "text" => fill(&mut map, &mut text, "text", opt_string)?,
-                        "type" => fill(&mut map, &mut kind, "type", opt_string)?,
-                        _ => {
-                            extra.insert(key.into_owned(), map.next_value::<Value>()?);
-                        }
-                    }
-                }
-                Ok(MessageContent {
-                    text: text.flatten().unwrap_or_default(),
-                    kind: kind.flatten().unwrap_or_default(),
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
-    }
+// What a field is when the object is read: a missing one is an error (`required`), absent
+// (`optional`, also when its reader found nothing usable) or its type's default (`or_default`).
+
+fn required<T, E: de::Error>(slot: Option<T>, name: &'static str) -> Result<T, E> {
+    slot.ok_or_else(|| E::missing_field(name))
 }
 
-impl<'de> Deserialize<'de> for MessageInfo {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = MessageInfo;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("struct MessageInfo")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<MessageInfo, A::Error> {
-                let mut message_id = None;
-                let (mut chat, mut chat_type, mut from, mut to) = (None, None, None, None);
-                let (mut content, mut created, mut edited) = (None, None, None);
-                let (mut gentime, mut reply_to) = (None, None);
-                let mut extra = Extra::new();
-                while let Some(key) = next_key(&mut map)? {
-                    match &*key {
-                        "message_id" => fill(&mut map, &mut message_id, "message_id", string)?,
-                        "chat" => fill(&mut map, &mut chat, "chat", opt_string)?,
-                        "chat_type" => fill(&mut map, &mut chat_type, "chat_type", opt_string)?,
-                        "from" => fill(&mut map, &mut from, "from", opt_string)?,
-                        "to" => fill(&mut map, &mut to, "to", opt_string)?,
-                        "content" => fill(&mut map, &mut content, "content", |m| {
-                            m.next_value::<Option<MessageContent>>()
-                        })?,
-                        "created" => fill(&mut map, &mut created, "created", opt_string)?,
-                        "edited" => fill(&mut map, &mut edited, "edited", opt_string)?,
-                        "gentime" => fill(&mut map, &mut gentime, "gentime", version)?,
-                        "reply_to" => fill(&mut map, &mut reply_to, "reply_to", |m| {
-                            Ok(m.next_value::<Option<Value>>()?.unwrap_or(Value::Null))
-                        })?,
-                        _ => {
-                            extra.insert(key.into_owned(), map.next_value::<Value>()?);
-                        }
-                    }
-                }
-                Ok(MessageInfo {
-                    message_id: message_id.ok_or_else(|| de::Error::missing_field("message_id"))?,
-                    chat: chat.flatten(),
-                    chat_type: chat_type.flatten(),
-                    from: from.flatten(),
-                    to: to.flatten(),
-                    content: content.flatten(),
-                    created: created.flatten(),
-                    edited: edited.flatten(),
-                    gentime: gentime.flatten(),
-                    reply_to: reply_to.unwrap_or(Value::Null),
-                    extra,
-                })
-            }
-        }
-        d.deserialize_map(V)
-    }
+fn optional<T, E>(slot: Option<Option<T>>, _: &'static str) -> Result<Option<T>, E> {
+    Ok(slot.flatten())
 }
 
-impl<'de> Deserialize<'de> for ChatInfo {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = ChatInfo;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("struct ChatInfo")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ChatInfo, A::Error> {
-                let (mut jid, mut chat_type, mut gentime, mut display_name) =
-                    (None, None, None, None);
-                let (mut num_unread, mut num_unread_notices) = (None, None);
-                let (mut last_read_message_id, mut is_archive) = (None, None);
-                let mut extra = Extra::new();
-                while let Some(key) = next_key(&mut map)? {
-                    match &*key {
-                        "jid" => fill(&mut map, &mut jid, "jid", string)?,
-                        "chat_type" => fill(&mut map, &mut chat_type, "chat_type", opt_string)?,
-                        "gentime" => fill(&mut map, &mut gentime, "gentime", version)?,
-                        "display_name" => {
-                            fill(&mut map, &mut display_name, "display_name", opt_string)?
+fn or_default<T: Default, E>(slot: Option<T>, _: &'static str) -> Result<T, E> {
+    Ok(slot.unwrap_or_default())
+}
+
+/// `Deserialize` for a struct of typed fields and an `extra` map of every other field, from
+/// its table: each field's wire name, reader and what it is when missing.
+macro_rules! deserialize_with_extra {
+    ($ty:ident { $($key:literal => $field:ident: $read:ident, $finish:ident;)* }) => {
+        impl<'de> Deserialize<'de> for $ty {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                struct V;
+                impl<'de> Visitor<'de> for V {
+                    type Value = $ty;
+                    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                        f.write_str(concat!("struct ", stringify!($ty)))
+                    }
+                    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<$ty, A::Error> {
+                        $(let mut $field = None;)*
+                        let mut extra = BTreeMap::new();
+                        while let Some(key) = next_key(&mut map)? {
+                            match &*key {
+                                $($key => fill(&mut map, &mut $field, $key, $read)?,)*
+                                _ => {
+                                    extra.insert(key.into_owned(), map.next_value::<Value>()?);
+                                }
+                            }
                         }
-                        "num_unread" => fill(&mut map, &mut num_unread, "num_unread", opt_i64)?,
-                        "num_unread_notices" => fill(
-                            &mut map,
-                            &mut num_unread_notices,
-                            "num_unread_notices",
-                            opt_i64,
-                        )?,
-                        "last_read_message_id" => fill(
-                            &mut map,
-                            &mut last_read_message_id,
-                            "last_read_message_id",
-                            opt_string,
-                        )?,
-                        "is_archive" => fill(&mut map, &mut is_archive, "is_archive", |m| {
-                            Ok(m.next_value::<LenientBool>()?.0)
-                        })?,
-                        _ => {
-                            extra.insert(key.into_owned(), map.next_value::<Value>()?);
-                        }
+                        Ok($ty {
+                            $($field: $finish::<_, A::Error>($field, $key)?,)*
+                            extra,
+                        })
                     }
                 }
-                Ok(ChatInfo {
-                    jid: jid.ok_or_else(|| de::Error::missing_field("jid"))?,
-                    chat_type: chat_type.flatten(),
-                    gentime: gentime.flatten(),
-                    display_name: display_name.flatten(),
-                    num_unread: num_unread.flatten(),
-                    num_unread_notices: num_unread_notices.flatten(),
-                    last_read_message_id: last_read_message_id.flatten(),
-                    is_archive: is_archive.flatten(),
-                    extra,
-                })
+                d.deserialize_map(V)
             }
         }
-        d.deserialize_map(V)
-    }
+    };
 }
+
+deserialize_with_extra!(MessageContent {
+    "text" => text: string_or_empty, or_default;
+    "type" => kind: string_or_empty, or_default;
+});
+
+deserialize_with_extra!(MessageInfo {
+    "message_id" => message_id: string, required;
+    "chat" => chat: opt_string, optional;
+    "chat_type" => chat_type: opt_string, optional;
+    "from" => from: opt_string, optional;
+    "to" => to: opt_string, optional;
+    "content" => content: opt_content, optional;
+    "created" => created: opt_string, optional;
+    "edited" => edited: opt_string, optional;
+    "gentime" => gentime: opt_version, optional;
+    "reply_to" => reply_to: value, or_default;
+});
+
+deserialize_with_extra!(ChatInfo {
+    "jid" => jid: string, required;
+    "chat_type" => chat_type: opt_string, optional;
+    "gentime" => gentime: opt_version, optional;
+    "display_name" => display_name: opt_string, optional;
+    "num_unread" => num_unread: opt_i64, optional;
+    "num_unread_notices" => num_unread_notices: opt_i64, optional;
+    "last_read_message_id" => last_read_message_id: opt_string, optional;
+    "is_archive" => is_archive: opt_bool, optional;
+});
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::json::KINDS_OF_VALUE;
+    use crate::tada::server_event::Extra;
     use serde::Serialize;
 
     /// The derived readers these replace, field for field, as the reference.
