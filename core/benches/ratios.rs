@@ -629,6 +629,32 @@ fn talk_floor(per_poll: i64) -> Box<dyn Variant> {
     )
 }
 
+/// The encoding floor: a typed `Serialize` of the same `sendMessage` request, ids counting up.
+fn encode_floor() -> Box<dyn Variant> {
+    let mut id = 0u32;
+    batch(
+        |n| vec![(); n],
+        move |_: &()| {
+            id += 1;
+            black_box(
+                serde_json::to_string(&TcRequest {
+                    kind: 1,
+                    id,
+                    method: "sendMessage",
+                    payload: TcSendPayload {
+                        chat_id: black_box(CHAT),
+                        content: TcSendContent {
+                            text: black_box(TEXT),
+                            parse_mode: "text",
+                        },
+                    },
+                })
+                .unwrap(),
+            );
+        },
+    )
+}
+
 /// The pairs whose name contains `only` (all without it): a pair's states are built only when
 /// it is run, so a profile of one row is not swamped by building the scale rows' states.
 fn pairs(quick_scale: bool, only: Option<&str>) -> Vec<Pair> {
@@ -694,34 +720,13 @@ fn pairs(quick_scale: bool, only: Option<&str>) -> Vec<Pair> {
 
     // Encoding: the typed floor vs the session's request path (pending entry + frame), then the
     // facade's (future, waiter, output). A fresh session/client per batch keeps the table small.
-    let mut id = 0u32;
     if wanted("trueconf-encode") {
         pair(
             "trueconf-encode",
             "typed to_string",
             "TrueConfSession::send_message + poll",
             "≤ 1.5×",
-            batch(
-                |n| vec![(); n],
-                move |_: &()| {
-                    id += 1;
-                    black_box(
-                        serde_json::to_string(&TcRequest {
-                            kind: 1,
-                            id,
-                            method: "sendMessage",
-                            payload: TcSendPayload {
-                                chat_id: black_box(CHAT),
-                                content: TcSendContent {
-                                    text: black_box(TEXT),
-                                    parse_mode: "text",
-                                },
-                            },
-                        })
-                        .unwrap(),
-                    );
-                },
-            ),
+            encode_floor(),
             {
                 struct SessionEncode(Option<TrueConfSession>, usize);
                 impl Variant for SessionEncode {
@@ -751,34 +756,13 @@ fn pairs(quick_scale: bool, only: Option<&str>) -> Vec<Pair> {
             },
         );
     }
-    let mut id = 0u32;
     if wanted("trueconf-encode-client") {
         pair(
             "trueconf-encode-client",
             "typed to_string",
             "Client::send_message + poll_output",
             "≤ 1.5×",
-            batch(
-                |n| vec![(); n],
-                move |_: &()| {
-                    id += 1;
-                    black_box(
-                        serde_json::to_string(&TcRequest {
-                            kind: 1,
-                            id,
-                            method: "sendMessage",
-                            payload: TcSendPayload {
-                                chat_id: black_box(CHAT),
-                                content: TcSendContent {
-                                    text: black_box(TEXT),
-                                    parse_mode: "text",
-                                },
-                            },
-                        })
-                        .unwrap(),
-                    );
-                },
-            ),
+            encode_floor(),
             {
                 struct ClientEncode(
                     Option<Client<TrueConfSession>>,
@@ -807,49 +791,39 @@ fn pairs(quick_scale: bool, only: Option<&str>) -> Vec<Pair> {
     }
 
     // Scale: the same incoming path with one request outstanding and with many.
-    if wanted("scale-trueconf") {
-        let c = counter();
-        let small = trueconf_client();
-        let small_calls = outstanding_trueconf(&small, 1);
-        let large = trueconf_client();
-        let large_calls = outstanding_trueconf(&large, pending);
-        // Kept alive for the whole run: a dropped call must not shrink the state being measured.
-        std::mem::forget((small_calls, large_calls));
-        pair(
-            "scale-trueconf",
-            "1 pending",
-            if quick_scale {
-                "10^4 pending"
-            } else {
-                "10^5 pending"
-            },
-            "≤ 1.2×",
-            trueconf_subject(small, &c, 0),
-            trueconf_subject(large, &c, 0),
-        );
+    let many = if quick_scale {
+        "10^4 pending"
+    } else {
+        "10^5 pending"
+    };
+    macro_rules! scale_pair {
+        ($name:literal, $client:ident, $outstanding:ident, $subject:ident) => {
+            if wanted($name) {
+                let c = counter();
+                let small = $client();
+                let small_calls = $outstanding(&small, 1);
+                let large = $client();
+                let large_calls = $outstanding(&large, pending);
+                // Kept alive for the whole run: a dropped call must not shrink the state measured.
+                std::mem::forget((small_calls, large_calls));
+                pair(
+                    $name,
+                    "1 pending",
+                    many,
+                    "≤ 1.2×",
+                    $subject(small, &c, 0),
+                    $subject(large, &c, 0),
+                );
+            }
+        };
     }
-
-    if wanted("scale-tada") {
-        let c = counter();
-        let small = tada_client();
-        let small_calls = outstanding_tada(&small, 1);
-        let large = tada_client();
-        let large_calls = outstanding_tada(&large, pending);
-        // Kept alive for the whole run: a dropped call must not shrink the state being measured.
-        std::mem::forget((small_calls, large_calls));
-        pair(
-            "scale-tada",
-            "1 pending",
-            if quick_scale {
-                "10^4 pending"
-            } else {
-                "10^5 pending"
-            },
-            "≤ 1.2×",
-            tada_subject(small, &c, 0),
-            tada_subject(large, &c, 0),
-        );
-    }
+    scale_pair!(
+        "scale-trueconf",
+        trueconf_client,
+        outstanding_trueconf,
+        trueconf_subject
+    );
+    scale_pair!("scale-tada", tada_client, outstanding_tada, tada_subject);
 
     if wanted("scale-talk") {
         pair(
