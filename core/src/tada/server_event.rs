@@ -490,16 +490,15 @@ pub struct UnreadCount {
 }
 
 /// Unread counters of a team by kind of chat (`team_unread`, `teams[].unread`).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+///
+/// Deserialized by hand (`with_extra.rs`): a derived `flatten` buffers the whole object first.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct TeamUnread {
     /// Direct chats.
-    #[serde(default)]
     pub direct: Option<UnreadCount>,
     /// Group chats.
-    #[serde(default)]
     pub group: Option<UnreadCount>,
     /// Tasks.
-    #[serde(default)]
     pub task: Option<UnreadCount>,
     /// Other kinds.
     #[serde(flatten)]

@@ -1,5 +1,6 @@
 //! Readers for the structs of every message event that keep the fields they do not type in
-//! `extra` ([`MessageInfo`], [`MessageContent`], [`ChatInfo`]), written out instead of derived.
+//! `extra` ([`MessageInfo`], [`MessageContent`], [`ChatInfo`], [`TeamUnread`]), written out
+//! instead of derived.
 //!
 //! A derive with `#[serde(flatten)]` first buffers every field it does not know into serde's
 //! private `Content` tree, then reads `extra` from that buffer: a sixth of a tada message's
@@ -12,7 +13,7 @@
 use crate::json::{LenientBool, LenientInt, LenientStr, OnlyStr};
 use crate::tada::content::MessageContent;
 use crate::tada::lenient;
-use crate::tada::server_event::{ChatInfo, MessageInfo};
+use crate::tada::server_event::{ChatInfo, MessageInfo, TeamUnread, UnreadCount};
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 use serde_json::Value;
@@ -75,6 +76,10 @@ fn value<'de, A: MapAccess<'de>>(map: &mut A) -> Result<Value, A::Error> {
 }
 
 fn opt_content<'de, A: MapAccess<'de>>(map: &mut A) -> Result<Option<MessageContent>, A::Error> {
+    map.next_value()
+}
+
+fn opt_count<'de, A: MapAccess<'de>>(map: &mut A) -> Result<Option<UnreadCount>, A::Error> {
     map.next_value()
 }
 
@@ -166,6 +171,12 @@ deserialize_with_extra!(ChatInfo {
     "is_archive" => is_archive: opt_bool, optional;
 });
 
+deserialize_with_extra!(TeamUnread {
+    "direct" => direct: opt_count, optional;
+    "group" => group: opt_count, optional;
+    "task" => task: opt_count, optional;
+});
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -236,6 +247,18 @@ mod tests {
         extra: Extra,
     }
 
+    #[derive(Debug, PartialEq, Serialize, Deserialize)]
+    struct DerivedTeamUnread {
+        #[serde(default)]
+        direct: Option<UnreadCount>,
+        #[serde(default)]
+        group: Option<UnreadCount>,
+        #[serde(default)]
+        task: Option<UnreadCount>,
+        #[serde(flatten)]
+        extra: Extra,
+    }
+
     /// Both readers on one text: both refuse it, or both read the same (compared through their
     /// serialized form, which is the same shape for both).
     fn agree<
@@ -252,6 +275,7 @@ mod tests {
                 let theirs = b
                     .to_string()
                     .replace("struct DerivedChat", "struct ChatInfo")
+                    .replace("struct DerivedTeamUnread", "struct TeamUnread")
                     .replace("struct Derived", "struct Message");
                 assert_eq!(
                     a.to_string(),
@@ -349,5 +373,23 @@ mod tests {
         }
         agree::<ChatInfo, DerivedChat>("{}");
         agree::<MessageInfo, DerivedInfo>(r#"{"message_\u0069d":"m-2","gentime":"12"}"#);
+    }
+
+    #[test]
+    fn team_unread_reads_every_kind_of_value_as_the_derive_did() {
+        let base = r#""direct":{"chats":1,"messages":2}"#;
+        for field in ["direct", "group", "task", "meeting"] {
+            for v in KINDS_OF_VALUE {
+                agree::<TeamUnread, DerivedTeamUnread>(&format!("{{{base},\"{field}\":{v}}}"));
+                agree::<TeamUnread, DerivedTeamUnread>(&format!("{{\"{field}\":{v}}}"));
+                agree::<TeamUnread, DerivedTeamUnread>(&format!(
+                    "{{\"{field}\":{{\"chats\":{v},\"messages\":{v}}}}}"
+                ));
+            }
+        }
+        for v in KINDS_OF_VALUE {
+            agree::<TeamUnread, DerivedTeamUnread>(v);
+        }
+        agree::<TeamUnread, DerivedTeamUnread>(&format!("{{{base},{base}}}"));
     }
 }
