@@ -13,7 +13,7 @@
 use crate::json::{LenientBool, LenientInt, LenientStr, OnlyStr};
 use crate::tada::content::MessageContent;
 use crate::tada::lenient;
-use crate::tada::server_event::{ChatInfo, MessageInfo, TeamUnread, UnreadCount};
+use crate::tada::server_event::{ChatInfo, MessageInfo, TeamUnread};
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 use serde_json::Value;
@@ -75,11 +75,8 @@ fn value<'de, A: MapAccess<'de>>(map: &mut A) -> Result<Value, A::Error> {
     Ok(map.next_value::<Option<Value>>()?.unwrap_or(Value::Null))
 }
 
-fn opt_content<'de, A: MapAccess<'de>>(map: &mut A) -> Result<Option<MessageContent>, A::Error> {
-    map.next_value()
-}
-
-fn opt_count<'de, A: MapAccess<'de>>(map: &mut A) -> Result<Option<UnreadCount>, A::Error> {
+/// A field of a type with a reader of its own (an `Option` of a nested struct: `null` is none).
+fn nested<'de, A: MapAccess<'de>, T: Deserialize<'de>>(map: &mut A) -> Result<T, A::Error> {
     map.next_value()
 }
 
@@ -153,7 +150,7 @@ deserialize_with_extra!(MessageInfo {
     "chat_type" => chat_type: opt_string, optional;
     "from" => from: opt_string, optional;
     "to" => to: opt_string, optional;
-    "content" => content: opt_content, optional;
+    "content" => content: nested, optional;
     "created" => created: opt_string, optional;
     "edited" => edited: opt_string, optional;
     "gentime" => gentime: opt_version, optional;
@@ -172,16 +169,16 @@ deserialize_with_extra!(ChatInfo {
 });
 
 deserialize_with_extra!(TeamUnread {
-    "direct" => direct: opt_count, optional;
-    "group" => group: opt_count, optional;
-    "task" => task: opt_count, optional;
+    "direct" => direct: nested, optional;
+    "group" => group: nested, optional;
+    "task" => task: nested, optional;
 });
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::json::KINDS_OF_VALUE;
-    use crate::tada::server_event::Extra;
+    use crate::tada::server_event::{Extra, UnreadCount};
     use serde::Serialize;
 
     /// The derived readers these replace, field for field, as the reference.
