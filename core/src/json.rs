@@ -473,6 +473,31 @@ impl<'de: 'a, 'a> Deserialize<'de> for OnlyStr<'a> {
     }
 }
 
+/// The next key of an object, borrowed from the text when it has no escapes.
+pub(crate) fn next_key<'de, A: MapAccess<'de>>(
+    map: &mut A,
+) -> Result<Option<Cow<'de, str>>, A::Error> {
+    match map.next_key::<OnlyStr<'de>>()? {
+        None => Ok(None),
+        Some(OnlyStr(Some(key))) => Ok(Some(key)),
+        Some(OnlyStr(None)) => Err(de::Error::custom("an object key that is not a string")),
+    }
+}
+
+/// Reads a typed field into `slot`, refusing it the second time as a derive does.
+pub(crate) fn fill<'de, A: MapAccess<'de>, T>(
+    map: &mut A,
+    slot: &mut Option<T>,
+    name: &'static str,
+    read: impl FnOnce(&mut A) -> Result<T, A::Error>,
+) -> Result<(), A::Error> {
+    if slot.is_some() {
+        return Err(de::Error::duplicate_field(name));
+    }
+    *slot = Some(read(map)?);
+    Ok(())
+}
+
 /// Decodes a document with a typed `decode` that borrows from it; if the strict decode fails
 /// (a repeated field, which a `Value` tree resolves to its last value), it is tried once more
 /// on the document re-encoded through a `Value`. `None` when neither decodes.

@@ -10,7 +10,7 @@
 //! the session's canonical retry resolves it to its last value, as before), a repeated other
 //! field its last value, anything but an object refused. `serialize` stays derived.
 
-use crate::json::{LenientBool, LenientInt, LenientStr, OnlyStr};
+use crate::json::{fill, next_key, LenientBool, LenientInt, LenientStr};
 use crate::tada::content::MessageContent;
 use crate::tada::lenient;
 use crate::tada::server_event::{ChatInfo, MessageInfo, TeamUnread};
@@ -20,29 +20,6 @@ use serde_json::Value;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
-
-/// The next key of an object, borrowed from the text when it has no escapes.
-fn next_key<'de, A: MapAccess<'de>>(map: &mut A) -> Result<Option<Cow<'de, str>>, A::Error> {
-    match map.next_key::<OnlyStr<'de>>()? {
-        None => Ok(None),
-        Some(OnlyStr(Some(key))) => Ok(Some(key)),
-        Some(OnlyStr(None)) => Err(de::Error::custom("an object key that is not a string")),
-    }
-}
-
-/// Reads a typed field into `slot`, refusing it the second time as the derive did.
-fn fill<'de, A: MapAccess<'de>, T>(
-    map: &mut A,
-    slot: &mut Option<T>,
-    name: &'static str,
-    read: impl FnOnce(&mut A) -> Result<T, A::Error>,
-) -> Result<(), A::Error> {
-    if slot.is_some() {
-        return Err(de::Error::duplicate_field(name));
-    }
-    *slot = Some(read(map)?);
-    Ok(())
-}
 
 // The field readers: each the `lenient` reader of the same name, of the next value.
 
