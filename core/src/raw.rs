@@ -51,7 +51,13 @@ impl RawJson {
     /// trip unchanged whichever way they were written.
     pub(crate) fn from_raw(raw: &RawValue) -> Self {
         let text = raw.get();
-        if is_canonical(text) {
+        RawJson::from_span(text, is_canonical(text))
+    }
+
+    /// [`RawJson::from_raw`] of text the parser has checked and [`member_span`] found, with
+    /// whether it is canonical, which that scan has already told.
+    pub(crate) fn from_span(text: &str, canonical: bool) -> Self {
+        if canonical {
             return RawJson(text.to_string());
         }
         match serde_json::from_str::<Value>(text) {
@@ -79,56 +85,142 @@ impl RawJson {
 /// outside strings, only integers that fit 64 bits, only the escapes serde_json writes. (A
 /// repeated key is not looked for: a tree keeps it once, so such text stays as sent.)
 fn is_canonical(text: &str) -> bool {
+    let (end, canonical) = scan_value(text.as_bytes(), 0);
+    canonical && end == text.len()
+}
+
+/// The text of the value of member `key` of the JSON object `text` (the last one, as a tree
+/// keeps it), and whether that text is canonical ([`is_canonical`]), found in one scan that
+/// decodes nothing (a key spelled with escapes is decoded to be compared). `text` must be JSON
+/// that serde_json has already accepted; `None` when it is no object or has no such member.
+pub(crate) fn member_span<'a>(text: &'a str, key: &str) -> Option<(&'a str, bool)> {
     let bytes = text.as_bytes();
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'"' => {
+    let skip_space = |mut i: usize| {
+        while matches!(bytes.get(i), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+            i += 1;
+        }
+        i
+    };
+    let mut i = skip_space(0);
+    if bytes.get(i) != Some(&b'{') {
+        return None;
+    }
+    let mut found = None;
+    i = skip_space(i + 1);
+    while bytes.get(i) == Some(&b'"') {
+        let key_end = string_stop(bytes, i + 1);
+        let (after_key, is_key) = if bytes.get(key_end) == Some(&b'"') {
+            (
+                key_end + 1,
+                bytes.get(i + 1..key_end) == Some(key.as_bytes()),
+            )
+        } else {
+            let (end, _) = scan_value(bytes, i);
+            (
+                end,
+                serde_json::from_str::<String>(text.get(i..end)?).ok()? == key,
+            )
+        };
+        i = skip_space(after_key);
+        if bytes.get(i) != Some(&b':') {
+            return None;
+        }
+        let start = skip_space(i + 1);
+        let (end, canonical) = scan_value(bytes, start);
+        if is_key {
+            found = Some((text.get(start..end)?, canonical));
+        }
+        i = skip_space(end);
+        match bytes.get(i) {
+            Some(b',') => i = skip_space(i + 1),
+            Some(b'}') => return found,
+            _ => return None,
+        }
+    }
+    // `{}` (or, in text that is not JSON, a key that is no string).
+    (bytes.get(i) == Some(&b'}')).then_some(found).flatten()
+}
+
+/// Where the JSON value starting at `i` of valid JSON `bytes` ends, and whether its text is
+/// canonical ([`is_canonical`]). White space before the value counts against it.
+fn scan_value(bytes: &[u8], mut i: usize) -> (usize, bool) {
+    let mut depth = 0usize;
+    let mut canonical = true;
+    loop {
+        match bytes.get(i) {
+            None => return (i, canonical),
+            Some(b'"') => {
                 i += 1;
                 loop {
                     i = string_stop(bytes, i);
                     if bytes.get(i) != Some(&b'\\') {
                         break;
                     }
-                    i += 1;
                     if !matches!(
-                        bytes.get(i),
+                        bytes.get(i + 1),
                         Some(b'"' | b'\\' | b'n' | b't' | b'r' | b'b' | b'f')
                     ) {
-                        return false;
+                        canonical = false;
                     }
-                    i += 1;
-                }
-            }
-            b'-' | b'0'..=b'9' => {
-                let start = i;
-                if bytes[i] == b'-' && bytes.get(i + 1) == Some(&b'0') {
-                    return false;
+                    i += 2;
                 }
                 i += 1;
-                while i < bytes.len() && bytes[i].is_ascii_digit() {
+            }
+            Some(b'{' | b'[') => {
+                depth += 1;
+                i += 1;
+                continue;
+            }
+            Some(b'}' | b']') => {
+                depth = depth.saturating_sub(1);
+                i += 1;
+            }
+            Some(b',' | b':') => {
+                i += 1;
+                continue;
+            }
+            Some(b' ' | b'\t' | b'\n' | b'\r') => {
+                canonical = false;
+                i += 1;
+                continue;
+            }
+            Some(b'-' | b'0'..=b'9') => {
+                let start = i;
+                if bytes[i] == b'-' && bytes.get(i + 1) == Some(&b'0') {
+                    canonical = false;
+                }
+                i += 1;
+                while bytes.get(i).is_some_and(u8::is_ascii_digit) {
                     i += 1;
                 }
                 // A fraction or exponent is rewritten by a tree, and so is an integer beyond
                 // 64 bits (it becomes a float).
                 if matches!(bytes.get(i), Some(b'.' | b'e' | b'E')) {
-                    return false;
+                    canonical = false;
+                    while bytes.get(i).is_some_and(|b| {
+                        matches!(b, b'.' | b'e' | b'E' | b'+' | b'-' | b'0'..=b'9')
+                    }) {
+                        i += 1;
+                    }
+                } else if i - start > 18 {
+                    let number = std::str::from_utf8(&bytes[start..i]).unwrap_or_default();
+                    if number.parse::<i64>().is_err() && number.parse::<u64>().is_err() {
+                        canonical = false;
+                    }
                 }
-                let number = &text[start..i];
-                if i - start > 18
-                    && number.parse::<i64>().is_err()
-                    && number.parse::<u64>().is_err()
-                {
-                    return false;
-                }
-                continue;
             }
-            b' ' | b'\t' | b'\n' | b'\r' => return false,
-            _ => {}
+            // `true`, `false`, `null`.
+            Some(_) => {
+                i += 1;
+                while bytes.get(i).is_some_and(u8::is_ascii_lowercase) {
+                    i += 1;
+                }
+            }
         }
-        i += 1;
+        if depth == 0 {
+            return (i, canonical);
+        }
     }
-    true
 }
 
 /// The index of the first `"` or `\\` in `bytes` at or after `i` (`bytes.len()` if none).
@@ -266,6 +358,87 @@ mod tests {
             let raw: &RawValue = serde_json::from_str(doc).unwrap();
             let tree: Value = serde_json::from_str(doc).unwrap();
             assert_eq!(RawJson::from_raw(raw).as_str(), tree.to_string(), "{doc}");
+        }
+    }
+
+    /// Every document `member_span` is given, built from every kind of value in every place:
+    /// alone, among others, nested, repeated, with white space, with keys spelled with escapes.
+    fn objects_with(key: &str) -> Vec<String> {
+        let mut docs = Vec::new();
+        for v in crate::json::KINDS_OF_VALUE {
+            docs.push(format!("{{\"{key}\":{v}}}"));
+            docs.push(format!(
+                "{{\"a\":{v},\"{key}\":{v},\"z\":[{v},{{\"{key}\":0}}]}}"
+            ));
+            docs.push(format!(
+                "{{\"{key}\":{{\"{key}\":{v},\"b\":[{v}]}},\"c\":\"}}\"}}"
+            ));
+            docs.push(format!("{{\"{key}\":0,\"x\":{v},\"{key}\":{v}}}"));
+            docs.push(format!(" {{ \"{key}\" : {v} , \"n\" :\n{v}\t}} "));
+            docs.push(format!("{{\"\\u0061\\\"\":1,\"{key}\":[ {v} ]}}"));
+            docs.push(format!(
+                "{{\"\\u00{:x}{}\":{v}}}",
+                key.as_bytes()[0],
+                &key[1..]
+            ));
+            docs.push(format!("{{\"{key}s\":{v},\"k\":{v}}}"));
+        }
+        docs.extend(["{}", "[]", "7", "\"x\"", "{\"a\":{}}"].map(String::from));
+        docs
+    }
+
+    /// The span found is the value a tree keeps for the key (its last), with the same raw
+    /// text, and nothing is found where a tree has nothing.
+    #[test]
+    fn member_span_finds_what_a_tree_keeps() {
+        for key in ["payload", "k"] {
+            for doc in objects_with(key) {
+                let tree: Value = serde_json::from_str(&doc).unwrap();
+                let found = member_span(&doc, key);
+                match tree.get(key) {
+                    None => assert_eq!(found, None, "{doc}"),
+                    Some(value) => {
+                        let (text, canonical) = found.unwrap_or_else(|| panic!("{doc}"));
+                        assert_eq!(
+                            serde_json::from_str::<Value>(text).unwrap(),
+                            *value,
+                            "{doc}"
+                        );
+                        assert_eq!(canonical, is_canonical(text), "{doc}: {text}");
+                        let raw: &RawValue = serde_json::from_str(text).unwrap();
+                        assert_eq!(RawJson::from_span(text, canonical), RawJson::from_raw(raw));
+                        assert_eq!(
+                            RawJson::from_span(text, canonical),
+                            RawJson::from_value(value)
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    /// Text that is not JSON (which no caller passes) ends the scan without a panic or a loop,
+    /// and anything found lies inside the text.
+    #[test]
+    fn member_span_of_broken_text_ends() {
+        for doc in [
+            "{",
+            "{\"",
+            "{\"a",
+            "{\"a\":",
+            "{\"a\":\"\\",
+            "{\"a\":[",
+            "{\"a\"1}",
+            "{\"a\":1 2}",
+            "{\"a\":x}",
+            "{1:2}",
+            "{\"a\":-",
+            "{\"\\",
+        ] {
+            if let Some((text, _)) = member_span(doc, "a") {
+                assert!(doc.contains(text), "{doc}: {text}");
+            }
+            assert!(scan_value(doc.as_bytes(), 0).0 <= doc.len() + 2, "{doc}");
         }
     }
 }

@@ -67,9 +67,10 @@ pub(super) struct MessageRef<'a> {
     pub(super) message_id: LenientStr<'a>,
 }
 
-/// The fields of an Envelope the model carries; `content` is kept as sent and decoded by kind.
+/// The fields of an Envelope the model carries. `C` reads `content`: kept as sent and decoded
+/// by kind afterwards ([`decode_envelope`]), or read in the same pass ([`EnvelopeRead`]).
 #[derive(Deserialize)]
-struct EnvelopeFields<'a> {
+pub(crate) struct EnvelopeFields<'a, C> {
     #[serde(rename = "messageId", default, borrow)]
     message_id: LenientStr<'a>,
     #[serde(default, borrow)]
@@ -82,8 +83,8 @@ struct EnvelopeFields<'a> {
     timestamp: LenientInt,
     #[serde(rename = "type", default)]
     kind: LenientInt,
-    #[serde(default, borrow)]
-    content: Option<&'a RawValue>,
+    #[serde(default)]
+    content: C,
     #[serde(rename = "isEdited", default)]
     edited: LenientBool,
     #[serde(rename = "replyMessageId", default, borrow)]
@@ -92,9 +93,13 @@ struct EnvelopeFields<'a> {
     reply: LenientObj<MessageRef<'a>>,
 }
 
+/// An Envelope whose content's fields are read with it, in one pass over the text: how a
+/// message notification is decoded together with its frame.
+pub(crate) type EnvelopeRead<'a> = EnvelopeFields<'a, LenientObj<ContentFields<'a>>>;
+
 /// The fields of a content object the model carries (each kind reads its own).
 #[derive(Deserialize, Default)]
-struct ContentFields<'a> {
+pub(crate) struct ContentFields<'a> {
     #[serde(default, borrow)]
     text: OnlyStr<'a>,
     #[serde(rename = "parseMode", default, borrow)]
@@ -119,10 +124,43 @@ pub(super) fn decode_envelope(
     me: Option<&str>,
 ) -> Option<Message> {
     typed_or_canonical(raw, |raw| {
-        let f: EnvelopeFields<'_> = serde_json::from_str(raw.get())?;
-        Ok(envelope_message(f, raw, chat_hint, me))
+        // An envelope that is no object (even an array, which a derive reads field by field)
+        // has no fields, so no message id.
+        let f: LenientObj<EnvelopeFields<'_, Option<&RawValue>>> = serde_json::from_str(raw.get())?;
+        let Some(mut f) = f.0 else {
+            return Ok(None);
+        };
+        let content = decode_content(f.kind.0, f.content.take());
+        Ok(envelope_message(
+            f,
+            content,
+            || RawJson::from_raw(raw),
+            chat_hint,
+            me,
+        ))
     })
     .flatten()
+}
+
+/// The message of an envelope read with its frame; `text` is the envelope's text and
+/// `canonical` whether it is kept as sent ([`crate::raw::member_span`] found both).
+pub(super) fn read_envelope(
+    mut f: EnvelopeRead<'_>,
+    text: &str,
+    canonical: bool,
+    me: Option<&str>,
+) -> Option<Message> {
+    let kind = f.kind.0;
+    let fields = match f.content.0.take() {
+        Some(fields) if reads_fields(kind) => fields,
+        _ => ContentFields::default(),
+    };
+    let content = content_of(kind, fields, || {
+        crate::raw::member_span(text, "content")
+            .map(|(content, canonical)| RawJson::from_span(content, canonical))
+            .unwrap_or_default()
+    });
+    envelope_message(f, content, || RawJson::from_span(text, canonical), None, me)
 }
 
 /// [`decode_envelope`] of a tree (the list answers, still decoded as trees).
@@ -134,9 +172,10 @@ pub(super) fn decode_envelope_value(
     decode_envelope(&serde_json::value::to_raw_value(v).ok()?, chat_hint, me)
 }
 
-fn envelope_message(
-    f: EnvelopeFields<'_>,
-    raw: &RawValue,
+fn envelope_message<C>(
+    f: EnvelopeFields<'_, C>,
+    content: Content,
+    raw: impl FnOnce() -> RawJson,
     chat_hint: Option<&str>,
     me: Option<&str>,
 ) -> Option<Message> {
@@ -165,7 +204,7 @@ fn envelope_message(
             .or_else(|| chat_hint.map(str::to_string)),
         author,
         timestamp_ms: f.timestamp.0.map(unix_millis),
-        content: decode_content(f.kind.0, f.content),
+        content,
         edited: f.edited.0.unwrap_or(false),
         reply_to: f
             .reply_id
@@ -173,15 +212,14 @@ fn envelope_message(
             .or_else(|| f.reply.0.and_then(|r| r.message_id.owned())),
         version: None,
         own,
-        raw: RawJson::from_raw(raw),
+        raw: raw(),
     })
 }
 
-fn decode_content(kind: Option<i64>, content: Option<&RawValue>) -> Content {
+/// Whether content of `kind` is read for its fields; the other kinds keep it as sent.
+fn reads_fields(kind: Option<i64>) -> bool {
     use envelope_type::*;
-    let text = content.unwrap_or(RawValue::NULL);
-    // Only these kinds read fields of the content; the others keep it as sent.
-    if !matches!(
+    matches!(
         kind,
         Some(
             TEXT | ATTACHMENT
@@ -190,20 +228,26 @@ fn decode_content(kind: Option<i64>, content: Option<&RawValue>) -> Content {
                 | TITLE_CHANGED
                 | ROLE_CHANGED
         )
-    ) {
-        return content_of(kind, ContentFields::default(), text);
-    }
-    typed_or_canonical(text, |raw| {
-        serde_json::from_str::<LenientObj<ContentFields<'_>>>(raw.get())
-            // A content that is no object has no fields.
-            .map(|f| content_of(kind, f.0.unwrap_or_default(), raw))
-    })
-    .unwrap_or_else(|| content_of(kind, ContentFields::default(), text))
+    )
 }
 
-fn content_of(kind: Option<i64>, c: ContentFields<'_>, text: &RawValue) -> Content {
-    use envelope_type::*;
+fn decode_content(kind: Option<i64>, content: Option<&RawValue>) -> Content {
+    let text = content.unwrap_or(RawValue::NULL);
     let raw = || RawJson::from_raw(text);
+    if !reads_fields(kind) {
+        return content_of(kind, ContentFields::default(), raw);
+    }
+    typed_or_canonical(text, |text| {
+        serde_json::from_str::<LenientObj<ContentFields<'_>>>(text.get())
+            // A content that is no object has no fields.
+            .map(|f| content_of(kind, f.0.unwrap_or_default(), || RawJson::from_raw(text)))
+    })
+    .unwrap_or_else(|| content_of(kind, ContentFields::default(), raw))
+}
+
+/// The content of `kind` from its fields `c`; `raw` gives its text for the kinds kept as sent.
+fn content_of(kind: Option<i64>, c: ContentFields<'_>, raw: impl Fn() -> RawJson) -> Content {
+    use envelope_type::*;
     match kind {
         Some(TEXT) => match c {
             ContentFields {

@@ -1,7 +1,7 @@
 //! Decoding one TrueConf frame in isolation, for `chatwire decode`.
 
 use super::notification;
-use super::wire::{self, Frame};
+use super::wire::{self, Frame, Payload};
 use crate::inspect::{Direction, FrameKind, Inspection};
 use serde_json::value::RawValue;
 use serde_json::Value;
@@ -20,7 +20,24 @@ pub fn inspect_trueconf(text: &str, direction: Direction) -> Result<Inspection, 
             },
             Direction::In,
         ) => {
-            notification::decode(&method, payload.unwrap_or(RawValue::NULL), None)?;
+            match payload {
+                Payload::Text(raw) => {
+                    notification::decode(&method, raw.unwrap_or(RawValue::NULL), None)?;
+                }
+                Payload::Envelope {
+                    fields,
+                    text,
+                    canonical,
+                } => {
+                    notification::decode_read_envelope(
+                        &method,
+                        fields.map(|f| *f),
+                        text,
+                        canonical,
+                        None,
+                    )?;
+                }
+            }
             Inspection {
                 kind: FrameKind::Notification,
                 name: method.into_owned(),
@@ -33,8 +50,8 @@ pub fn inspect_trueconf(text: &str, direction: Direction) -> Result<Inspection, 
             },
             Direction::Out,
         ) => {
-            let payload: Value = match payload {
-                Some(p) => serde_json::from_str(p.get()).map_err(|e| format!("not JSON: {e}"))?,
+            let payload: Value = match payload.text() {
+                Some(p) => serde_json::from_str(p).map_err(|e| format!("not JSON: {e}"))?,
                 None => Value::Null,
             };
             super::Request::from_wire(&method, &payload)?;

@@ -1,6 +1,6 @@
 //! Server notifications (server-initiated `type: 1` requests), typed.
 
-use super::envelope::{decode_chat, decode_envelope, ChatRef};
+use super::envelope::{decode_chat, decode_envelope, read_envelope, ChatRef, EnvelopeRead};
 use super::files::decode_limits;
 use crate::event::Event;
 use crate::json::{
@@ -146,16 +146,8 @@ pub(super) fn decode(
                 decode_chat(payload, me).ok_or_else(|| format!("{method} without chatId"))?,
             ))
         }
-        "sendMessage" => {
-            return Ok(Notification::MessageReceived(
-                decode_envelope(payload, None, me).ok_or("sendMessage without messageId")?,
-            ))
-        }
-        "editMessage" => {
-            let mut m =
-                decode_envelope(payload, None, me).ok_or("editMessage without messageId")?;
-            m.edited = true;
-            return Ok(Notification::MessageEdited(m));
+        "sendMessage" | "editMessage" => {
+            return message_notification(method, decode_envelope(payload, None, me))
         }
         "getFileUploadLimits" => {
             // Rare and small: decoded from a tree, with the answer of the same name.
@@ -171,6 +163,29 @@ pub(super) fn decode(
             .map(|f| decode_notice(method, f.0.unwrap_or_default(), raw))
     })
     .unwrap_or_else(|| Err(format!("{method} notification that does not decode")))
+}
+
+/// The notification `method` (`sendMessage` or `editMessage`) whose envelope was read with its
+/// frame ([`super::wire::Payload::Envelope`]).
+pub(super) fn decode_read_envelope(
+    method: &str,
+    fields: Option<EnvelopeRead<'_>>,
+    text: &str,
+    canonical: bool,
+    me: Option<&str>,
+) -> Result<Notification, String> {
+    let message = fields.and_then(|f| read_envelope(f, text, canonical, me));
+    message_notification(method, message)
+}
+
+fn message_notification(method: &str, message: Option<Message>) -> Result<Notification, String> {
+    let mut message = message.ok_or_else(|| format!("{method} without messageId"))?;
+    Ok(if method == "editMessage" {
+        message.edited = true;
+        Notification::MessageEdited(message)
+    } else {
+        Notification::MessageReceived(message)
+    })
 }
 
 fn decode_notice(

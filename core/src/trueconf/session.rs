@@ -3,7 +3,7 @@
 use super::config::{TrueConfConfig, SUBPROTOCOL, WEBSOCKET_PATH};
 use super::notification::{self, Notification};
 use super::request::Request;
-use super::wire::{self, Frame};
+use super::wire::{self, Frame, Payload};
 use super::ErrorCode;
 use crate::boxed_map::{BoxedMap, BoxedSet};
 use crate::dedupe::SeenSet;
@@ -1059,12 +1059,33 @@ impl TrueConfSession {
         &mut self,
         now: Timestamp,
         method: &str,
-        payload: &RawValue,
+        payload: Payload<'_>,
         frame: &str,
         text: &str,
     ) {
-        let me = self.user_id.clone();
-        let decoded = match notification::decode(method, payload, me.as_deref()) {
+        let me = self.user_id.as_deref();
+        let (decoded, payload) = match payload {
+            Payload::Text(raw) => {
+                let raw = raw.unwrap_or(RawValue::NULL);
+                (notification::decode(method, raw, me), raw)
+            }
+            // A message: what follows needs no payload text but the message's own `raw`.
+            Payload::Envelope {
+                fields,
+                text: envelope,
+                canonical,
+            } => (
+                notification::decode_read_envelope(
+                    method,
+                    fields.map(|f| *f),
+                    envelope,
+                    canonical,
+                    me,
+                ),
+                RawValue::NULL,
+            ),
+        };
+        let decoded = match decoded {
             Ok(n) => n,
             Err(reason) => return self.protocol_error(text, reason),
         };
@@ -1257,7 +1278,6 @@ impl SessionTrait for TrueConfSession {
             } => {
                 // Ack first, exactly once per frame, before the app hears of it.
                 self.outbox.control_frame(wire::ack(id));
-                let payload = payload.unwrap_or(RawValue::NULL);
                 self.on_notification(now, &method, payload, source, text);
             }
             Frame::Response { id, payload } => {

@@ -3,14 +3,19 @@
 // Reachable from outside only through `internals` (tests, fuzzers).
 #![cfg_attr(not(feature = "internals"), allow(unreachable_pub))]
 
-use crate::json::{int_lenient, strict_or_lenient, LenientId, LenientInt, LenientObj, OnlyStr};
+use super::envelope::EnvelopeRead;
+use crate::json::{
+    fill, int_lenient, next_key, strict_or_lenient, LenientId, LenientInt, LenientObj, OnlyStr,
+};
+use crate::raw::member_span;
+use serde::de::{Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::Value;
 use std::borrow::Cow;
+use std::fmt;
 
 /// One decoded frame, borrowing from the text it was decoded from.
-#[derive(Clone, Debug)]
 pub(crate) enum Frame<'a> {
     /// `type: 1` — a request. From the server it is a notification and must be acked.
     Request {
@@ -18,8 +23,8 @@ pub(crate) enum Frame<'a> {
         id: u32,
         /// Method name.
         method: Cow<'a, str>,
-        /// Payload as sent (`None` when absent or `null`).
-        payload: Option<&'a RawValue>,
+        /// Payload as sent, or already read.
+        payload: Payload<'a>,
     },
     /// `type: 2` — the answer to request `id` of the other side.
     Response {
@@ -28,6 +33,35 @@ pub(crate) enum Frame<'a> {
         /// Payload as sent (`None` when absent or `null`, as in acks).
         payload: Option<&'a RawValue>,
     },
+}
+
+/// The payload of a request frame.
+pub(crate) enum Payload<'a> {
+    /// As sent (`None` when absent or `null`).
+    Text(Option<&'a RawValue>),
+    /// The envelope of a message notification (`sendMessage`, `editMessage`) whose `type`
+    /// and `method` came before it, as servers send them: read in the same pass as the frame
+    /// (`None` when it is no object), with its `text` and whether that is `canonical`
+    /// ([`crate::raw::member_span`]), so the message's `raw` needs no second parse.
+    Envelope {
+        /// Its fields.
+        fields: Option<Box<EnvelopeRead<'a>>>,
+        /// Its text.
+        text: &'a str,
+        /// Whether `text` is kept as sent.
+        canonical: bool,
+    },
+}
+
+impl<'a> Payload<'a> {
+    /// The payload's text; `None` when absent or `null`.
+    pub(crate) fn text(&self) -> Option<&'a str> {
+        match self {
+            Payload::Text(raw) => raw.map(RawValue::get),
+            Payload::Envelope { text: "null", .. } => None,
+            Payload::Envelope { text, .. } => Some(text),
+        }
+    }
 }
 
 /// Why a frame could not be decoded; `id` is set when it was readable, so the frame can still be
@@ -42,16 +76,70 @@ pub(crate) struct FrameError {
 
 /// The routing fields of a frame; every field reads any JSON value (a wrong kind is absent),
 /// so the strict parse fails only on text that is not strict JSON or repeats a field.
-#[derive(Deserialize)]
+#[derive(Default)]
 struct FrameFields<'a> {
-    #[serde(rename = "type", default)]
     kind: LenientInt,
-    #[serde(default)]
     id: LenientId,
-    #[serde(default, borrow)]
     method: OnlyStr<'a>,
-    #[serde(default, borrow)]
-    payload: Option<&'a RawValue>,
+    payload: Option<PayloadField<'a>>,
+}
+
+/// `payload` as [`FrameFields`] read it: as text, or as the envelope of a message notification.
+enum PayloadField<'a> {
+    Text(Option<&'a RawValue>),
+    Envelope(Option<Box<EnvelopeRead<'a>>>),
+}
+
+/// The notifications whose payload is a message envelope, read with the frame.
+fn is_message_method(method: &str) -> bool {
+    matches!(method, "sendMessage" | "editMessage")
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for FrameFields<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
+            type Value = FrameFields<'a>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a TrueConf frame")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<FrameFields<'a>, A::Error> {
+                let (mut kind, mut id, mut method, mut payload) = (None, None, None, None);
+                while let Some(key) = next_key(&mut map)? {
+                    match &*key {
+                        "type" => fill(&mut map, &mut kind, "type", |m| m.next_value())?,
+                        "id" => fill(&mut map, &mut id, "id", |m| m.next_value())?,
+                        "method" => fill(&mut map, &mut method, "method", |m| m.next_value())?,
+                        "payload" => {
+                            let envelope = matches!(kind, Some(LenientInt(Some(1))))
+                                && matches!(&method, Some(OnlyStr(Some(m))) if is_message_method(m));
+                            fill(&mut map, &mut payload, "payload", |m| {
+                                Ok(if envelope {
+                                    PayloadField::Envelope(
+                                        m.next_value::<LenientObj<EnvelopeRead<'a>>>()?
+                                            .0
+                                            .map(Box::new),
+                                    )
+                                } else {
+                                    PayloadField::Text(m.next_value()?)
+                                })
+                            })?
+                        }
+                        _ => {
+                            map.next_value::<IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(FrameFields {
+                    kind: kind.unwrap_or_default(),
+                    id: id.unwrap_or_default(),
+                    method: method.unwrap_or_default(),
+                    payload,
+                })
+            }
+        }
+        d.deserialize_map(V(std::marker::PhantomData))
+    }
 }
 
 /// Decodes a text frame straight from the text, tolerating trailing commas, a repeated field
@@ -67,10 +155,10 @@ pub(crate) fn decode<'a>(
             reason: format!("not JSON: {reason}"),
             ack_id: None,
         })?;
-    route(fields.0).map(|f| (f, source))
+    route(fields.0, source).map(|f| (f, source))
 }
 
-fn route(fields: Option<FrameFields<'_>>) -> Result<Frame<'_>, FrameError> {
+fn route<'a>(fields: Option<FrameFields<'a>>, source: &'a str) -> Result<Frame<'a>, FrameError> {
     let fail = |reason: &str, ack_id| FrameError {
         reason: reason.to_string(),
         ack_id,
@@ -78,18 +166,36 @@ fn route(fields: Option<FrameFields<'_>>) -> Result<Frame<'_>, FrameError> {
     let Some(fields) = fields else {
         return Err(fail("frame without a numeric type", None));
     };
+    let payload = match fields.payload {
+        None => Payload::Text(None),
+        Some(PayloadField::Text(raw)) => Payload::Text(raw),
+        Some(PayloadField::Envelope(envelope)) => {
+            // The text serde_json has just accepted has this member: found again by a scan.
+            let (text, canonical) = member_span(source, "payload")
+                .ok_or_else(|| fail("payload not found in its frame", fields.id.0))?;
+            Payload::Envelope {
+                fields: envelope,
+                text,
+                canonical,
+            }
+        }
+    };
     Ok(match (fields.kind.0, fields.id.0) {
         (Some(1), Some(id)) => match fields.method.0 {
             Some(method) => Frame::Request {
                 id,
                 method,
-                payload: fields.payload,
+                payload,
             },
             None => return Err(fail("request without a method", Some(id))),
         },
         (Some(2), Some(id)) => Frame::Response {
             id,
-            payload: fields.payload,
+            payload: match payload {
+                Payload::Text(raw) => raw,
+                // Read as an envelope only after `type: 1`, which a second `type` cannot follow.
+                Payload::Envelope { .. } => return Err(fail("a response read as a request", None)),
+            },
         },
         (Some(1 | 2), None) => return Err(fail("frame without a numeric id", None)),
         (Some(other), _) => return Err(fail(&format!("unknown frame type {other}"), None)),
@@ -108,4 +214,146 @@ pub(crate) fn error_code(payload: &Value) -> Option<u32> {
         .get("errorCode")
         .and_then(int_lenient)
         .and_then(|c| u32::try_from(c).ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::notification::{self, Notification};
+    use super::*;
+    use crate::json::KINDS_OF_VALUE;
+
+    /// The notification of a frame as the session reads it: an envelope read with its frame,
+    /// or the payload's text decoded on its own.
+    fn one_pass(text: &str, me: Option<&str>) -> (Result<Notification, String>, bool) {
+        let mut scratch = String::new();
+        let Ok((
+            Frame::Request {
+                method, payload, ..
+            },
+            _,
+        )) = decode(text, &mut scratch)
+        else {
+            panic!("{text} is no request");
+        };
+        match payload {
+            Payload::Text(raw) => (
+                notification::decode(&method, raw.unwrap_or(RawValue::NULL), me),
+                false,
+            ),
+            Payload::Envelope {
+                fields,
+                text,
+                canonical,
+            } => (
+                notification::decode_read_envelope(
+                    &method,
+                    fields.map(|f| *f),
+                    text,
+                    canonical,
+                    me,
+                ),
+                true,
+            ),
+        }
+    }
+
+    /// The reference: the payload cut out of the frame's tree, decoded on its own.
+    fn from_tree(text: &str, me: Option<&str>) -> Result<Notification, String> {
+        let tree = crate::json::parse_lenient(text).unwrap();
+        let method = tree["method"].as_str().unwrap();
+        let payload = serde_json::value::to_raw_value(&tree["payload"]).unwrap();
+        notification::decode(method, &payload, me)
+    }
+
+    /// Message payloads with every kind of value in every field the envelope reads, each
+    /// field repeated, every content kind, and payloads that are no object.
+    fn payloads() -> Vec<String> {
+        let content = r#"{"text":"hi","parseMode":"markdown","fileName":"f.txt","name":"n","userId":"u@x","role":"admin","title":"T"}"#;
+        let base = |kind: &str| {
+            format!(
+                r#""messageId":"m1","chatId":"c1","chat":{{"chatId":"c2"}},"timestamp":1746028006345,"type":{kind},"author":{{"id":"alice","type":1,"name":"A"}},"content":{content},"isEdited":false,"replyMessageId":"r1","replyMessage":{{"messageId":"r2"}},"box":{{"id":1,"position":"0"}}"#
+            )
+        };
+        let fields = [
+            "messageId",
+            "chatId",
+            "chat",
+            "timestamp",
+            "type",
+            "author",
+            "content",
+            "isEdited",
+            "replyMessageId",
+            "replyMessage",
+        ];
+        let mut out = Vec::new();
+        for kind in [
+            "200", "202", "201", "1", "2", "21", "22", "23", "110", "203", "999",
+        ] {
+            out.push(format!("{{{}}}", base(kind)));
+            for field in fields {
+                for v in KINDS_OF_VALUE {
+                    out.push(format!("{{{},\"{field}\":{v}}}", base(kind)));
+                }
+            }
+        }
+        for v in KINDS_OF_VALUE {
+            for inner in [
+                "text",
+                "parseMode",
+                "fileName",
+                "name",
+                "userId",
+                "role",
+                "title",
+            ] {
+                out.push(format!(
+                    r#"{{"messageId":"m","type":200,"content":{{"{inner}":{v}}},"author":{{"id":{v},"name":{v}}},"chat":{{"chatId":{v}}},"replyMessage":{{"messageId":{v}}}}}"#
+                ));
+            }
+            out.push(v.to_string());
+        }
+        out.push(format!(" {{ {} }} ", base("200").replace(',', " ,\n ")));
+        out.push(r#"{"messageId":"m","content":{"text":"a\u0041\/"},"type":200}"#.into());
+        out.push(r#"{"\u006dessageId":"m","content":{"te\u0078t":"x"},"type":200}"#.into());
+        out
+    }
+
+    /// A message notification read with its frame in one pass decodes to what its payload
+    /// decodes to on its own, whatever the payload holds, and whoever the bot is.
+    #[test]
+    fn a_message_read_with_its_frame_decodes_as_its_payload_alone() {
+        let mut read_with_frame = 0;
+        for payload in payloads() {
+            for method in ["sendMessage", "editMessage"] {
+                let frames = [
+                    format!(r#"{{"type":1,"id":7,"method":"{method}","payload":{payload}}}"#),
+                    format!(r#"{{"payload":{payload},"type":1,"id":7,"method":"{method}"}}"#),
+                    format!(r#"{{"type":1,"method":"{method}","payload":{payload},"id":"7",}}"#),
+                    format!(
+                        r#"{{"type":1,"id":7,"method":"{method}","payload":{payload},"payload":{payload}}}"#
+                    ),
+                ];
+                for (i, frame) in frames.iter().enumerate() {
+                    // Whose the message is matters only once per payload.
+                    let bots: &[Option<&str>] = if i == 0 {
+                        &[None, Some("alice")]
+                    } else {
+                        &[None]
+                    };
+                    for &me in bots {
+                        let (got, envelope) = one_pass(frame, me);
+                        assert_eq!(got, from_tree(frame, me), "{frame}");
+                        if i == 0 && envelope {
+                            read_with_frame += 1;
+                        }
+                        // Only a method before the payload lets the envelope be read with it.
+                        assert!(!(i == 1 && envelope), "{frame}");
+                    }
+                }
+            }
+        }
+        // The common order (type, id, method, payload) takes the one pass in every case.
+        assert_eq!(read_with_frame, payloads().len() * 2 * 2);
+    }
 }
