@@ -5,6 +5,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::value::RawValue;
 use serde_json::Value;
+use std::borrow::Cow;
 use std::fmt;
 
 /// A JSON document as text: a server payload kept as received (or re-encoded from the decoded
@@ -84,61 +85,132 @@ impl RawJson {
 /// Whether valid JSON `text` is exactly what serializing its `Value` writes: no white space
 /// outside strings, only integers that fit 64 bits, only the escapes serde_json writes. (A
 /// repeated key is not looked for: a tree keeps it once, so such text stays as sent.)
-fn is_canonical(text: &str) -> bool {
+pub(crate) fn is_canonical(text: &str) -> bool {
     let (end, canonical) = scan_value(text.as_bytes(), 0);
     canonical && end == text.len()
 }
 
 /// The text of the value of member `key` of the JSON object `text` (the last one, as a tree
 /// keeps it), and whether that text is canonical ([`is_canonical`]), found in one scan that
-/// decodes nothing (a key spelled with escapes is decoded to be compared). `text` must be JSON
-/// that serde_json has already accepted; `None` when it is no object or has no such member.
+/// decodes nothing. `text` must be JSON that serde_json has already accepted; `None` when it
+/// is no object or has no such member.
 pub(crate) fn member_span<'a>(text: &'a str, key: &str) -> Option<(&'a str, bool)> {
-    let bytes = text.as_bytes();
-    let skip_space = |mut i: usize| {
-        while matches!(bytes.get(i), Some(b' ' | b'\t' | b'\n' | b'\r')) {
-            i += 1;
-        }
-        i
-    };
-    let mut i = skip_space(0);
-    if bytes.get(i) != Some(&b'{') {
-        return None;
-    }
+    let mut members = Members::of(text)?;
     let mut found = None;
-    i = skip_space(i + 1);
-    while bytes.get(i) == Some(&b'"') {
-        let key_end = string_stop(bytes, i + 1);
-        let (after_key, is_key) = if bytes.get(key_end) == Some(&b'"') {
+    while let Some(name) = members.next_key() {
+        if name == key {
+            found = Some(members.value());
+        }
+    }
+    found
+}
+
+/// The members of a JSON object that serde_json has already accepted, read one at a time
+/// without decoding anything: a key, then its value as text, as the items of an array, or as
+/// an object's own members. A value not asked for is skipped by the next key. Each text comes
+/// with whether it is canonical ([`is_canonical`]), told by the same scan.
+pub(crate) struct Members<'a> {
+    text: &'a str,
+    /// Where the scan is: after `{`, a value, or the `:` before the value not yet read.
+    at: usize,
+    /// Whether the value at `at` is still to be read or skipped.
+    unread: bool,
+}
+
+fn skip_space(bytes: &[u8], mut i: usize) -> usize {
+    while matches!(bytes.get(i), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+        i += 1;
+    }
+    i
+}
+
+impl<'a> Members<'a> {
+    /// The members of `text`; `None` when it is no object.
+    pub(crate) fn of(text: &'a str) -> Option<Members<'a>> {
+        let at = skip_space(text.as_bytes(), 0);
+        (text.as_bytes().get(at) == Some(&b'{')).then_some(Members {
+            text,
+            at: at + 1,
+            unread: false,
+        })
+    }
+
+    /// The next member's key (decoded when it is spelled with escapes); `None` after the last.
+    pub(crate) fn next_key(&mut self) -> Option<Cow<'a, str>> {
+        if self.unread {
+            self.value();
+        }
+        let bytes = self.text.as_bytes();
+        let mut i = skip_space(bytes, self.at);
+        if bytes.get(i) == Some(&b',') {
+            i = skip_space(bytes, i + 1);
+        }
+        if bytes.get(i) != Some(&b'"') {
+            return None;
+        }
+        let plain_end = string_stop(bytes, i + 1);
+        let (key, after) = if bytes.get(plain_end) == Some(&b'"') {
             (
-                key_end + 1,
-                bytes.get(i + 1..key_end) == Some(key.as_bytes()),
+                Cow::Borrowed(self.text.get(i + 1..plain_end)?),
+                plain_end + 1,
             )
         } else {
             let (end, _) = scan_value(bytes, i);
+            let spelled = self.text.get(i..end)?;
             (
+                Cow::Owned(serde_json::from_str::<String>(spelled).ok()?),
                 end,
-                serde_json::from_str::<String>(text.get(i..end)?).ok()? == key,
             )
         };
-        i = skip_space(after_key);
-        if bytes.get(i) != Some(&b':') {
+        let colon = skip_space(bytes, after);
+        if bytes.get(colon) != Some(&b':') {
             return None;
         }
-        let start = skip_space(i + 1);
-        let (end, canonical) = scan_value(bytes, start);
-        if is_key {
-            found = Some((text.get(start..end)?, canonical));
-        }
-        i = skip_space(end);
-        match bytes.get(i) {
-            Some(b',') => i = skip_space(i + 1),
-            Some(b'}') => return found,
-            _ => return None,
-        }
+        self.at = skip_space(bytes, colon + 1);
+        self.unread = true;
+        Some(key)
     }
-    // `{}` (or, in text that is not JSON, a key that is no string).
-    (bytes.get(i) == Some(&b'}')).then_some(found).flatten()
+
+    /// The text of the value of the member whose key was read last.
+    pub(crate) fn value(&mut self) -> (&'a str, bool) {
+        let (end, canonical) = scan_value(self.text.as_bytes(), self.at);
+        let text = self.text.get(self.at..end).unwrap_or_default();
+        self.at = end;
+        self.unread = false;
+        (text, canonical)
+    }
+
+    /// The texts of the items of the value of the member whose key was read last; `None`
+    /// when it is no array.
+    pub(crate) fn items(&mut self) -> Option<Vec<(&'a str, bool)>> {
+        let bytes = self.text.as_bytes();
+        if bytes.get(self.at) != Some(&b'[') {
+            return None;
+        }
+        let mut items = Vec::new();
+        let mut i = skip_space(bytes, self.at + 1);
+        if bytes.get(i) != Some(&b']') {
+            loop {
+                let (end, canonical) = scan_value(bytes, i);
+                items.push((self.text.get(i..end)?, canonical));
+                i = skip_space(bytes, end);
+                match bytes.get(i) {
+                    Some(b',') => i = skip_space(bytes, i + 1),
+                    Some(b']') => break,
+                    _ => return None,
+                }
+            }
+        }
+        self.at = i + 1;
+        self.unread = false;
+        Some(items)
+    }
+
+    /// The members of the value of the member whose key was read last; `None` when it is no
+    /// object.
+    pub(crate) fn into_object(self) -> Option<Members<'a>> {
+        Members::of(self.text.get(self.at..)?)
+    }
 }
 
 /// Where the JSON value starting at `i` of valid JSON `bytes` ends, and whether its text is
@@ -439,6 +511,70 @@ mod tests {
                 assert!(doc.contains(text), "{doc}: {text}");
             }
             assert!(scan_value(doc.as_bytes(), 0).0 <= doc.len() + 2, "{doc}");
+        }
+    }
+
+    /// The items of an array member, and the members of an object member, are what a tree
+    /// holds, each with its own raw text; a member that is neither reads as none.
+    #[test]
+    fn members_descend_into_arrays_and_objects_as_a_tree_does() {
+        for v in crate::json::KINDS_OF_VALUE {
+            for doc in [
+                format!(
+                    "{{\"a\":{v},\"list\":[{v}, {v} ,[{v}],{{\"x\":{v}}}],\"obj\":{{\"k\":{v}}}}}"
+                ),
+                "{ \"list\" : [ ] , \"obj\" : { } }".to_string(),
+                format!("{{\"list\":{v},\"obj\":{v}}}"),
+            ] {
+                let tree: Value = serde_json::from_str(&doc).unwrap();
+                let mut m = Members::of(&doc).unwrap();
+                while let Some(key) = m.next_key() {
+                    match &*key {
+                        "list" => match (m.items(), tree["list"].as_array()) {
+                            (Some(items), Some(want)) => {
+                                assert_eq!(items.len(), want.len(), "{doc}");
+                                for ((text, canonical), want) in items.iter().zip(want) {
+                                    assert_eq!(
+                                        RawJson::from_span(text, *canonical),
+                                        RawJson::from_value(want)
+                                    );
+                                }
+                            }
+                            (None, None) => {}
+                            (got, want) => panic!("{doc}: {got:?} against {want:?}"),
+                        },
+                        "obj" => {
+                            let inner = m.into_object();
+                            assert_eq!(inner.is_some(), tree["obj"].is_object(), "{doc}");
+                            if let Some(mut inner) = inner {
+                                let mut keys = Vec::new();
+                                while let Some(k) = inner.next_key() {
+                                    keys.push((
+                                        k.into_owned(),
+                                        RawJson::from_span(inner.value().0, true),
+                                    ));
+                                }
+                                let want: Vec<_> = tree["obj"]
+                                    .as_object()
+                                    .unwrap()
+                                    .iter()
+                                    .map(|(k, v)| (k.clone(), RawJson::from_value(v)))
+                                    .collect();
+                                assert_eq!(keys.len(), want.len(), "{doc}");
+                                for ((k, got), (wk, wv)) in keys.iter().zip(&want) {
+                                    assert_eq!(k, wk);
+                                    assert_eq!(
+                                        serde_json::from_str::<Value>(got.as_str()).unwrap(),
+                                        serde_json::from_str::<Value>(wv.as_str()).unwrap()
+                                    );
+                                }
+                            }
+                            break;
+                        }
+                        _ => {}
+                    }
+                }
+            }
         }
     }
 }

@@ -68,7 +68,7 @@ pub(crate) fn read_update(info: &ChatInfo) -> Option<ReadUpdate> {
 }
 
 /// A message object as a normalized [`Message`]; `raw` is the object as received.
-pub(crate) fn message(info: &MessageInfo, raw: &RawValue, own: bool, edited: bool) -> Message {
+pub(crate) fn message(info: &MessageInfo, raw: RawJson, own: bool, edited: bool) -> Message {
     let reply_to = match &info.reply_to {
         Value::String(id) => Some(id.clone()),
         Value::Object(_) => crate::json::field_str(&info.reply_to, "message_id"),
@@ -95,7 +95,7 @@ pub(crate) fn message(info: &MessageInfo, raw: &RawValue, own: bool, edited: boo
         reply_to,
         version: info.gentime,
         own,
-        raw: RawJson::from_raw(raw),
+        raw,
     }
 }
 

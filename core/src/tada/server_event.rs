@@ -5,7 +5,7 @@
 //! acted on without them (the `jid` of a call, a message's `message_id`); nested objects keep the
 //! fields this version does not type in `extra`, so nothing the server said is lost.
 
-use crate::json::{LenientStr, OnlyStr};
+use crate::json::{fill, next_key, LenientStr, OnlyStr};
 use crate::tada::client_event::Jsep;
 use crate::tada::content::MessageContent;
 use crate::tada::lenient;
@@ -252,6 +252,77 @@ pub(crate) struct MessagesUpdatedText<'a> {
     pub(crate) messages: Option<Vec<&'a RawValue>>,
     #[serde(default, borrow)]
     pub(crate) team_unread: Option<&'a RawValue>,
+}
+
+/// A `server.message.updated` frame whose `event` came before its `params` (as servers send
+/// it), read in one pass: the confirm id and the params, every message typed. Any other frame,
+/// and one of these with a repeated field or a message that does not decode, is refused, to
+/// be read the slower way (which reports a bad message and delivers the others).
+pub(crate) struct MessagesFrame<'a> {
+    pub(crate) confirm_id: LenientStr<'a>,
+    pub(crate) params: MessagesUpdatedRead<'a>,
+}
+
+/// The params of [`MessagesFrame`]; `team_unread` is kept as text, which the session checks
+/// as the typed event does only when it differs from the last it accepted (it repeats on every
+/// message).
+#[derive(Deserialize)]
+pub(crate) struct MessagesUpdatedRead<'a> {
+    #[serde(default, deserialize_with = "lenient::opt_i64")]
+    pub(crate) badge: Option<i64>,
+    #[serde(default, deserialize_with = "lenient::list")]
+    pub(crate) chat_counters: Vec<ChatInfo>,
+    #[serde(default)]
+    pub(crate) messages: Option<Vec<MessageInfo>>,
+    #[serde(default, borrow)]
+    pub(crate) team_unread: Option<&'a RawValue>,
+}
+
+const MESSAGES_EVENT: &str = "server.message.updated";
+
+impl<'de: 'a, 'a> Deserialize<'de> for MessagesFrame<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
+            type Value = MessagesFrame<'a>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a server.message.updated frame")
+            }
+            fn visit_map<A: MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<MessagesFrame<'a>, A::Error> {
+                let (mut event, mut params, mut confirm_id) = (None, None, None);
+                while let Some(key) = next_key(&mut map)? {
+                    match &*key {
+                        "event" => {
+                            fill(&mut map, &mut event, "event", |m| {
+                                m.next_value::<OnlyStr<'a>>()
+                            })?;
+                            if !matches!(&event, Some(OnlyStr(Some(e))) if e == MESSAGES_EVENT) {
+                                return Err(de::Error::custom("not server.message.updated"));
+                            }
+                        }
+                        "params" if event.is_some() => {
+                            fill(&mut map, &mut params, "params", |m| m.next_value())?
+                        }
+                        "params" => return Err(de::Error::custom("params before the event")),
+                        "confirm_id" => {
+                            fill(&mut map, &mut confirm_id, "confirm_id", |m| m.next_value())?
+                        }
+                        _ => {
+                            map.next_value::<de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(MessagesFrame {
+                    confirm_id: confirm_id.unwrap_or_default(),
+                    params: params.ok_or_else(|| de::Error::missing_field("params"))?,
+                })
+            }
+        }
+        d.deserialize_map(V(std::marker::PhantomData))
+    }
 }
 
 /// The parts of chat events' params kept as sent: each chat object and the team counters.

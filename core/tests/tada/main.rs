@@ -16,6 +16,7 @@ mod mark_read;
 mod message_dedupe;
 mod mutated_frames;
 mod offline_bound;
+mod one_pass;
 mod resend_and_confirm;
 mod snapshot;
 mod spec_client_schemas;

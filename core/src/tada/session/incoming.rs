@@ -34,7 +34,64 @@ impl TadaSession {
             .iter()
             .filter_map(|t| serde_json::from_str::<&RawValue>(t).ok())
             .collect();
-        self.on_messages(None, &[], &items, None, false);
+        let messages = self.decode_messages(&items);
+        self.on_messages(None, &[], messages, None, false);
+    }
+
+    /// A `server.message.updated` frame read in one pass ([`MessagesFrame`]), with the texts
+    /// of its messages and team counters found by one scan of the frame; `false` (nothing
+    /// done) when the frame is anything else, to be read the slower way.
+    pub(super) fn on_messages_read(&mut self, frame: &str) -> bool {
+        let Ok(read) = serde_json::from_str::<MessagesFrame<'_>>(frame) else {
+            return false;
+        };
+        let Some(texts) = message_texts(frame) else {
+            return false;
+        };
+        let p = read.params;
+        let infos = p.messages.unwrap_or_default();
+        if infos.len() != texts.len() {
+            return false;
+        }
+        let team_unread = p.team_unread.map(RawValue::get);
+        if let Some(t) = team_unread {
+            // The text the session last accepted was checked then; anything else is checked
+            // now, as the typed event checks it (the slower way reports a bad one).
+            if t != self.team_unread_text && serde_json::from_str::<TeamUnread>(t).is_err() {
+                return false;
+            }
+        }
+        if self.link != Link::Down {
+            if let Some(cid) = &read.confirm_id.0 {
+                self.outbox.control_frame(confirm_frame(cid));
+            }
+        }
+        let messages = infos
+            .into_iter()
+            .zip(texts)
+            .map(|(info, (text, canonical))| (info, text, canonical))
+            .collect();
+        self.on_messages(p.badge, &p.chat_counters, messages, team_unread, true);
+        true
+    }
+
+    /// Decodes the messages of `server.message.updated` from their texts, each with its text
+    /// and whether that is canonical: one bad message is reported, the others are kept.
+    pub(super) fn decode_messages<'t>(
+        &mut self,
+        items: &[&'t RawValue],
+    ) -> Vec<(MessageInfo, &'t str, bool)> {
+        let mut decoded = Vec::with_capacity(items.len());
+        for &item in items {
+            match decode_message(item) {
+                Ok(info) => decoded.push((info, item.get(), is_canonical(item.get()))),
+                Err(e) => self.protocol_error(
+                    item.get(),
+                    format!("a message of server.message.updated did not decode: {e}"),
+                ),
+            }
+        }
+        decoded
     }
 
     pub(super) fn queue_fetches(&mut self, fetches: Vec<crate::transmit::HttpRequest>) {
@@ -102,13 +159,9 @@ impl TadaSession {
                 return self.protocol_error(frame, format!("{NAME}: team_unread: {e}"));
             }
         }
-        self.on_messages(
-            p.badge,
-            &p.chat_counters,
-            p.messages.as_deref().unwrap_or_default(),
-            p.team_unread,
-            true,
-        );
+        let messages = self.decode_messages(p.messages.as_deref().unwrap_or_default());
+        let team_unread = p.team_unread.map(RawValue::get);
+        self.on_messages(p.badge, &p.chat_counters, messages, team_unread, true);
     }
 
     pub(super) fn dispatch(&mut self, event: ServerEvent, params: &RawValue) {
@@ -130,16 +183,23 @@ impl TadaSession {
                     .filter_map(|i| serde_json::value::to_raw_value(i).ok())
                     .collect();
                 let items: Vec<&RawValue> = items.iter().map(|b| &**b).collect();
+                let messages = self.decode_messages(&items);
                 let mut scratch = String::new();
                 let team = chats_text(params, &mut scratch).and_then(|c| c.team_unread);
-                self.on_messages(m.badge, &m.chat_counters, &items, team, true)
+                self.on_messages(
+                    m.badge,
+                    &m.chat_counters,
+                    messages,
+                    team.map(RawValue::get),
+                    true,
+                )
             }
             ServerEvent::ChatUpdated(c) => self.on_chats(c, params),
             ServerEvent::ChatLastread(c) => {
                 self.apply_reads(&c.chats);
                 let mut scratch = String::new();
                 let team = chats_text(params, &mut scratch).and_then(|c| c.team_unread);
-                self.on_counters(c.badge, team);
+                self.on_counters(c.badge, team.map(RawValue::get));
             }
             ServerEvent::ChatDeleted(c) => self.on_chats_deleted(c, params),
             ServerEvent::TeamUpdated(t) => {
@@ -183,29 +243,19 @@ impl TadaSession {
         &mut self,
         badge: Option<i64>,
         chat_counters: &[crate::tada::server_event::ChatInfo],
-        raw_messages: &[&RawValue],
-        team_unread: Option<&RawValue>,
+        // Each decoded, with its text and whether that is canonical.
+        messages: Vec<(MessageInfo, &str, bool)>,
+        team_unread: Option<&str>,
         // From the socket (held while their chat's gap is fetched), not from the history.
         live: bool,
     ) {
-        // Decoded item by item: one bad message is reported, the others are delivered.
-        let mut decoded = Vec::with_capacity(raw_messages.len());
-        for &item in raw_messages {
-            match decode_message(item) {
-                Ok(info) => decoded.push((info, item)),
-                Err(e) => self.protocol_error(
-                    item.get(),
-                    format!("a message of server.message.updated did not decode: {e}"),
-                ),
-            }
-        }
-        for (info, raw_message) in &decoded {
+        for (info, raw_message, canonical) in &messages {
             let (info, raw_message) = (info, *raw_message);
             let chat = normalize::chat_of(info);
             if live
                 && chat
                     .as_deref()
-                    .is_some_and(|c| self.catchup.hold(c, raw_message.get()))
+                    .is_some_and(|c| self.catchup.hold(c, raw_message))
             {
                 // Its chat's gap is still being fetched: delivered after it, in order.
                 continue;
@@ -218,7 +268,7 @@ impl TadaSession {
                 // Writing to a `String` cannot fail.
                 let _ = match info.gentime {
                     Some(g) => write!(key, "{}@{}", info.message_id, g),
-                    None => write!(key, "{}@{}", info.message_id, raw_message.get()),
+                    None => write!(key, "{}@{}", info.message_id, raw_message),
                 };
             });
             if !fresh {
@@ -261,7 +311,8 @@ impl TadaSession {
                 continue;
             }
             let edited = known || info.edited.as_deref().is_some_and(|e| !e.is_empty());
-            let message = normalize::message(info, raw_message, own, edited);
+            let raw = RawJson::from_span(raw_message, *canonical);
+            let message = normalize::message(info, raw, own, edited);
             if edited {
                 self.outbox.event(Event::MessageEdited { message });
             } else {
@@ -310,7 +361,8 @@ impl TadaSession {
             });
             self.apply_read(info);
         }
-        self.on_counters(params.badge, parts.and_then(|p| p.team_unread));
+        let team = parts.and_then(|p| p.team_unread);
+        self.on_counters(params.badge, team.map(RawValue::get));
     }
 
     pub(super) fn on_chats_deleted(&mut self, params: ChatsChanged, raw: &RawValue) {
@@ -339,7 +391,7 @@ impl TadaSession {
         }
         let mut scratch = String::new();
         let team = chats_text(raw, &mut scratch).and_then(|c| c.team_unread);
-        self.on_counters(params.badge, team);
+        self.on_counters(params.badge, team.map(RawValue::get));
     }
 
     pub(super) fn apply_reads(&mut self, chats: &[crate::tada::server_event::ChatInfo]) {
@@ -363,15 +415,14 @@ impl TadaSession {
         }
     }
 
-    pub(super) fn on_counters(&mut self, badge: Option<i64>, team_unread: Option<&RawValue>) {
+    /// The badge and the team counters (their text, as sent) a server event carried.
+    pub(super) fn on_counters(&mut self, badge: Option<i64>, team_unread: Option<&str>) {
         let mut changed = false;
         if badge.is_some() && badge != self.badge {
             self.badge = badge;
             changed = true;
         }
-        let text = team_unread
-            .map(RawValue::get)
-            .filter(|t| *t != self.team_unread_text);
+        let text = team_unread.filter(|t| *t != self.team_unread_text);
         let tree = text.and_then(|t| serde_json::from_str::<Value>(t).ok());
         if let (Some(text), Some(t)) = (text, tree.filter(|t| !t.is_null())) {
             if t != self.team_unread {
@@ -397,6 +448,21 @@ fn decode_message(item: &RawValue) -> Result<crate::tada::MessageInfo, serde_jso
         Some(c) if c != item.get() => serde_json::from_str(&c),
         _ => Err(strict),
     })
+}
+
+/// The texts of the messages of a `server.message.updated` frame serde_json has accepted, each
+/// with whether it is canonical, found by one scan of the frame.
+fn message_texts(frame: &str) -> Option<Vec<(&str, bool)>> {
+    let mut top = Members::of(frame)?;
+    while top.next_key()? != "params" {}
+    let mut params = top.into_object()?;
+    while let Some(key) = params.next_key() {
+        if key == "messages" {
+            // `null` (no messages) is no array.
+            return Some(params.items().unwrap_or_default());
+        }
+    }
+    Some(Vec::new())
 }
 
 /// The chats and counters of a chat event's params, as sent.

@@ -11,7 +11,7 @@ use crate::ids::RequestId;
 use crate::json::{str_lenient, truncate, LenientObj};
 use crate::outbox::Outbox;
 use crate::pending::PendingTable;
-use crate::raw::RawJson;
+use crate::raw::{is_canonical, Members, RawJson};
 use crate::read_state::{ReadState, ReadStates, ReadUpdate};
 use crate::rng::Rng;
 use crate::session::Session as SessionTrait;
@@ -25,7 +25,8 @@ use crate::tada::content::MessageContent;
 use crate::tada::normalize;
 use crate::tada::recent::Recent;
 use crate::tada::server_event::{
-    ChatsChanged, ChatsText, MessagesUpdatedText, ServerEvent, ServerFrame, TeamUnread, Warning,
+    ChatsChanged, ChatsText, MessageInfo, MessagesFrame, MessagesUpdatedText, ServerEvent,
+    ServerFrame, TeamUnread, Warning,
 };
 use crate::tada::snapshot::{ChatMark, OutgoingEvent, TadaSnapshot};
 use crate::time::Timestamp;
@@ -379,6 +380,11 @@ impl SessionTrait for TadaSession {
             self.protocol_error(frame, reason);
             return;
         }
+        // The stream's bulk, in one pass; anything else (or a frame of it that needs the
+        // lenient reading) below.
+        if self.on_messages_read(frame) {
+            return;
+        }
         let mut scratch = String::new();
         let (head, source) = match crate::json::strict_or_lenient::<LenientObj<ServerFrame<'_>>>(
             frame,
@@ -428,13 +434,12 @@ impl SessionTrait for TadaSession {
             Answer::Messages { messages, released } => {
                 let raw = serde_json::json!({ "messages": messages }).to_string();
                 match serde_json::from_str::<MessagesUpdatedText<'_>>(&raw) {
-                    Ok(p) => self.on_messages(
-                        p.badge,
-                        &p.chat_counters,
-                        p.messages.as_deref().unwrap_or_default(),
-                        p.team_unread,
-                        false,
-                    ),
+                    Ok(p) => {
+                        let messages =
+                            self.decode_messages(p.messages.as_deref().unwrap_or_default());
+                        let team_unread = p.team_unread.map(RawValue::get);
+                        self.on_messages(p.badge, &p.chat_counters, messages, team_unread, false)
+                    }
                     Err(e) => self.protocol_error(&raw, format!("history: {e}")),
                 }
                 self.deliver_held(&released);
