@@ -284,7 +284,7 @@ impl<'de: 'a, 'a> Deserialize<'de> for ParameterTexts<'a> {
 /// [`TalkMessage::from_tree`] reads it (`json::tests` checks the readers against them).
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct MessageFields<'a> {
+pub(crate) struct MessageFields<'a> {
     #[serde(default)]
     id: LenientInt,
     #[serde(default, borrow)]
@@ -317,6 +317,9 @@ struct MessageFields<'a> {
     #[serde(default)]
     deleted: LenientBool,
 }
+
+/// A message's fields as read from its text: none when it is no object.
+pub(crate) type MessageRead<'a> = LenientObj<MessageFields<'a>>;
 
 /// A message decoded from its text by [`TalkMessage::from_text`].
 #[derive(Debug)]
@@ -455,25 +458,41 @@ impl TalkMessage {
     /// same reasons for refusing one, and `raw` the text (as a tree would write it).
     pub(crate) fn from_text(text: &RawValue) -> Result<DecodedMessage, String> {
         typed_or_canonical(text, |raw| {
-            let f: LenientObj<MessageFields<'_>> = serde_json::from_str(raw.get())?;
-            Ok(match f.0 {
-                Some(f) => TalkMessage::from_fields(f).map(|(message, parent)| {
-                    let parent_raw = parent
-                        .filter(|_| message.is_about_parent())
-                        .map(RawJson::from_raw);
-                    DecodedMessage {
-                        message,
-                        raw: RawJson::from_raw(raw),
-                        parent_raw,
-                    }
-                }),
-                None => Err("a message is not a JSON object".to_string()),
-            })
+            let f: MessageRead<'_> = serde_json::from_str(raw.get())?;
+            Ok(TalkMessage::decoded(f, || RawJson::from_raw(raw)))
         })
         .unwrap_or_else(|| {
             // Text a tree cannot hold (nested past its depth): decoded as the tree path would
             // have refused the body, this message alone.
             Err("a message nested too deeply to read".to_string())
+        })
+    }
+
+    /// A message read with the list it came in, in one pass ([`super::ocs::read_list`]): its
+    /// `text`, and whether that is canonical, found by a scan of the list.
+    pub(crate) fn from_read(
+        f: MessageRead<'_>,
+        text: &str,
+        canonical: bool,
+    ) -> Result<DecodedMessage, String> {
+        TalkMessage::decoded(f, || RawJson::from_span(text, canonical))
+    }
+
+    /// The message of the fields read from its text; `raw` gives that text for the app.
+    fn decoded(
+        f: MessageRead<'_>,
+        raw: impl FnOnce() -> RawJson,
+    ) -> Result<DecodedMessage, String> {
+        let f = f.0.ok_or("a message is not a JSON object")?;
+        TalkMessage::from_fields(f).map(|(message, parent)| {
+            let parent_raw = parent
+                .filter(|_| message.is_about_parent())
+                .map(RawJson::from_raw);
+            DecodedMessage {
+                message,
+                raw: raw(),
+                parent_raw,
+            }
         })
     }
 

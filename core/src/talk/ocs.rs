@@ -1,11 +1,13 @@
 //! The OCS envelope (`{"ocs":{"meta":{…},"data":…}}`) and what each HTTP status means.
 
 use super::config::MAX_HISTORY_LIMIT;
+use super::message::MessageRead;
 use crate::error::{Delivery, Error};
 use crate::json::{
     field_int, field_str, parse_lenient, strict_or_lenient, truncate, LenientInt, LenientObj,
     LenientStr,
 };
+use crate::raw::Members;
 use crate::transmit::HttpResponse;
 use serde::de::{IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
@@ -101,26 +103,26 @@ impl Envelope {
 }
 
 /// The `data` of an answer that should be a list (of messages), read without a tree: each item
-/// as its text, or what else `data` was.
+/// as a `T` (its text, or its fields), or what else `data` was.
 #[derive(Debug)]
-pub(super) enum ListData<'a> {
-    /// The items, each as sent.
-    Items(Vec<&'a RawValue>),
+pub(super) enum ListData<T> {
+    /// The items.
+    Items(Vec<T>),
     /// Not an array: the kind of value it was (`null` when absent), for the error.
     Other(&'static str),
 }
 
-impl Default for ListData<'_> {
+impl<T> Default for ListData<T> {
     fn default() -> Self {
         ListData::Other("null")
     }
 }
 
-impl<'de: 'a, 'a> Deserialize<'de> for ListData<'a> {
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for ListData<T> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V<'a>(std::marker::PhantomData<&'a ()>);
-        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
-            type Value = ListData<'a>;
+        struct V<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for V<T> {
+            type Value = ListData<T>;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("any JSON value")
             }
@@ -129,7 +131,7 @@ impl<'de: 'a, 'a> Deserialize<'de> for ListData<'a> {
                 // five doublings (each a reallocation and copy) to reach a page of 100.
                 let hint = seq.size_hint().unwrap_or(MAX_HISTORY_LIMIT as usize);
                 let mut items = Vec::with_capacity(hint);
-                while let Some(item) = seq.next_element::<&'de RawValue>()? {
+                while let Some(item) = seq.next_element::<T>()? {
                     items.push(item);
                 }
                 Ok(ListData::Items(items))
@@ -164,17 +166,42 @@ impl<'de: 'a, 'a> Deserialize<'de> for ListData<'a> {
     }
 }
 
-/// The body's shell around a list: only `data` is read, its items kept as text.
+/// The body's shell around a list: only `data` is read, each item as a `T`.
 #[derive(Deserialize)]
-struct ListBody<'a> {
-    #[serde(default, borrow)]
-    ocs: LenientObj<ListOcs<'a>>,
+#[serde(bound(deserialize = "T: Deserialize<'de>"))]
+struct ListBody<T> {
+    #[serde(default)]
+    ocs: LenientObj<ListOcs<T>>,
 }
 
 #[derive(Deserialize)]
-struct ListOcs<'a> {
-    #[serde(default, borrow)]
-    data: ListData<'a>,
+#[serde(bound(deserialize = "T: Deserialize<'de>"))]
+struct ListOcs<T> {
+    #[serde(default)]
+    data: ListData<T>,
+}
+
+/// A list of messages read in one pass: each message's fields with the body, its text (and
+/// whether that is canonical) found by one scan of the body. `None` for anything the slower
+/// [`decode_list`] must read: not strict JSON, a repeated field, no `ocs` object, `data` no
+/// array (it reports each the way it always has).
+pub(super) fn read_list(body: &str) -> Option<Vec<(MessageRead<'_>, &str, bool)>> {
+    let parsed: LenientObj<ListBody<MessageRead<'_>>> = serde_json::from_str(body).ok()?;
+    let ListData::Items(items) = parsed.0?.ocs.0?.data else {
+        return None;
+    };
+    let mut top = Members::of(body)?;
+    while top.next_key()? != "ocs" {}
+    let mut ocs = top.into_object()?;
+    while ocs.next_key()? != "data" {}
+    let texts = ocs.items()?;
+    (texts.len() == items.len()).then(|| {
+        items
+            .into_iter()
+            .zip(texts)
+            .map(|(item, (text, canonical))| (item, text, canonical))
+            .collect()
+    })
 }
 
 /// [`Envelope::decode`]'s `data` for an answer that should be a list, each item as its text:
@@ -183,8 +210,8 @@ struct ListOcs<'a> {
 pub(super) fn decode_list<'a>(
     body: &'a str,
     scratch: &'a mut String,
-) -> Result<ListData<'a>, String> {
-    match strict_or_lenient::<LenientObj<ListBody<'a>>>(body, scratch)? {
+) -> Result<ListData<&'a RawValue>, String> {
+    match strict_or_lenient::<LenientObj<ListBody<&'a RawValue>>>(body, scratch)? {
         (
             LenientObj(Some(ListBody {
                 ocs: LenientObj(Some(ocs)),

@@ -21,6 +21,7 @@ mod message_commands;
 mod message_too_long;
 mod message_types;
 mod not_modified;
+mod one_pass;
 mod overlap_dedupe;
 mod oversized_page;
 mod own_echo;

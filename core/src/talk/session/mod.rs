@@ -791,11 +791,38 @@ impl TalkSession {
         &mut self,
         response: &'a HttpResponse,
         scratch: &'a mut String,
-    ) -> Result<ListData<'a>, Error> {
+    ) -> Result<ListData<&'a RawValue>, Error> {
         self.check_size(response)?;
         ocs::decode_list(&response.body, scratch).map_err(|reason| {
             self.protocol_error(&response.body, reason.clone());
             Error::InvalidFrame { reason }
+        })
+    }
+
+    /// The messages of a list answer: read in one pass with the body when it can be
+    /// ([`ocs::read_list`]), else each decoded on its own from its text; what is not a list
+    /// is reported as [`TalkSession::decode_list`] reports it.
+    fn messages_of(&mut self, response: &HttpResponse) -> Result<ListData<DecodedMessage>, Error> {
+        // An oversized body is refused (and reported once) by `decode_list` below.
+        let fits = response.body.len() <= self.config.limits.max_frame_bytes as usize;
+        let read = fits.then(|| ocs::read_list(&response.body)).flatten();
+        if let Some(items) = read {
+            let mut out = Vec::with_capacity(items.len());
+            for (fields, text, canonical) in items {
+                match TalkMessage::from_read(fields, text, canonical) {
+                    Ok(m) => out.push(m),
+                    Err(reason) => {
+                        let raw = RawJson::from_span(text, canonical);
+                        self.protocol_error(raw.as_str(), reason)
+                    }
+                }
+            }
+            return Ok(ListData::Items(out));
+        }
+        let mut scratch = String::new();
+        Ok(match self.decode_list(response, &mut scratch)? {
+            ListData::Items(items) => ListData::Items(self.parse_messages(&items)),
+            ListData::Other(kind) => ListData::Other(kind),
         })
     }
 

@@ -120,9 +120,8 @@ impl TalkSession {
             return;
         }
         match classify(&response, self.config.limits.max_error_body_bytes) {
-            Status::Success => match self.decode_list(&response, &mut String::new()) {
-                Ok(ListData::Items(items)) => {
-                    let messages = self.parse_messages(&items);
+            Status::Success => match self.messages_of(&response) {
+                Ok(ListData::Items(messages)) => {
                     if history {
                         self.on_history(token, messages, &response);
                     } else {
