@@ -688,7 +688,7 @@ impl TalkMessage {
         };
         let reply_to = self.parent.as_ref().map(|p| p.id().to_string());
         Message {
-            id: self.id.to_string(),
+            id: itoa::Buffer::new().format(self.id).to_owned(),
             chat_id: Some(self.token).filter(|t| !t.is_empty()),
             author: Author {
                 id: self.actor_id,

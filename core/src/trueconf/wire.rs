@@ -205,7 +205,7 @@ fn route<'a>(fields: Option<FrameFields<'a>>, source: &'a str) -> Result<Frame<'
 
 /// The acknowledgement of server request `id`: `{"type":2,"id":N}`.
 pub fn ack(id: u32) -> String {
-    format!("{{\"type\":2,\"id\":{id}}}")
+    ["{\"type\":2,\"id\":", itoa::Buffer::new().format(id), "}"].concat()
 }
 
 /// The `errorCode` of a response payload, if it reports an error.

@@ -264,12 +264,12 @@ impl TadaSession {
                 self.catchup.saw(g);
             }
             let fresh = self.seen.insert_built(|key| {
-                use std::fmt::Write;
-                // Writing to a `String` cannot fail.
-                let _ = match info.gentime {
-                    Some(g) => write!(key, "{}@{}", info.message_id, g),
-                    None => write!(key, "{}@{}", info.message_id, raw_message),
-                };
+                key.push_str(&info.message_id);
+                key.push('@');
+                match info.gentime {
+                    Some(g) => key.push_str(itoa::Buffer::new().format(g)),
+                    None => key.push_str(raw_message),
+                }
             });
             if !fresh {
                 continue;

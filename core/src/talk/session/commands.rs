@@ -423,7 +423,7 @@ impl TalkSession {
             .find(|m| m.reference_id.as_deref() == Some(reference.as_str()));
         match echo {
             Some(m) => {
-                self.seen.insert(&seen_key(token, m.id));
+                see(&mut self.seen, token, m.id);
                 if let Some(room) = self.rooms.get_mut(token) {
                     room.advance_read(m.id);
                 }
@@ -612,7 +612,7 @@ impl TalkSession {
                     }
                 });
                 if let Some(m) = &message {
-                    self.seen.insert(&seen_key(token, m.id));
+                    see(&mut self.seen, token, m.id);
                     if let Some(room) = self.rooms.get_mut(token) {
                         room.advance_read(m.id);
                     }

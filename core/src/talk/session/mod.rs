@@ -957,8 +957,14 @@ fn unsupported(feature: &str) -> Error {
     })
 }
 
-fn seen_key(token: &str, id: i64) -> String {
-    format!("{token}/{id}")
+/// Records message `id` of room `token` in the dedupe window (as `token/id`, built in the
+/// window's own buffer); whether it was new.
+fn see(seen: &mut SeenSet, token: &str, id: i64) -> bool {
+    seen.insert_built(|key| {
+        key.push_str(token);
+        key.push('/');
+        key.push_str(itoa::Buffer::new().format(id));
+    })
 }
 
 fn check_token(token: &str) -> Result<(), Error> {

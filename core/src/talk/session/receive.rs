@@ -257,7 +257,7 @@ impl TalkSession {
             parent_raw,
         } in messages
         {
-            if !self.seen.insert(&seen_key(token, m.id)) {
+            if !see(&mut self.seen, token, m.id) {
                 continue;
             }
             let old = self
