@@ -42,6 +42,9 @@ impl TadaSession {
     /// of its messages and team counters found by one scan of the frame; `false` (nothing
     /// done) when the frame is anything else, to be read the slower way.
     pub(super) fn on_messages_read(&mut self, frame: &str) -> bool {
+        if !ONE_PASS {
+            return false;
+        }
         let Ok(read) = serde_json::from_str::<MessagesFrame<'_>>(frame) else {
             return false;
         };

@@ -30,7 +30,7 @@ use crate::json::truncate;
 use crate::model::Message;
 use crate::outbox::Outbox;
 use crate::pending::PendingTable;
-use crate::raw::RawJson;
+use crate::raw::{RawJson, ONE_PASS};
 use crate::read_state::{ReadState, ReadStates, ReadUpdate};
 use crate::rng::Rng;
 use crate::time::Timestamp;
@@ -804,7 +804,7 @@ impl TalkSession {
     /// is reported as [`TalkSession::decode_list`] reports it.
     fn messages_of(&mut self, response: &HttpResponse) -> Result<ListData<DecodedMessage>, Error> {
         // An oversized body is refused (and reported once) by `decode_list` below.
-        let fits = response.body.len() <= self.config.limits.max_frame_bytes as usize;
+        let fits = ONE_PASS && response.body.len() <= self.config.limits.max_frame_bytes as usize;
         let read = fits.then(|| ocs::read_list(&response.body)).flatten();
         if let Some(items) = read {
             let mut out = Vec::with_capacity(items.len());
