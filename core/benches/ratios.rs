@@ -8,7 +8,8 @@
 //! clock starts (fresh message ids every round, so no redelivery filter shortcuts the work).
 //!
 //! Run: `scripts/bench.sh`, or `cargo bench -p chatwire --bench ratios` (`-- --quick` for
-//! 5 rounds, `-- --only NAME` for the pairs whose name contains NAME).
+//! 5 rounds, `-- --only NAME` for the pairs whose name contains NAME, `-- --batch N` for
+//! batches of N inputs instead of calibrated ones, to compare builds under callgrind).
 
 mod shared;
 
@@ -849,6 +850,12 @@ fn main() {
         .iter()
         .position(|a| a == "--only")
         .and_then(|i| args.get(i + 1).cloned());
+    // A fixed batch size instead of the calibrated one: under callgrind, instruction counts
+    // of two builds then compare input for input.
+    let fixed_batch = args
+        .iter()
+        .position(|a| a == "--batch")
+        .and_then(|i| args.get(i + 1)?.parse::<usize>().ok());
     let rounds = if quick { 5 } else { 21 };
     let start = Instant::now();
     eprintln!("building states…");
@@ -858,8 +865,8 @@ fn main() {
         start.elapsed().as_secs_f64()
     );
     for p in &mut pairs {
-        p.n_base = calibrate(p.base.as_mut());
-        p.n_subject = calibrate(p.subject.as_mut());
+        p.n_base = fixed_batch.unwrap_or_else(|| calibrate(p.base.as_mut()));
+        p.n_subject = fixed_batch.unwrap_or_else(|| calibrate(p.subject.as_mut()));
     }
     for round in 0..rounds {
         for p in &mut pairs {
