@@ -127,9 +127,13 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for ListData<T> {
                 f.write_str("any JSON value")
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-                // serde_json gives no length: room for a whole page up front, rather than
-                // five doublings (each a reallocation and copy) to reach a page of 100.
-                let hint = seq.size_hint().unwrap_or(MAX_HISTORY_LIMIT as usize);
+                // serde_json gives no length: room for a whole page up front (rather than
+                // five doublings, each a reallocation and copy, to reach a page of 100) when
+                // items are small (texts); items read whole get a few KiB, or a poll of one
+                // message would allocate a page of them.
+                let page = MAX_HISTORY_LIMIT as usize;
+                let small = (4096 / std::mem::size_of::<T>().max(1)).clamp(1, page);
+                let hint = seq.size_hint().unwrap_or(small);
                 let mut items = Vec::with_capacity(hint);
                 while let Some(item) = seq.next_element::<T>()? {
                     items.push(item);
