@@ -260,26 +260,24 @@ impl TalkSession {
             if !see(&mut self.seen, token, m.id) {
                 continue;
             }
-            let old = self
-                .rooms
-                .get(token)
-                .and_then(|r| r.delivered_max)
-                .is_some_and(|max| m.id <= max);
+            // One look-up of the room for what each message needs of it (among 10⁴ rooms, each
+            // look-up is a walk of the map).
+            let (old, live) = match self.rooms.get_mut(token) {
+                Some(room) => {
+                    let old = room.delivered_max.is_some_and(|max| m.id <= max);
+                    room.delivered_max = room.delivered_max.max(Some(m.id));
+                    (old, room.phase == Phase::Live)
+                }
+                None => (false, false),
+            };
             if old {
                 // Delivered before the dedupe window forgot it: a room's messages come in id
                 // order, so nothing at or below the newest delivered is new.
                 continue;
             }
-            if let Some(room) = self.rooms.get_mut(token) {
-                room.delivered_max = room.delivered_max.max(Some(m.id));
-            }
             if m.is_about_parent() {
                 // In a first history page the parents come as they are now: nothing to tell.
-                if self
-                    .rooms
-                    .get(token)
-                    .is_some_and(|r| r.phase == Phase::Live)
-                {
+                if live {
                     self.on_parent_change(token, &m, parent_raw.as_ref());
                 }
                 continue;
