@@ -533,9 +533,10 @@ pub(crate) fn strict_or_lenient<'a, T: Deserialize<'a>>(
 }
 
 /// JSON values of every kind and edge (numbers past each integer width, strings that look like
-/// numbers, escapes, containers), for the tests that check a typed reader against the tree.
-#[cfg(test)]
-pub(crate) const KINDS_OF_VALUE: &[&str] = &[
+/// numbers, escapes, containers), for the tests that check a typed reader against the tree
+/// (the integration tests reach it through `internals`).
+#[cfg(any(test, feature = "internals"))]
+pub const KINDS_OF_VALUE: &[&str] = &[
     "7",
     "\"x\"",
     "\"\\u00e9\"",

@@ -109,7 +109,7 @@ pub use transmit::{
 #[doc(hidden)]
 pub mod internals {
     pub use crate::ids::IdCounter;
-    pub use crate::json::parse_lenient;
+    pub use crate::json::{parse_lenient, KINDS_OF_VALUE};
     pub use crate::outbox::Outbox;
     pub use crate::pending::PendingTable;
     pub use crate::rng::Rng;

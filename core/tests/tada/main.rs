@@ -11,6 +11,8 @@ mod disconnect;
 mod gentime_order;
 mod hostile_values;
 mod inspect;
+#[path = "../common/json_values.rs"]
+mod json_values;
 mod keepalive;
 mod mark_read;
 mod message_dedupe;

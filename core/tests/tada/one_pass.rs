@@ -2,43 +2,10 @@
 //! before `params`; the same frame with `params` first takes the slower reading. Both must give
 //! the same events and frames, whatever the messages and counters hold.
 
+use crate::json_values::{object, KINDS};
 use crate::support::*;
 use chatwire::Session as _;
 use chatwire::Timestamp;
-
-/// JSON values of every kind and edge, for every field.
-const KINDS: &[&str] = &[
-    "7",
-    "\"x\"",
-    "\"\\u00e9\"",
-    "[1]",
-    "null",
-    "true",
-    "false",
-    "0",
-    "-1",
-    "1.5",
-    "1.0",
-    "4294967296",
-    "9223372036854775808",
-    "18446744073709551615",
-    "1e300",
-    "\"\"",
-    "\" 42 \"",
-    "\"7\"",
-    "\"owner\"",
-    "\"a\\\"b\"",
-    "[]",
-    "[1,2]",
-    "{}",
-    "{\"a\":1}",
-];
-
-/// A message object from `(key, value text)` pairs, in order.
-fn object(fields: &[(&str, String)]) -> String {
-    let members: Vec<String> = fields.iter().map(|(k, v)| format!("\"{k}\":{v}")).collect();
-    format!("{{{}}}", members.join(","))
-}
 
 fn base_message(n: usize) -> Vec<(&'static str, String)> {
     vec![

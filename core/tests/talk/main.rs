@@ -13,6 +13,8 @@ mod forgotten_redelivery;
 mod history_marker_moves;
 mod history_then_poll;
 mod hostile_cursor;
+#[path = "../common/json_values.rs"]
+mod json_values;
 mod leave_room;
 mod load_older;
 mod many_rooms;

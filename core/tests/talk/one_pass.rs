@@ -2,64 +2,33 @@
 //! JSON (here: a trailing comma) takes the slower reading, message by message. Both must give
 //! the same events and requests, whatever the messages hold.
 
+use crate::json_values::{object, KINDS};
 use crate::support::*;
 use chatwire::{Event, HttpResponse, Session as _};
 
-/// JSON values of every kind and edge, for every field.
-const KINDS: &[&str] = &[
-    "7",
-    "\"x\"",
-    "\"\\u00e9\"",
-    "[1]",
-    "null",
-    "true",
-    "false",
-    "0",
-    "-1",
-    "1.5",
-    "1.0",
-    "4294967296",
-    "9223372036854775808",
-    "18446744073709551615",
-    "1e300",
-    "\"\"",
-    "\" 42 \"",
-    "\"7\"",
-    "\"comment\"",
-    "\"a\\\"b\"",
-    "[]",
-    "[1,2]",
-    "{}",
-    "{\"a\":1}",
+/// The fields a message is sent with, in order.
+const SENT: &[&str] = &[
+    "id",
+    "token",
+    "actorType",
+    "actorId",
+    "actorDisplayName",
+    "timestamp",
+    "message",
+    "messageParameters",
+    "systemMessage",
+    "messageType",
+    "isReplyable",
+    "referenceId",
 ];
 
 /// The fields of a message, in order, each as its text.
 fn fields(id: i64) -> Vec<(&'static str, String)> {
     let m = message(id, "bob", "hi \"there\" {file}");
-    let mut out: Vec<(&'static str, String)> = [
-        "id",
-        "token",
-        "actorType",
-        "actorId",
-        "actorDisplayName",
-        "timestamp",
-        "message",
-        "messageParameters",
-        "systemMessage",
-        "messageType",
-        "isReplyable",
-        "referenceId",
-    ]
-    .into_iter()
-    .map(|k| (k, m[k].to_string()))
-    .collect();
+    let mut out: Vec<(&'static str, String)> =
+        SENT.iter().map(|&k| (k, m[k].to_string())).collect();
     out[7].1 = r#"{"file":{"type":"file","id":"12","name":"a.txt","size":3}}"#.into();
     out
-}
-
-fn object(fields: &[(&str, String)]) -> String {
-    let members: Vec<String> = fields.iter().map(|(k, v)| format!("\"{k}\":{v}")).collect();
-    format!("{{{}}}", members.join(","))
 }
 
 /// The lists of messages to try: every kind of value in every field (a parent's too), a bad
@@ -71,23 +40,8 @@ fn lists() -> Vec<Vec<String>> {
         id += 1;
         id
     };
-    for key in [
-        "id",
-        "token",
-        "actorType",
-        "actorId",
-        "actorDisplayName",
-        "timestamp",
-        "message",
-        "messageParameters",
-        "systemMessage",
-        "messageType",
-        "isReplyable",
-        "referenceId",
-        "parent",
-        "lastEditTimestamp",
-        "deleted",
-    ] {
+    let optional = ["parent", "lastEditTimestamp", "deleted"];
+    for &key in SENT.iter().chain(&optional) {
         for v in KINDS {
             let mut m = fields(next());
             match m.iter_mut().find(|(k, _)| *k == key) {
