@@ -26,6 +26,9 @@ fn base_message(n: usize) -> Vec<(&'static str, String)> {
     ]
 }
 
+/// Counters with a repeated key: the typed chat events read them as a tree does (the last).
+const TWICE: &str = r#"{"direct":{"chats":1,"messages":2},"direct":{"chats":3,"messages":4}}"#;
+
 const TEAM: &str = r#"{"direct":{"chats":1,"messages":51},"group":{"chats":0,"messages":0}}"#;
 
 /// The params texts to try: every kind of value in every message field and in the content's,
@@ -66,6 +69,17 @@ fn params_texts() -> Vec<String> {
             out.push(params(&[object(&m), good], TEAM));
         }
     }
+    // What a typed field or a tree refuses where skipping accepts it.
+    for (key, v) in [
+        ("gentime", "1e400"),
+        ("from", "\"\\ud800\""),
+        ("chat", "\"\\ud800x\""),
+    ] {
+        let mut m = base_message(next());
+        m.retain(|(k, _)| *k != key);
+        m.push((key, v.to_string()));
+        out.push(params(&[object(&m), object(&base_message(next()))], TEAM));
+    }
     for inner in ["type", "text", "actor", "title"] {
         for v in KINDS {
             let mut m = base_message(next());
@@ -76,7 +90,7 @@ fn params_texts() -> Vec<String> {
     for team in KINDS
         .iter()
         .copied()
-        .chain([TEAM, r#"{"direct":{"chats":"x"}}"#])
+        .chain([TEAM, r#"{"direct":{"chats":"x"}}"#, TWICE])
     {
         out.push(params(&[object(&base_message(next()))], team));
     }
@@ -144,4 +158,37 @@ fn a_message_frame_read_in_one_pass_gives_what_the_slower_reading_gives() {
             );
         }
     }
+}
+
+/// Counters a chat event accepted (a repeated key, read as its last value) are accepted again
+/// when a message frame repeats them, whichever reading the frame takes.
+#[test]
+fn counters_a_chat_event_accepted_pass_in_a_message_frame_either_way() {
+    let (mut fast, mut slow) = (connected(), connected());
+    let lastread = format!(
+        r#"{{"event":"server.chat.lastread","params":{{"badge":1,"chats":[],"team_unread":{TWICE}}}}}"#
+    );
+    let message = object(&base_message(1));
+    let params = format!(r#"{{"badge":2,"messages":[{message}],"team_unread":{TWICE}}}"#);
+    for (s, frame) in [
+        (
+            &mut fast,
+            format!(r#"{{"event":"server.message.updated","params":{params}}}"#),
+        ),
+        (
+            &mut slow,
+            format!(r#"{{"params":{params},"event":"server.message.updated"}}"#),
+        ),
+    ] {
+        s.handle_frame(Timestamp(1), &lastread);
+        drain_events(s);
+        s.handle_frame(Timestamp(2), &frame);
+    }
+    let (f, w) = (drain_events(&mut fast), drain_events(&mut slow));
+    assert!(
+        f.iter()
+            .any(|e| matches!(e, chatwire::Event::MessageReceived { .. })),
+        "{f:?}"
+    );
+    assert_eq!(format!("{f:?}"), format!("{w:?}"));
 }

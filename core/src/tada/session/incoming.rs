@@ -60,7 +60,7 @@ impl TadaSession {
         if let Some(t) = team_unread {
             // The text the session last accepted was checked then; anything else is checked
             // now, as the typed event checks it (the slower way reports a bad one).
-            if t != self.team_unread_text && serde_json::from_str::<TeamUnread>(t).is_err() {
+            if t != self.team_unread_text && check_team_unread(t).is_err() {
                 return false;
             }
         }
@@ -158,7 +158,7 @@ impl TadaSession {
         };
         if let Some(t) = p.team_unread {
             // Checked as the typed event checks it: counters of the wrong shape fail the event.
-            if let Err(e) = serde_json::from_str::<TeamUnread>(t.get()) {
+            if let Err(e) = check_team_unread(t.get()) {
                 return self.protocol_error(frame, format!("{NAME}: team_unread: {e}"));
             }
         }
@@ -451,6 +451,21 @@ fn decode_message(item: &RawValue) -> Result<crate::tada::MessageInfo, serde_jso
         Some(c) if c != item.get() => serde_json::from_str(&c),
         _ => Err(strict),
     })
+}
+
+/// Checks the text of `team_unread` as the typed chat events read it: strictly, else as its
+/// canonical text (a repeated key keeps its last value), so every text the session keeps has
+/// passed this check and a message frame never refuses what a chat event accepted.
+fn check_team_unread(text: &str) -> Result<(), String> {
+    match serde_json::from_str::<TeamUnread>(text) {
+        Ok(_) => Ok(()),
+        Err(strict) => match crate::json::canonical(text) {
+            Some(c) if c != text => serde_json::from_str::<TeamUnread>(&c)
+                .map(drop)
+                .map_err(|e| e.to_string()),
+            _ => Err(strict.to_string()),
+        },
+    }
 }
 
 /// The texts of the messages of a `server.message.updated` frame serde_json has accepted, each
