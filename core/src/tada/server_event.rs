@@ -239,20 +239,24 @@ pub(crate) struct ServerFrame<'a> {
     pub(crate) confirm_id: LenientStr<'a>,
 }
 
-/// The params of `server.message.updated` as the session reads them: the messages kept as
-/// text and decoded one by one (one bad message is reported, the others delivered), the
-/// counters as sent.
+/// The params of `server.message.updated` as the session reads them, each message as an `M`:
+/// its text ([`MessagesUpdatedText`], decoded one by one, so one bad message is reported and
+/// the others delivered) or its fields ([`MessagesFrame`]'s one pass); the counters as sent.
 #[derive(Deserialize)]
-pub(crate) struct MessagesUpdatedText<'a> {
+#[serde(bound(deserialize = "M: Deserialize<'de>"))]
+pub(crate) struct MessagesUpdatedParams<'a, M> {
     #[serde(default, deserialize_with = "lenient::opt_i64")]
     pub(crate) badge: Option<i64>,
     #[serde(default, deserialize_with = "lenient::list")]
     pub(crate) chat_counters: Vec<ChatInfo>,
-    #[serde(default, borrow)]
-    pub(crate) messages: Option<Vec<&'a RawValue>>,
+    #[serde(default)]
+    pub(crate) messages: Option<Vec<M>>,
     #[serde(default, borrow)]
     pub(crate) team_unread: Option<&'a RawValue>,
 }
+
+/// [`MessagesUpdatedParams`] with each message kept as text.
+pub(crate) type MessagesUpdatedText<'a> = MessagesUpdatedParams<'a, &'a RawValue>;
 
 /// A `server.message.updated` frame whose `event` came before its `params` (as servers send
 /// it), read in one pass: the confirm id and the params, every message typed. Any other frame,
@@ -260,22 +264,9 @@ pub(crate) struct MessagesUpdatedText<'a> {
 /// be read the slower way (which reports a bad message and delivers the others).
 pub(crate) struct MessagesFrame<'a> {
     pub(crate) confirm_id: LenientStr<'a>,
-    pub(crate) params: MessagesUpdatedRead<'a>,
-}
-
-/// The params of [`MessagesFrame`]; `team_unread` is kept as text, which the session checks
-/// as the typed event does only when it differs from the last it accepted (it repeats on every
-/// message).
-#[derive(Deserialize)]
-pub(crate) struct MessagesUpdatedRead<'a> {
-    #[serde(default, deserialize_with = "lenient::opt_i64")]
-    pub(crate) badge: Option<i64>,
-    #[serde(default, deserialize_with = "lenient::list")]
-    pub(crate) chat_counters: Vec<ChatInfo>,
-    #[serde(default)]
-    pub(crate) messages: Option<Vec<MessageInfo>>,
-    #[serde(default, borrow)]
-    pub(crate) team_unread: Option<&'a RawValue>,
+    /// Every message typed; `team_unread` kept as text, which the session checks as the typed
+    /// event does only when it differs from the last it accepted (it repeats on every message).
+    pub(crate) params: MessagesUpdatedParams<'a, MessageInfo>,
 }
 
 const MESSAGES_EVENT: &str = "server.message.updated";
