@@ -498,6 +498,19 @@ pub(crate) fn fill<'de, A: MapAccess<'de>, T>(
     Ok(())
 }
 
+/// `decode` of `text`, tried once more on its canonical text when the strict read fails and
+/// that text differs (a repeated field, which a tree resolves to its last value): the typed
+/// decoders of owned values, whose result does not borrow from the text.
+pub(crate) fn or_canonical<T>(
+    text: &str,
+    decode: impl Fn(&str) -> Result<T, serde_json::Error>,
+) -> Result<T, serde_json::Error> {
+    decode(text).or_else(|strict| match canonical(text) {
+        Some(c) if c != text => decode(&c),
+        _ => Err(strict),
+    })
+}
+
 /// Decodes a document with a typed `decode` that borrows from it; if the strict decode fails
 /// (a repeated field, which a `Value` tree resolves to its last value), it is tried once more
 /// on the document re-encoded through a `Value`. `None` when neither decodes.

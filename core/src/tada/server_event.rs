@@ -175,15 +175,11 @@ impl ServerEvent {
             let event = ParamsOf(name).deserialize(&mut d)?;
             d.end().map(|()| event)
         };
-        match decode(text) {
-            Ok(event) => Ok(Some(event)),
-            // A repeated field (which a tree keeps once, its last value) fails the strict
-            // decode; the canonical text decodes as the tree did.
-            Err(e) => match crate::json::canonical(text) {
-                Some(c) if c != text => decode(&c).map(Some).map_err(|e| format!("{name}: {e}")),
-                _ => Err(format!("{name}: {e}")),
-            },
-        }
+        // A repeated field (which a tree keeps once, its last value) fails the strict decode;
+        // the canonical text decodes as the tree did.
+        crate::json::or_canonical(text, decode)
+            .map(Some)
+            .map_err(|e| format!("{name}: {e}"))
     }
 }
 

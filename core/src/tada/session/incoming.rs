@@ -38,9 +38,9 @@ impl TadaSession {
         self.on_messages(None, &[], messages, None, false);
     }
 
-    /// A `server.message.updated` frame read in one pass ([`MessagesFrame`]), with the texts
-    /// of its messages and team counters found by one scan of the frame; `false` (nothing
-    /// done) when the frame is anything else, to be read the slower way.
+    /// A `server.message.updated` frame read in one pass ([`MessagesFrame`]), the texts of its
+    /// messages found by one scan of the frame; `false` (nothing done) when the frame is
+    /// anything else, to be read the slower way.
     pub(super) fn on_messages_read(&mut self, frame: &str) -> bool {
         if !ONE_PASS {
             return false;
@@ -447,25 +447,14 @@ impl TadaSession {
 /// One message object of `server.message.updated`, from its text (a repeated field decodes as
 /// a tree keeps it: its last value).
 fn decode_message(item: &RawValue) -> Result<crate::tada::MessageInfo, serde_json::Error> {
-    serde_json::from_str(item.get()).or_else(|strict| match crate::json::canonical(item.get()) {
-        Some(c) if c != item.get() => serde_json::from_str(&c),
-        _ => Err(strict),
-    })
+    crate::json::or_canonical(item.get(), |t| serde_json::from_str(t))
 }
 
 /// Checks the text of `team_unread` as the typed chat events read it: strictly, else as its
 /// canonical text (a repeated key keeps its last value), so every text the session keeps has
 /// passed this check and a message frame never refuses what a chat event accepted.
-fn check_team_unread(text: &str) -> Result<(), String> {
-    match serde_json::from_str::<TeamUnread>(text) {
-        Ok(_) => Ok(()),
-        Err(strict) => match crate::json::canonical(text) {
-            Some(c) if c != text => serde_json::from_str::<TeamUnread>(&c)
-                .map(drop)
-                .map_err(|e| e.to_string()),
-            _ => Err(strict.to_string()),
-        },
-    }
+fn check_team_unread(text: &str) -> Result<(), serde_json::Error> {
+    crate::json::or_canonical(text, |t| serde_json::from_str::<TeamUnread>(t)).map(drop)
 }
 
 /// The texts of the messages of a `server.message.updated` frame serde_json has accepted, each
