@@ -1,9 +1,8 @@
 //! Decoding one TrueConf frame in isolation, for `chatwire decode`.
 
 use super::notification;
-use super::wire::{self, Frame, Payload};
+use super::wire::{self, Frame};
 use crate::inspect::{Direction, FrameKind, Inspection};
-use serde_json::value::RawValue;
 use serde_json::Value;
 
 /// Decodes `text` as a frame travelling in `direction`: its kind, method and the ack this client
@@ -20,24 +19,7 @@ pub fn inspect_trueconf(text: &str, direction: Direction) -> Result<Inspection, 
             },
             Direction::In,
         ) => {
-            match payload {
-                Payload::Text(raw) => {
-                    notification::decode(&method, raw.unwrap_or(RawValue::NULL), None)?;
-                }
-                Payload::Envelope {
-                    fields,
-                    text,
-                    canonical,
-                } => {
-                    notification::decode_read_envelope(
-                        &method,
-                        fields.map(|f| *f),
-                        text,
-                        canonical,
-                        None,
-                    )?;
-                }
-            }
+            notification::decode_payload(&method, payload, None)?;
             Inspection {
                 kind: FrameKind::Notification,
                 name: method.into_owned(),

@@ -1,7 +1,8 @@
 //! Server notifications (server-initiated `type: 1` requests), typed.
 
-use super::envelope::{decode_chat, decode_envelope, read_envelope, ChatRef, EnvelopeRead};
+use super::envelope::{decode_chat, decode_envelope, read_envelope, ChatRef};
 use super::files::decode_limits;
+use super::wire::Payload;
 use crate::event::Event;
 use crate::json::{
     typed_or_canonical, unix_millis, LenientBool, LenientInt, LenientObj, LenientRole, LenientStr,
@@ -165,17 +166,24 @@ pub(super) fn decode(
     .unwrap_or_else(|| Err(format!("{method} notification that does not decode")))
 }
 
-/// The notification `method` (`sendMessage` or `editMessage`) whose envelope was read with its
-/// frame ([`super::wire::Payload::Envelope`]).
-pub(super) fn decode_read_envelope(
+/// The notification `method` of a request frame's payload: decoded from its text, or, for a
+/// message whose envelope was read with its frame, from those fields.
+pub(super) fn decode_payload(
     method: &str,
-    fields: Option<EnvelopeRead<'_>>,
-    text: &str,
-    canonical: bool,
+    payload: Payload<'_>,
     me: Option<&str>,
 ) -> Result<Notification, String> {
-    let message = fields.and_then(|f| read_envelope(f, text, canonical, me));
-    message_notification(method, message)
+    match payload {
+        Payload::Text(raw) => decode(method, raw.unwrap_or(RawValue::NULL), me),
+        Payload::Envelope {
+            fields,
+            text,
+            canonical,
+        } => {
+            let message = fields.and_then(|f| read_envelope(*f, text, canonical, me));
+            message_notification(method, message)
+        }
+    }
 }
 
 fn message_notification(method: &str, message: Option<Message>) -> Result<Notification, String> {

@@ -1064,27 +1064,13 @@ impl TrueConfSession {
         text: &str,
     ) {
         let me = self.user_id.as_deref();
-        let (decoded, payload) = match payload {
-            Payload::Text(raw) => {
-                let raw = raw.unwrap_or(RawValue::NULL);
-                (notification::decode(method, raw, me), raw)
-            }
-            // A message: what follows needs no payload text but the message's own `raw`.
-            Payload::Envelope {
-                fields,
-                text: envelope,
-                canonical,
-            } => (
-                notification::decode_read_envelope(
-                    method,
-                    fields.map(|f| *f),
-                    envelope,
-                    canonical,
-                    me,
-                ),
-                RawValue::NULL,
-            ),
+        // What follows reads the payload's text only for chat changes, never for a message
+        // read with its frame (whose own `raw` it carries).
+        let raw = match &payload {
+            Payload::Text(raw) => raw.unwrap_or(RawValue::NULL),
+            Payload::Envelope { .. } => RawValue::NULL,
         };
+        let decoded = notification::decode_payload(method, payload, me);
         let decoded = match decoded {
             Ok(n) => n,
             Err(reason) => return self.protocol_error(text, reason),
@@ -1099,15 +1085,14 @@ impl TrueConfSession {
                 self.outbox.event(Event::ChatCreated { chat });
             }
             Notification::TitleChanged { chat_id, title } => {
-                let chat = self.update_chat(&chat_id, payload, |c| c.title = title.clone());
+                let chat = self.update_chat(&chat_id, raw, |c| c.title = title.clone());
                 self.outbox.event(Event::ChatUpdated { chat });
             }
             Notification::AvatarChanged {
                 chat_id,
                 avatar_url,
             } => {
-                let chat =
-                    self.update_chat(&chat_id, payload, |c| c.avatar_url = avatar_url.clone());
+                let chat = self.update_chat(&chat_id, raw, |c| c.avatar_url = avatar_url.clone());
                 self.outbox.event(Event::ChatUpdated { chat });
             }
             Notification::ChatRemoved { chat_id } => {

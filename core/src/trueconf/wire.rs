@@ -260,26 +260,8 @@ mod tests {
         else {
             return Err(format!("{text} is no request"));
         };
-        Ok(match payload {
-            Payload::Text(raw) => (
-                notification::decode(&method, raw.unwrap_or(RawValue::NULL), me),
-                false,
-            ),
-            Payload::Envelope {
-                fields,
-                text,
-                canonical,
-            } => (
-                notification::decode_read_envelope(
-                    &method,
-                    fields.map(|f| *f),
-                    text,
-                    canonical,
-                    me,
-                ),
-                true,
-            ),
-        })
+        let envelope = matches!(payload, Payload::Envelope { .. });
+        Ok((notification::decode_payload(&method, payload, me), envelope))
     }
 
     /// The reference: the frame read as before the one pass, its payload as text and then
