@@ -112,6 +112,22 @@ pub(crate) fn member_span<'a>(text: &'a str, key: &str) -> Option<(&'a str, bool
     found
 }
 
+/// Each of `items`, read by serde from a document, beside its text there and whether that is
+/// canonical, as a scan of the same document found them ([`Members::items`]); `None` when the
+/// two disagree in number, which a document serde accepted cannot give.
+pub(crate) fn with_texts<T>(
+    items: Vec<T>,
+    texts: Vec<(&str, bool)>,
+) -> Option<Vec<(T, &str, bool)>> {
+    (items.len() == texts.len()).then(|| {
+        items
+            .into_iter()
+            .zip(texts)
+            .map(|(item, (text, canonical))| (item, text, canonical))
+            .collect()
+    })
+}
+
 /// The members of a JSON object that serde_json has already accepted, read one at a time
 /// without decoding anything: a key, then its value as text, as the items of an array, or as
 /// an object's own members. A value not asked for is skipped by the next key. Each text comes

@@ -7,7 +7,7 @@ use crate::json::{
     field_int, field_str, parse_lenient, strict_or_lenient, truncate, LenientInt, LenientObj,
     LenientStr,
 };
-use crate::raw::Members;
+use crate::raw::{with_texts, Members};
 use crate::transmit::HttpResponse;
 use serde::de::{IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
@@ -198,14 +198,7 @@ pub(super) fn read_list(body: &str) -> Option<Vec<(MessageRead<'_>, &str, bool)>
     while top.next_key()? != "ocs" {}
     let mut ocs = top.into_object()?;
     while ocs.next_key()? != "data" {}
-    let texts = ocs.items()?;
-    (texts.len() == items.len()).then(|| {
-        items
-            .into_iter()
-            .zip(texts)
-            .map(|(item, (text, canonical))| (item, text, canonical))
-            .collect()
-    })
+    with_texts(items, ocs.items()?)
 }
 
 /// [`Envelope::decode`]'s `data` for an answer that should be a list, each item as its text:

@@ -52,10 +52,9 @@ impl TadaSession {
             return false;
         };
         let p = read.params;
-        let infos = p.messages.unwrap_or_default();
-        if infos.len() != texts.len() {
+        let Some(messages) = with_texts(p.messages.unwrap_or_default(), texts) else {
             return false;
-        }
+        };
         let team_unread = p.team_unread.map(RawValue::get);
         if let Some(t) = team_unread {
             // The text the session last accepted was checked then; anything else is checked
@@ -69,11 +68,6 @@ impl TadaSession {
                 self.outbox.control_frame(confirm_frame(cid));
             }
         }
-        let messages = infos
-            .into_iter()
-            .zip(texts)
-            .map(|(info, (text, canonical))| (info, text, canonical))
-            .collect();
         self.on_messages(p.badge, &p.chat_counters, messages, team_unread, true);
         true
     }

@@ -11,7 +11,7 @@ use crate::ids::RequestId;
 use crate::json::{str_lenient, truncate, LenientObj};
 use crate::outbox::Outbox;
 use crate::pending::PendingTable;
-use crate::raw::{is_canonical, Members, RawJson, ONE_PASS};
+use crate::raw::{is_canonical, with_texts, Members, RawJson, ONE_PASS};
 use crate::read_state::{ReadState, ReadStates, ReadUpdate};
 use crate::rng::Rng;
 use crate::session::Session as SessionTrait;
