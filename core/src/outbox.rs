@@ -50,13 +50,20 @@ impl Outbox {
         self.transmits.len() < self.limit
     }
 
+    /// `QueueFull` when one more transmit does not fit.
+    pub fn check_room(&self) -> Result<(), Error> {
+        if self.has_room() {
+            Ok(())
+        } else {
+            Err(Error::QueueFull {
+                limit: self.limit as u64,
+            })
+        }
+    }
+
     /// Queues a transmit, or refuses at the limit.
     pub fn transmit(&mut self, t: Transmit) -> Result<(), Error> {
-        if !self.has_room() {
-            return Err(Error::QueueFull {
-                limit: self.limit as u64,
-            });
-        }
+        self.check_room()?;
         self.transmits.push_back((t, None));
         Ok(())
     }
@@ -65,11 +72,7 @@ impl Outbox {
     /// [`Outbox::poll_transmit_with_id`] so the session learns exactly when it left, which decides
     /// whether a disconnect means "maybe delivered" or "not sent".
     pub fn request_frame(&mut self, text: String, id: RequestId) -> Result<(), Error> {
-        if !self.has_room() {
-            return Err(Error::QueueFull {
-                limit: self.limit as u64,
-            });
-        }
+        self.check_room()?;
         self.transmits
             .push_back((Transmit::Frame { text }, Some(id)));
         Ok(())

@@ -335,11 +335,7 @@ impl TrueConfSession {
                 reason: "authentication was refused; set a new token and reconnect".into(),
             });
         }
-        if !self.outbox.has_room() {
-            return Err(Error::QueueFull {
-                limit: self.config.limits.max_queued as u64,
-            });
-        }
+        self.outbox.check_room()?;
         let limit = self.config.limits.max_pending_requests;
         if self.pending.len() >= limit as usize {
             return Err(Error::TooManyPending {

@@ -245,10 +245,8 @@ impl TadaSession {
         if is_ping && self.link != Link::Up {
             return Err(Error::NotConnected);
         }
-        if self.link == Link::Up && !self.outbox.has_room() {
-            return Err(Error::QueueFull {
-                limit: self.config.limits.max_queued as u64,
-            });
+        if self.link == Link::Up {
+            self.outbox.check_room()?;
         }
         let confirm_id = self.fresh_confirm_id();
         self.seq += 1;
