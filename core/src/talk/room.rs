@@ -2,6 +2,7 @@
 
 use crate::backoff::Backoff;
 use crate::ids::RequestId;
+use crate::read_state::ReadUpdate;
 use crate::time::Timestamp;
 use serde::ser::SerializeStruct;
 use serde::{Deserialize, Serialize, Serializer};
@@ -438,6 +439,16 @@ pub(crate) struct Room {
 }
 
 impl Room {
+    /// What the app is told of the room's read state.
+    pub(super) fn read_update(&self) -> ReadUpdate {
+        ReadUpdate {
+            unread: Some(self.unread.count()),
+            last_read_message_id: self.last_read.map(|id| id.to_string()),
+            last_common_read_id: self.last_common_read.map(|id| id.to_string()),
+            ..Default::default()
+        }
+    }
+
     /// A room whose loop starts now, with the history unless `last_given` resumes it.
     pub(super) fn new(backoff: Backoff, last_given: Option<i64>) -> Self {
         Room {

@@ -290,19 +290,12 @@ impl TalkSession {
         timeout: Duration,
         planned: Planned,
     ) -> Result<RequestId, Error> {
-        if !self.outbox.has_room() {
-            return Err(Error::QueueFull {
-                limit: self.config.limits.max_queued as u64,
-            });
-        }
-        let id = self.exchanges.insert(now.add(timeout), exchange)?;
-        let request = self.requests.build(id, planned);
-        if let Err(e) = self.outbox.transmit(Transmit::Http(request)) {
-            self.exchanges.remove(id);
-            return Err(e);
-        }
-        self.exchanges.mark_sent(id);
-        Ok(id)
+        let mut wire = Wire {
+            outbox: &mut self.outbox,
+            exchanges: &mut self.exchanges,
+            requests: &self.requests,
+        };
+        wire.queue(now, exchange, timeout, planned)
     }
 
     /// A transient failure of command `id`: try again after a backoff, or report `error` once
@@ -503,7 +496,13 @@ impl TalkSession {
     /// held (waiting for the first history to set its cursor), and a room has one at most: its
     /// `loading_older`, so no walk of the commands is needed.
     pub(super) fn release_held(&mut self, token: &str) {
-        let Some(id) = self.rooms.get(token).and_then(|r| r.loading_older) else {
+        let held = self.rooms.get(token).and_then(|r| r.loading_older);
+        self.release_command(held);
+    }
+
+    /// Lets `held`, a room's older-history command waiting for the room's loop, go.
+    pub(super) fn release_command(&mut self, held: Option<RequestId>) {
+        let Some(id) = held else {
             return;
         };
         if let Some(p) = self.commands.get_mut(id) {

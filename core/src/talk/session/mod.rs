@@ -218,6 +218,35 @@ pub struct TalkSession {
     unstamped: bool,
 }
 
+/// What sending an exchange touches of the session, borrowed apart from the rooms, so a
+/// room's loop sends its next request without looking the room up again.
+struct Wire<'a> {
+    outbox: &'a mut Outbox,
+    exchanges: &'a mut PendingTable<Exchange>,
+    requests: &'a Builder,
+}
+
+impl Wire<'_> {
+    /// Queues `planned` as exchange `exchange`, answered by `timeout` from `now`.
+    fn queue(
+        &mut self,
+        now: Timestamp,
+        exchange: Exchange,
+        timeout: Duration,
+        planned: Planned,
+    ) -> Result<RequestId, Error> {
+        self.outbox.check_room()?;
+        let id = self.exchanges.insert(now.add(timeout), exchange)?;
+        let request = self.requests.build(id, planned);
+        if let Err(e) = self.outbox.transmit(Transmit::Http(request)) {
+            self.exchanges.remove(id);
+            return Err(e);
+        }
+        self.exchanges.mark_sent(id);
+        Ok(id)
+    }
+}
+
 /// A loop of single requests (capabilities, room list): one in flight, or the next one's time.
 #[derive(Clone, Debug)]
 struct Poller {
@@ -313,7 +342,7 @@ impl TalkSession {
             room.last_common_read = r.last_common_read;
             room.last_read = r.last_read;
             room.unread = r.unread;
-            s.reads.apply(&r.token, s.read_update(&room));
+            s.reads.apply(&r.token, room.read_update());
             s.due_rooms.add(&r.token, &room);
             s.rooms.insert(r.token, room);
         }

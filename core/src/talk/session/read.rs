@@ -3,21 +3,12 @@
 use super::*;
 
 impl TalkSession {
-    pub(super) fn read_update(&self, room: &Room) -> ReadUpdate {
-        ReadUpdate {
-            unread: Some(room.unread.count()),
-            last_read_message_id: room.last_read.map(|id| id.to_string()),
-            last_common_read_id: room.last_common_read.map(|id| id.to_string()),
-            ..Default::default()
-        }
-    }
-
     /// Reports `token`'s read state if it changed.
     pub(super) fn publish_read(&mut self, token: &str) {
         let Some(room) = self.rooms.get(token) else {
             return;
         };
-        let update = self.read_update(room);
+        let update = room.read_update();
         if let Some(state) = self.reads.apply(token, update) {
             self.outbox.event(Event::ReadStateChanged {
                 chat_id: token.to_string(),

@@ -5,7 +5,7 @@ use super::*;
 impl TalkSession {
     /// Sends the next request of `token`'s loop.
     pub(super) fn start_loop(&mut self, now: Timestamp, token: &str) {
-        let Some(room) = self.rooms.get(token) else {
+        let Some(room) = self.rooms.get_mut(token) else {
             return;
         };
         let limit = room
@@ -48,14 +48,17 @@ impl TalkSession {
             }
         };
         let path = receive.path(token);
-        match self.queue(now, exchange, timeout, Planned::Get { path }) {
+        let mut wire = Wire {
+            outbox: &mut self.outbox,
+            exchanges: &mut self.exchanges,
+            requests: &self.requests,
+        };
+        match wire.queue(now, exchange, timeout, Planned::Get { path }) {
             Ok(id) => {
-                if let Some(room) = self.rooms.get_mut(token) {
-                    room.in_flight = Some(id);
-                    self.due_rooms.set(token, room, None);
-                    if room.phase == Phase::History {
-                        room.history_marker = room.last_read;
-                    }
+                room.in_flight = Some(id);
+                self.due_rooms.set(token, room, None);
+                if room.phase == Phase::History {
+                    room.history_marker = room.last_read;
                 }
             }
             // Our own queue is full: not the server's fault, nothing to report.
@@ -92,12 +95,41 @@ impl TalkSession {
         self.parked_rooms.remove(token);
         self.server_answered(now);
         if let Some(room) = self.rooms.get_mut(token) {
-            room.backoff.reset();
-            room.failures = 0;
-            room.in_flight = None;
-            room.phase = Phase::Live;
-            self.due_rooms.set(token, room, Some(now));
+            go_on(&mut self.due_rooms, now, token, room);
         }
+    }
+
+    /// A page of `token`'s loop was delivered: its read markers reported, the loop going on at
+    /// once, a page size halved for an oversized answer growing back. What
+    /// `common_read_header`, `publish_read`, `loop_continue` and `after_loop_success` do, in
+    /// one look-up of the room: among 10⁴ rooms each look-up is a walk of the map.
+    fn page_done(&mut self, now: Timestamp, token: &str, response: &HttpResponse) {
+        let Some(room) = self.rooms.get_mut(token) else {
+            // Left while its page was delivered: only the marker is left to report.
+            self.common_read_header(token, response);
+            return;
+        };
+        // A negative marker cannot be a message id.
+        if let Some(common) = int_header(response, LAST_COMMON_READ).filter(|c| *c >= 0) {
+            room.last_common_read = Some(common);
+        }
+        let update = room.read_update();
+        go_on(&mut self.due_rooms, now, token, room);
+        let full = self.config.effective_history_limit();
+        room.page_limit = room
+            .page_limit
+            .map(|l| l.saturating_mul(2))
+            .filter(|l| *l < full);
+        let held = room.loading_older;
+        if let Some(state) = self.reads.apply(token, update) {
+            self.outbox.event(Event::ReadStateChanged {
+                chat_id: token.to_string(),
+                state,
+            });
+        }
+        self.parked_rooms.remove(token);
+        self.server_answered(now);
+        self.release_command(held);
     }
 
     pub(super) fn stop_room(&mut self, token: &str, error: Error) {
@@ -127,17 +159,7 @@ impl TalkSession {
                     } else {
                         self.on_poll(token, messages, &response);
                     }
-                    self.common_read_header(token, &response);
-                    self.publish_read(token);
-                    self.loop_continue(now, token);
-                    self.after_loop_success(token);
-                    let full = self.config.effective_history_limit();
-                    if let Some(room) = self.rooms.get_mut(token) {
-                        room.page_limit = room
-                            .page_limit
-                            .map(|l| l.saturating_mul(2))
-                            .filter(|l| *l < full);
-                    }
+                    self.page_done(now, token, &response);
                 }
                 Ok(ListData::Other(kind)) => {
                     self.protocol_error(
@@ -260,43 +282,44 @@ impl TalkSession {
             if !see(&mut self.seen, token, m.id) {
                 continue;
             }
-            // One look-up of the room for what each message needs of it (among 10⁴ rooms, each
+            let about_parent = m.is_about_parent();
+            let echo = !about_parent
+                && m.reference_id
+                    .as_deref()
+                    .is_some_and(|r| self.own_refs.contains(r));
+            let own = echo || !about_parent && self.is_own(&m, &user);
+            // One look-up of the room for all each message needs of it (among 10⁴ rooms, each
             // look-up is a walk of the map).
             let (old, live) = match self.rooms.get_mut(token) {
                 Some(room) => {
                     let old = room.delivered_max.is_some_and(|max| m.id <= max);
                     room.delivered_max = room.delivered_max.max(Some(m.id));
+                    if old || about_parent {
+                        // Old: delivered before the dedupe window forgot it (a room's messages
+                        // come in id order, so nothing at or below the newest delivered is
+                        // new). About a parent: its change is told below, it is not unread.
+                    } else if own {
+                        // Posting moves the author's read marker in Talk.
+                        room.advance_read(m.id);
+                    } else if count_unread
+                        && m.counts_as_unread()
+                        && room.last_read.is_none_or(|r| m.id > r)
+                    {
+                        room.unread.add(m.id);
+                    }
                     (old, room.phase == Phase::Live)
                 }
                 None => (false, false),
             };
             if old {
-                // Delivered before the dedupe window forgot it: a room's messages come in id
-                // order, so nothing at or below the newest delivered is new.
                 continue;
             }
-            if m.is_about_parent() {
+            if about_parent {
                 // In a first history page the parents come as they are now: nothing to tell.
                 if live {
                     self.on_parent_change(token, &m, parent_raw.as_ref());
                 }
                 continue;
-            }
-            let echo = m
-                .reference_id
-                .as_deref()
-                .is_some_and(|r| self.own_refs.contains(r));
-            let own = echo || self.is_own(&m, &user);
-            if let Some(room) = self.rooms.get_mut(token) {
-                if own {
-                    // Posting moves the author's read marker in Talk.
-                    room.advance_read(m.id);
-                } else if count_unread
-                    && m.counts_as_unread()
-                    && room.last_read.is_none_or(|r| m.id > r)
-                {
-                    room.unread.add(m.id);
-                }
             }
             if echo {
                 let reference = m.reference_id.clone().unwrap_or_default();
@@ -378,6 +401,15 @@ impl TalkSession {
                 .as_deref()
                 .is_some_and(|r| self.own_refs.contains(r))
     }
+}
+
+/// The room's loop answered: its next request goes at once, from a clean backoff.
+fn go_on(due: &mut RoomsDue, now: Timestamp, token: &str, room: &mut Room) {
+    room.backoff.reset();
+    room.failures = 0;
+    room.in_flight = None;
+    room.phase = Phase::Live;
+    due.set(token, room, Some(now));
 }
 
 /// Largest id a message can have: Talk's own web client reads ids as JavaScript numbers, so a
