@@ -9,7 +9,9 @@
 //!
 //! Run: `scripts/bench.sh`, or `cargo bench -p chatwire --bench ratios` (`-- --quick` for
 //! 5 rounds, `-- --only NAME` for the pairs whose name contains NAME, `-- --batch N` for
-//! batches of N inputs instead of calibrated ones, to compare builds under callgrind).
+//! batches of N inputs instead of calibrated ones, to compare builds under callgrind; with
+//! `-- --side base` or `-- --side subject` only that side of each pair runs, to profile one
+//! state against the other: the table's ratios are then meaningless).
 
 mod shared;
 
@@ -864,9 +866,18 @@ fn main() {
         "states built in {:.1} s; calibrating…",
         start.elapsed().as_secs_f64()
     );
+    let side = args
+        .iter()
+        .position(|a| a == "--side")
+        .and_then(|i| args.get(i + 1).cloned());
     for p in &mut pairs {
         p.n_base = fixed_batch.unwrap_or_else(|| calibrate(p.base.as_mut()));
         p.n_subject = fixed_batch.unwrap_or_else(|| calibrate(p.subject.as_mut()));
+        match side.as_deref() {
+            Some("base") => p.n_subject = 0,
+            Some("subject") => p.n_base = 0,
+            _ => {}
+        }
     }
     for round in 0..rounds {
         for p in &mut pairs {
