@@ -67,30 +67,28 @@ pub(crate) fn read_update(info: &ChatInfo) -> Option<ReadUpdate> {
     })
 }
 
-/// A message object as a normalized [`Message`]; `raw` is the object as received.
-pub(crate) fn message(info: &MessageInfo, raw: RawJson, own: bool, edited: bool) -> Message {
-    let reply_to = match &info.reply_to {
-        Value::String(id) => Some(id.clone()),
-        Value::Object(_) => crate::json::field_str(&info.reply_to, "message_id"),
+/// A message object as a normalized [`Message`]; `raw` is the object as received. Takes the
+/// object by value: its strings move into the message instead of being copied from a decoded
+/// object that is dropped right after.
+pub(crate) fn message(info: MessageInfo, raw: RawJson, own: bool, edited: bool) -> Message {
+    let reply_to = match info.reply_to {
+        Value::String(id) => Some(id),
+        ref object @ Value::Object(_) => crate::json::field_str(object, "message_id"),
         _ => None,
     };
     Message {
-        id: info.message_id.clone(),
-        chat_id: chat_of(info),
+        id: info.message_id,
+        chat_id: info.chat.or(info.to),
         author: Author {
-            id: info.from.clone().unwrap_or_default(),
+            id: info.from.unwrap_or_default(),
             kind: None,
             display_name: None,
         },
         timestamp_ms: info.created.as_deref().and_then(iso8601_millis),
-        content: info
-            .content
-            .as_ref()
-            .map(content)
-            .unwrap_or(Content::Unknown {
-                kind: String::new(),
-                raw: RawJson::from(Value::Null),
-            }),
+        content: info.content.map(content).unwrap_or(Content::Unknown {
+            kind: String::new(),
+            raw: RawJson::from(Value::Null),
+        }),
         edited,
         reply_to,
         version: info.gentime,
@@ -100,32 +98,36 @@ pub(crate) fn message(info: &MessageInfo, raw: RawJson, own: bool, edited: bool)
 }
 
 /// The chat a message belongs to: `chat`, else its recipient.
-pub(crate) fn chat_of(info: &MessageInfo) -> Option<String> {
-    info.chat.clone().or_else(|| info.to.clone())
+pub(crate) fn chat_of(info: &MessageInfo) -> Option<&str> {
+    info.chat.as_deref().or(info.to.as_deref())
 }
 
 /// tada content as normalized [`Content`]; types this version does not map are kept whole.
-pub(crate) fn content(c: &MessageContent) -> Content {
-    let raw = || content_raw(c);
+pub(crate) fn content(c: MessageContent) -> Content {
     match c.kind.as_str() {
         "plain" => Content::Text {
-            text: c.text.clone(),
+            text: c.text,
             format: Some("plain".to_string()),
         },
         "deleted" => Content::Deleted,
-        "change" => Content::System {
-            code: "change".to_string(),
-            text: c.text.clone(),
-            parameters: raw(),
-        },
+        "change" => {
+            let parameters = content_raw(&c);
+            Content::System {
+                code: "change".to_string(),
+                text: c.text,
+                parameters,
+            }
+        }
         "file" | "image" | "video" | "pdf" => Content::Attachment {
             name: c.get("name").and_then(Value::as_str).map(str::to_string),
-            raw: raw(),
+            raw: content_raw(&c),
         },
-        "audiomsg" => Content::Voice { raw: raw() },
+        "audiomsg" => Content::Voice {
+            raw: content_raw(&c),
+        },
         other => Content::Unknown {
             kind: other.to_string(),
-            raw: raw(),
+            raw: content_raw(&c),
         },
     }
 }

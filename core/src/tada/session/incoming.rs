@@ -246,13 +246,8 @@ impl TadaSession {
         // From the socket (held while their chat's gap is fetched), not from the history.
         live: bool,
     ) {
-        for (info, raw_message, canonical) in &messages {
-            let (info, raw_message) = (info, *raw_message);
-            let chat = normalize::chat_of(info);
-            if live
-                && chat
-                    .as_deref()
-                    .is_some_and(|c| self.catchup.hold(c, raw_message))
+        for (info, raw_message, canonical) in messages {
+            if live && normalize::chat_of(&info).is_some_and(|c| self.catchup.hold(c, raw_message))
             {
                 // Its chat's gap is still being fetched: delivered after it, in order.
                 continue;
@@ -292,7 +287,6 @@ impl TadaSession {
                 self.succeed(id);
             }
 
-            let chat_id = chat;
             let deleted = info.content.as_ref().is_some_and(|c| c.kind == "deleted");
             if deleted {
                 let by = info
@@ -301,21 +295,21 @@ impl TadaSession {
                     .and_then(|c| c.get("actor"))
                     .and_then(str_lenient);
                 self.outbox.event(Event::MessageRemoved {
-                    chat_id,
-                    message_id: info.message_id.clone(),
+                    chat_id: normalize::chat_of(&info).map(str::to_string),
+                    message_id: info.message_id,
                     by,
                 });
                 continue;
             }
             let edited = known || info.edited.as_deref().is_some_and(|e| !e.is_empty());
-            let raw = RawJson::from_span(raw_message, *canonical);
+            let raw = RawJson::from_span(raw_message, canonical);
             let message = normalize::message(info, raw, own, edited);
             if edited {
                 self.outbox.event(Event::MessageEdited { message });
             } else {
-                if let Some(chat) = chat_id {
-                    self.reads.touch(&chat);
-                    self.last_messages.insert(chat, info.message_id.clone());
+                if let Some(chat) = &message.chat_id {
+                    self.reads.touch(chat);
+                    self.last_messages.insert(chat.clone(), message.id.clone());
                 }
                 self.outbox.event(Event::MessageReceived { message });
             }
