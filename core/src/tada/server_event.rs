@@ -9,6 +9,7 @@ use crate::json::{fill, next_key, LenientStr, OnlyStr};
 use crate::tada::client_event::Jsep;
 use crate::tada::content::MessageContent;
 use crate::tada::lenient;
+use crate::tada::with_extra::Lean;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
@@ -260,9 +261,10 @@ pub(crate) type MessagesUpdatedText<'a> = MessagesUpdatedParams<'a, &'a RawValue
 /// be read the slower way (which reports a bad message and delivers the others).
 pub(crate) struct MessagesFrame<'a> {
     pub(crate) confirm_id: LenientStr<'a>,
-    /// Every message typed; `team_unread` kept as text, which the session checks as the typed
-    /// event does only when it differs from the last it accepted (it repeats on every message).
-    pub(crate) params: MessagesUpdatedParams<'a, MessageInfo>,
+    /// Every message typed, its `extra` left empty (no event uses it); `team_unread` kept as
+    /// text, which the session checks as the typed event does only when it differs from the
+    /// last it accepted (it repeats on every message).
+    pub(crate) params: MessagesUpdatedParams<'a, Lean<MessageInfo>>,
 }
 
 const MESSAGES_EVENT: &str = "server.message.updated";

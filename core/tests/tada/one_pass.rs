@@ -69,11 +69,19 @@ fn params_texts() -> Vec<String> {
             out.push(params(&[object(&m), good], TEAM));
         }
     }
-    // What a typed field or a tree refuses where skipping accepts it.
+    // What a typed field or a tree refuses where skipping accepts it; in a field the one pass
+    // does not keep (`is_first`, `links`) as well, where it is checked, not built.
+    let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
     for (key, v) in [
         ("gentime", "1e400"),
         ("from", "\"\\ud800\""),
         ("chat", "\"\\ud800x\""),
+        ("is_first", "1e400"),
+        ("is_first", "-1e400"),
+        ("is_first", "\"\\udc00\""),
+        ("links", "{\"\\ud800\":1}"),
+        ("links", "[1,{\"a\":[2e999]}]"),
+        ("links", deep.as_str()),
     ] {
         let mut m = base_message(next());
         m.retain(|(k, _)| *k != key);

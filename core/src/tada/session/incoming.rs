@@ -52,7 +52,8 @@ impl TadaSession {
             return false;
         };
         let p = read.params;
-        let Some(messages) = with_texts(p.messages.unwrap_or_default(), texts) else {
+        let decoded = p.messages.unwrap_or_default().into_iter().map(|m| m.0);
+        let Some(messages) = with_texts(decoded.collect(), texts) else {
             return false;
         };
         let team_unread = p.team_unread.map(RawValue::get);
