@@ -271,7 +271,7 @@ impl TalkSession {
                 room: token.clone(),
             }
         };
-        let exchange = self.queue(now, exchange, timeout, planned)?;
+        let exchange = self.wire().queue(now, exchange, timeout, planned)?;
         self.parked.remove(&id);
         self.commands.mark_sent(id);
         self.commands.set_deadline(id, NEVER);
@@ -282,20 +282,13 @@ impl TalkSession {
         Ok(())
     }
 
-    /// Hands a request to the host, registered for its answer within `timeout`.
-    pub(super) fn queue(
-        &mut self,
-        now: Timestamp,
-        exchange: Exchange,
-        timeout: Duration,
-        planned: Planned,
-    ) -> Result<RequestId, Error> {
-        let mut wire = Wire {
+    /// What sending an exchange touches, borrowed from the whole session.
+    pub(super) fn wire(&mut self) -> Wire<'_> {
+        Wire {
             outbox: &mut self.outbox,
             exchanges: &mut self.exchanges,
             requests: &self.requests,
-        };
-        wire.queue(now, exchange, timeout, planned)
+        }
     }
 
     /// A transient failure of command `id`: try again after a backoff, or report `error` once

@@ -8,7 +8,10 @@ impl TalkSession {
         let planned = Planned::Get {
             path: CAPABILITIES_PATH.to_string(),
         };
-        if let Ok(id) = self.queue(now, Exchange::Capabilities, timeout, planned) {
+        if let Ok(id) = self
+            .wire()
+            .queue(now, Exchange::Capabilities, timeout, planned)
+        {
             self.caps_loop.in_flight = Some(id);
             self.caps_loop.next_at = None;
         }
@@ -99,7 +102,7 @@ impl TalkSession {
             path: Planned::with_query(format!("{ROOM_API_BASE}/room"), &query),
         };
         let timeout = self.config.limits.request_timeout;
-        if let Ok(id) = self.queue(now, Exchange::RoomList, timeout, planned) {
+        if let Ok(id) = self.wire().queue(now, Exchange::RoomList, timeout, planned) {
             if let Some(list) = &mut self.room_list {
                 list.poller.in_flight = Some(id);
                 list.poller.next_at = None;

@@ -227,7 +227,8 @@ struct Wire<'a> {
 }
 
 impl Wire<'_> {
-    /// Queues `planned` as exchange `exchange`, answered by `timeout` from `now`.
+    /// Hands `planned` to the host as exchange `exchange`, registered for its answer within
+    /// `timeout` from `now`.
     fn queue(
         &mut self,
         now: Timestamp,
