@@ -623,12 +623,7 @@ impl TalkSession {
                             last_read_message_id: Some(message_id.to_string()),
                             ..Default::default()
                         };
-                        if let Some(state) = self.reads.apply(token, update) {
-                            self.outbox.event(Event::ReadStateChanged {
-                                chat_id: token.to_string(),
-                                state,
-                            });
-                        }
+                        self.report_read(token, update);
                     }
                 }
                 self.finish(id, Ok(Reply::Empty));

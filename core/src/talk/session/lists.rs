@@ -245,12 +245,7 @@ impl TalkSession {
                     last_common_read_id: c.last_common_read.map(|id| id.to_string()),
                     ..Default::default()
                 };
-                if let Some(state) = self.reads.apply(&token, update) {
-                    self.outbox.event(Event::ReadStateChanged {
-                        chat_id: token.clone(),
-                        state,
-                    });
-                }
+                self.report_read(&token, update);
             }
         }
         let chat = c.chat;

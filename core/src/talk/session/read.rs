@@ -9,6 +9,11 @@ impl TalkSession {
             return;
         };
         let update = room.read_update();
+        self.report_read(token, update);
+    }
+
+    /// Applies `update` to `token`'s read state and tells the app if that changed it.
+    pub(super) fn report_read(&mut self, token: &str, update: ReadUpdate) {
         if let Some(state) = self.reads.apply(token, update) {
             self.outbox.event(Event::ReadStateChanged {
                 chat_id: token.to_string(),
@@ -19,8 +24,7 @@ impl TalkSession {
 
     /// Takes `X-Chat-Last-Common-Read` from any answer that carries it.
     pub(super) fn common_read_header(&mut self, token: &str, response: &HttpResponse) {
-        // A negative marker cannot be a message id.
-        let Some(common) = int_header(response, LAST_COMMON_READ).filter(|c| *c >= 0) else {
+        let Some(common) = common_read_of(response) else {
             return;
         };
         match self.rooms.get_mut(token) {
@@ -30,12 +34,7 @@ impl TalkSession {
                     last_common_read_id: Some(common.to_string()),
                     ..Default::default()
                 };
-                if let Some(state) = self.reads.apply(token, update) {
-                    self.outbox.event(Event::ReadStateChanged {
-                        chat_id: token.to_string(),
-                        state,
-                    });
-                }
+                self.report_read(token, update);
             }
         }
     }
@@ -46,4 +45,9 @@ impl TalkSession {
         self.common_read_header(token, response);
         self.publish_read(token);
     }
+}
+
+/// The `X-Chat-Last-Common-Read` an answer carries, if it can be a message id (not negative).
+pub(super) fn common_read_of(response: &HttpResponse) -> Option<i64> {
+    int_header(response, LAST_COMMON_READ).filter(|c| *c >= 0)
 }

@@ -109,8 +109,7 @@ impl TalkSession {
             self.common_read_header(token, response);
             return;
         };
-        // A negative marker cannot be a message id.
-        if let Some(common) = int_header(response, LAST_COMMON_READ).filter(|c| *c >= 0) {
+        if let Some(common) = super::read::common_read_of(response) {
             room.last_common_read = Some(common);
         }
         let update = room.read_update();
@@ -121,12 +120,7 @@ impl TalkSession {
             .map(|l| l.saturating_mul(2))
             .filter(|l| *l < full);
         let held = room.loading_older;
-        if let Some(state) = self.reads.apply(token, update) {
-            self.outbox.event(Event::ReadStateChanged {
-                chat_id: token.to_string(),
-                state,
-            });
-        }
+        self.report_read(token, update);
         self.parked_rooms.remove(token);
         self.server_answered(now);
         self.release_command(held);
