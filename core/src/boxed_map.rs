@@ -51,11 +51,6 @@ impl<K, V> BoxedMap<K, V> {
         self.inner.len()
     }
 
-    /// Whether it holds no entry.
-    pub(crate) fn is_empty(&self) -> bool {
-        self.inner.is_empty()
-    }
-
     /// Entries in key order.
     pub(crate) fn iter(&self) -> impl DoubleEndedIterator<Item = (&K, &V)> {
         self.inner.iter().map(|(k, v)| (k, &**v))

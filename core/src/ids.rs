@@ -53,3 +53,37 @@ impl IdCounter {
         None
     }
 }
+
+/// Hashes request ids for the maps keyed by them: one multiplication instead of SipHash's
+/// rounds, and the same hash in every process, so the tables behave the same from run to run.
+///
+/// Why not SipHash: our ids are not chosen by a peer (the counter hands them out), so there is
+/// no flooding to defend against, and the pending table and the waiters are looked up several
+/// times per request. A multiplication by an odd constant is a bijection on the low bits, which
+/// hashbrown uses for the bucket, so consecutive ids never collide there; the high bits, which
+/// it uses for its control bytes, are mixed from all of them.
+pub(crate) type IdHashing = std::hash::BuildHasherDefault<IdHasher>;
+
+/// The [`std::hash::Hasher`] of [`IdHashing`].
+#[derive(Default)]
+pub(crate) struct IdHasher(u64);
+
+/// 2⁶⁴ divided by the golden ratio, odd (Knuth's multiplicative hashing).
+const GOLDEN: u64 = 0x9E37_79B9_7F4A_7C15;
+
+impl std::hash::Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `write_u32` is reached (ids are `u32`s); this keeps any other key correct.
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(GOLDEN);
+        }
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.0 = (self.0 ^ u64::from(n)).wrapping_mul(GOLDEN);
+    }
+}

@@ -3,11 +3,10 @@
 // Reachable from outside only through `internals` (tests, fuzzers).
 #![cfg_attr(not(feature = "internals"), allow(unreachable_pub))]
 
-use crate::boxed_map::BoxedMap;
 use crate::error::{Delivery, Error};
-use crate::ids::{IdCounter, RequestId};
+use crate::ids::{IdCounter, IdHashing, RequestId};
 use crate::time::Timestamp;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 /// One request in flight.
 #[derive(Clone, Debug, PartialEq)]
@@ -26,10 +25,16 @@ pub struct Pending<T> {
 ///
 /// Deadlines are indexed, not scanned: the client asks for the next deadline after every input,
 /// and a walk of the table made each input O(requests in flight) (issue 13: 400× slower at 10⁵).
+///
+/// The entries are hashed, not ordered: a request is looked up four or five times between its
+/// issue and its answer (the free-id check, the insert, the encoding, the answer), and an
+/// ordered map walks a tree of every request in flight for each. What needs id order (a
+/// snapshot, a disconnect) sorts, once. Values are boxed so that the hash table's code is the
+/// same machine code for every `T` and the wasm build keeps one copy (issue 11).
 #[derive(Clone, Debug)]
 pub struct PendingTable<T> {
     ids: IdCounter,
-    entries: BoxedMap<u32, Pending<T>>,
+    entries: HashMap<u32, Box<Pending<T>>, IdHashing>,
     /// `(deadline, id)` of every entry but `loose`, so the earliest is the first.
     by_deadline: BTreeSet<(Timestamp, u32)>,
     /// The entry last lent out by [`PendingTable::get_mut`]: its deadline may have changed under
@@ -49,7 +54,7 @@ impl<T> PendingTable<T> {
     pub fn with_counter(limit: usize, ids: IdCounter) -> Self {
         PendingTable {
             ids,
-            entries: BoxedMap::new(),
+            entries: HashMap::default(),
             by_deadline: BTreeSet::new(),
             loose: None,
             limit,
@@ -113,11 +118,11 @@ impl<T> PendingTable<T> {
     fn put(&mut self, id: u32, deadline: Timestamp, value: T) {
         self.entries.insert(
             id,
-            Pending {
+            Box::new(Pending {
                 deadline,
                 sent: false,
                 value,
-            },
+            }),
         );
         self.by_deadline.insert((deadline, id));
     }
@@ -142,7 +147,7 @@ impl<T> PendingTable<T> {
 
     /// The request, if still in flight.
     pub fn get(&self, id: RequestId) -> Option<&Pending<T>> {
-        self.entries.get(&id.0)
+        self.entries.get(&id.0).map(|p| &**p)
     }
 
     /// The request, mutably, if still in flight.
@@ -152,7 +157,7 @@ impl<T> PendingTable<T> {
         // The caller may move the deadline: out of the index until the next `settle`.
         self.by_deadline.remove(&(p.deadline, id.0));
         self.loose = Some(id.0);
-        Some(p)
+        Some(&mut **p)
     }
 
     /// Takes a request out because its answer arrived.
@@ -160,7 +165,18 @@ impl<T> PendingTable<T> {
         self.settle();
         let p = self.entries.remove(&id.0)?;
         self.by_deadline.remove(&(p.deadline, id.0));
-        Some(p)
+        self.trim();
+        Some(*p)
+    }
+
+    /// Gives back the room of a burst once the table is an eighth full: a hash table keeps its
+    /// capacity, and a client that once had 10⁵ requests in flight should not hold it for good.
+    /// Shrinking to twice what is left makes the rehash's cost amortised over the removals.
+    fn trim(&mut self) {
+        let len = self.entries.len();
+        if self.entries.capacity() > 1024 && len < self.entries.capacity() / 8 {
+            self.entries.shrink_to(len * 2);
+        }
     }
 
     /// Number of requests in flight.
@@ -213,9 +229,12 @@ impl<T> PendingTable<T> {
             due.push(id);
         }
         due.sort_unstable();
-        due.into_iter()
-            .filter_map(|id| self.entries.remove(&id).map(|p| (RequestId(id), p)))
-            .collect()
+        let taken = due
+            .into_iter()
+            .filter_map(|id| self.entries.remove(&id).map(|p| (RequestId(id), *p)))
+            .collect();
+        self.trim();
+        taken
     }
 
     /// Removes every request, each with the [`Error::Disconnected`] it resolves with: whether it
@@ -223,9 +242,11 @@ impl<T> PendingTable<T> {
     pub fn take_all_disconnected(&mut self) -> Vec<(RequestId, Pending<T>, Error)> {
         self.by_deadline.clear();
         self.loose = None;
-        std::mem::take(&mut self.entries)
-            .into_iter()
+        let mut all: Vec<(u32, Box<Pending<T>>)> = self.entries.drain().collect();
+        all.sort_unstable_by_key(|(id, _)| *id);
+        all.into_iter()
             .map(|(id, p)| {
+                let p = *p;
                 let delivery = if p.sent {
                     Delivery::MaybeDelivered
                 } else {
@@ -236,9 +257,16 @@ impl<T> PendingTable<T> {
             .collect()
     }
 
-    /// Iterates over the requests in flight, by id.
+    /// The requests in flight, by id (sorted on each call: snapshots and restores, not per
+    /// input).
     pub fn iter(&self) -> impl Iterator<Item = (RequestId, &Pending<T>)> {
-        self.entries.iter().map(|(id, p)| (RequestId(*id), p))
+        let mut all: Vec<(RequestId, &Pending<T>)> = self
+            .entries
+            .iter()
+            .map(|(id, p)| (RequestId(*id), &**p))
+            .collect();
+        all.sort_unstable_by_key(|(id, _)| *id);
+        all.into_iter()
     }
 }
 
@@ -295,5 +323,65 @@ mod tests {
         assert_eq!(t.next_deadline(), None);
         assert!(t.insert(Timestamp(5), 0).is_ok());
         assert_eq!(t.next_deadline(), Some(Timestamp(5)));
+    }
+
+    /// Id order, not the hash table's, is what a snapshot and a disconnect see.
+    #[test]
+    fn requests_come_out_by_id_whatever_the_order_they_went_in() {
+        let mut rng = Rng::new(7);
+        let mut t: PendingTable<u32> = PendingTable::new(10_000);
+        let mut ids: Vec<u32> = (0..2_000)
+            .map(|_| rng.below(u64::from(u32::MAX)) as u32 + 1)
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let mut shuffled = ids.clone();
+        for i in (1..shuffled.len()).rev() {
+            shuffled.swap(i, rng.below(i as u64 + 1) as usize);
+        }
+        for &id in &shuffled {
+            t.insert_with_id(RequestId(id), Timestamp(u64::from(id % 97)), id)
+                .unwrap();
+        }
+        let listed: Vec<u32> = t.iter().map(|(id, _)| id.0).collect();
+        assert_eq!(listed, ids);
+        let due: Vec<u32> = t
+            .take_expired(Timestamp(40))
+            .into_iter()
+            .map(|(id, _)| id.0)
+            .collect();
+        let expected: Vec<u32> = ids.iter().copied().filter(|id| id % 97 <= 40).collect();
+        assert_eq!(due, expected);
+        let cut: Vec<u32> = t
+            .take_all_disconnected()
+            .into_iter()
+            .map(|(id, _, _)| id.0)
+            .collect();
+        let rest: Vec<u32> = ids.iter().copied().filter(|id| id % 97 > 40).collect();
+        assert_eq!(cut, rest);
+    }
+
+    /// A burst's room is given back once it is answered, and the table still works after.
+    #[test]
+    fn a_burst_gives_its_room_back() {
+        let mut t: PendingTable<u32> = PendingTable::new(200_000);
+        let ids: Vec<RequestId> = (0..100_000)
+            .map(|n| t.insert(Timestamp(9), n).unwrap())
+            .collect();
+        let burst = t.entries.capacity();
+        for id in &ids[10..] {
+            assert!(t.remove(*id).is_some());
+        }
+        assert!(
+            t.entries.capacity() < burst / 100,
+            "{} of {burst}",
+            t.entries.capacity()
+        );
+        for id in &ids[..10] {
+            assert_eq!(t.get(*id).map(|p| p.value), Some(id.0 - 1));
+        }
+        assert_eq!(t.next_deadline(), Some(Timestamp(9)));
+        assert_eq!(t.take_expired(Timestamp(9)).len(), 10);
+        assert!(t.is_empty());
     }
 }

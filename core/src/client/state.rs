@@ -6,7 +6,7 @@ use super::output::Output;
 use crate::backoff::Backoff;
 use crate::error::{Delivery, Error};
 use crate::event::{Event, Reply};
-use crate::ids::RequestId;
+use crate::ids::{IdHashing, RequestId};
 use crate::rng::Rng;
 use crate::session::Session;
 use crate::time::Timestamp;
@@ -57,7 +57,7 @@ pub(crate) enum Phase {
 pub(crate) struct State<S> {
     pub session: S,
     pub config: ClientConfig,
-    pub waiters: HashMap<RequestId, Waiter<S>>,
+    pub waiters: HashMap<RequestId, Waiter<S>, IdHashing>,
     /// Requests cut off by a drop that are safe to send again once reconnected.
     pub parked: Vec<Parked<S>>,
     /// Output gathered for the host since it last took it.
@@ -105,7 +105,7 @@ impl<S: Session> State<S> {
             backoff: Backoff::new(config.backoff_base, config.backoff_max),
             rng: Rng::new(config.seed),
             config,
-            waiters: HashMap::new(),
+            waiters: HashMap::default(),
             parked: Vec::new(),
             out: Output::default(),
             settle: Vec::new(),
@@ -360,7 +360,10 @@ impl<S: Session> State<S> {
     /// Fails every caller still waiting (parked or in flight) with `error`.
     pub(super) fn fail_all(&mut self, error: Error) {
         self.fail_parked(error.clone());
-        for (_, w) in std::mem::take(&mut self.waiters) {
+        // In request order, as the session reports its own cut-off requests.
+        let mut waiters: Vec<_> = self.waiters.drain().collect();
+        waiters.sort_unstable_by_key(|(id, _)| *id);
+        for (_, w) in waiters {
             self.settle.push((w.tx, Err(error.clone())));
         }
     }
