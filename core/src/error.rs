@@ -145,6 +145,25 @@ pub enum Error {
 }
 
 impl Error {
+    /// [`Error::MessageTooLong`] if `text` has more than `limit` characters (servers count
+    /// characters, not bytes). A text of at most `limit` bytes is within it without counting:
+    /// the common case, so a send does not walk its text.
+    #[cfg_attr(not(any(feature = "trueconf", feature = "talk")), allow(dead_code))]
+    pub(crate) fn check_length(text: &str, limit: u32) -> Result<(), Error> {
+        let limit = limit as usize;
+        if text.len() <= limit {
+            return Ok(());
+        }
+        let length = text.chars().count();
+        if length > limit {
+            return Err(Error::MessageTooLong {
+                length: length as u64,
+                limit: limit as u64,
+            });
+        }
+        Ok(())
+    }
+
     /// Whose fault this is and when it happened; see [`ErrorKind`].
     pub fn kind(&self) -> ErrorKind {
         match self {

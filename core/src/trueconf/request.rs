@@ -803,13 +803,7 @@ impl Request {
             }
             _ => return Ok(()),
         };
-        let length = text.chars().count();
-        if length > super::config::MAX_TEXT_CHARS as usize {
-            return Err(Error::MessageTooLong {
-                length: length as u64,
-                limit: u64::from(super::config::MAX_TEXT_CHARS),
-            });
-        }
+        Error::check_length(text, super::config::MAX_TEXT_CHARS)?;
         if text.is_empty() {
             return Err(Error::InvalidArgument {
                 reason: "message text is empty".into(),

@@ -25,6 +25,14 @@ fn the_limit_counts_characters_not_bytes() {
     let text = "é".repeat(32_000);
     s.send_message(at(0), ROOM, &text, None, false).unwrap();
     assert_eq!(form(&one_request(&mut s))["message"], text);
+    // One character over, in a text of twice as many bytes: the length told is in characters.
+    assert_eq!(
+        s.send_message(at(0), ROOM, &"é".repeat(32_001), None, false),
+        Err(Error::MessageTooLong {
+            length: 32_001,
+            limit: 32_000
+        })
+    );
 }
 
 #[test]

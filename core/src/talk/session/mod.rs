@@ -568,15 +568,7 @@ impl TalkSession {
 
     fn check_length(&self, text: &str) -> Result<(), Error> {
         // The server counts characters (mb_strlen), not bytes.
-        let length = text.chars().count();
-        let limit = self.max_length();
-        if length > limit as usize {
-            return Err(Error::MessageTooLong {
-                length: length as u64,
-                limit: limit as u64,
-            });
-        }
-        Ok(())
+        Error::check_length(text, self.max_length())
     }
 
     /// The server's capabilities, once fetched.
