@@ -63,6 +63,7 @@ mod backoff;
 mod boxed_map;
 mod client;
 mod config;
+mod deadlines;
 mod dedupe;
 mod error;
 mod event;
