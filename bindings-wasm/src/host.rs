@@ -478,10 +478,12 @@ impl<S: Session + 'static> Host<S> {
             body,
         } = request;
         let controller = web_sys::AbortController::new().ok();
+        if let Some(c) = &controller {
+            guard::hold(c);
+        }
         let url = {
             let mut st = self.state.borrow_mut();
             if let Some(c) = &controller {
-                guard::hold(c);
                 st.fetches.insert(id.0, c.clone());
             }
             format!("{}{}", st.transport.base, path)
@@ -490,7 +492,8 @@ impl<S: Session + 'static> Host<S> {
         task::spawn(async move {
             let response = exchange(&url, &method, &headers, body.as_deref(), controller).await;
             let Some(host) = me.upgrade() else { return };
-            if let Some(c) = host.state.borrow_mut().fetches.remove(&id.0) {
+            let done = host.state.borrow_mut().fetches.remove(&id.0);
+            if let Some(c) = done {
                 guard::release(&c);
             }
             if host.is_shut() {

@@ -92,8 +92,10 @@ impl EventStream {
                 "next() called again before the previous call settled",
             ));
         }
+        // Made with no borrow held: it calls into JS (the guard's `hold`).
+        drop(st);
         let (promise, resolve, reject) = task::pending();
-        st.waiting = Some((resolve, reject));
+        self.state.borrow_mut().waiting = Some((resolve, reject));
         promise
     }
 
