@@ -158,6 +158,19 @@ export type ErrorFault = 'refused' | 'failed' | 'undecodable';
 /** The `kind` of an {@link ErrorInfo}. */
 export type ErrorKind = ErrorInfo['kind'];
 
+/**
+ * The `detail` of a {@link ChatwireError} after the WebAssembly instance trapped (a bug: a
+ * panic inside the wasm). Every Promise then pending rejects with it (fault `failed`: a
+ * request in flight may or may not have reached the server) and every later call refuses with
+ * it (fault `refused`), on every client of that instance; sockets, timers and fetches are let
+ * go. Load the package anew (a new page or process) to go on. Never in an event.
+ */
+export interface InternalError {
+  kind: 'internal';
+  /** What happened (`the WebAssembly instance trapped (RuntimeError: unreachable)`). */
+  reason: string;
+}
+
 /** The typed answer to a request, by `type`. */
 export type Reply =
   | { type: 'authenticated'; user_id: string | null; connection_id: string | null }
@@ -236,8 +249,8 @@ export type ChatEventType = ChatEvent['type'];
 /** The error every Promise of this package rejects with, and every method throws. */
 export declare class ChatwireError extends Error {
   readonly name: 'ChatwireError';
-  /** What went wrong (`detail.kind`). */
-  readonly kind: ErrorKind;
+  /** What went wrong (`detail.kind`); `internal` after a trap ({@link InternalError}). */
+  readonly kind: ErrorKind | 'internal';
   /** The protocol's code: TrueConf `errorCode`, HTTP status, Talk status name; else `null`. */
   readonly code: number | string | null;
   /** For `disconnected`: whether the request may have reached the server; else `null`. */
@@ -248,7 +261,7 @@ export declare class ChatwireError extends Error {
    */
   readonly fault: ErrorFault;
   /** The whole error. */
-  readonly detail: ErrorInfo;
+  readonly detail: ErrorInfo | InternalError;
 }
 
 /** A WebSocket constructor: the global one, or the `ws` package's (which sends headers). */
@@ -292,7 +305,10 @@ declare abstract class ChatClient {
    * `ChatwireError` on refused credentials or a permanent failure. Reconnects after drops.
    */
   connect(): Promise<void>;
-  /** Lets the connection go: calls in flight reject with `disconnected`, later ones with `closed`. */
+  /**
+   * Lets the connection go: calls in flight reject with `disconnected`, later ones with
+   * `closed`. After a trap ({@link InternalError}) it does nothing, as `free()` does.
+   */
   close(): void;
   /** Ends the client for good: every pending call rejects with `closed`, iterators end. */
   free(): void;

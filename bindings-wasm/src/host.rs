@@ -6,8 +6,10 @@
 //! (a listener calling `sendMessage`, a frame handled inside a listener) queues its output
 //! and the running loop performs it next, in order, so nothing nests.
 
+use crate::guard::{self, Entry};
 use crate::js;
 use crate::stream;
+use crate::task;
 use chatwire::{
     Client, ConnectAuth, ConnectInfo, Event, Header, HttpRequest, HttpResponse, Output, Session,
     Timestamp, Transmit,
@@ -18,7 +20,6 @@ use std::collections::{HashMap, VecDeque};
 use std::rc::{Rc, Weak};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
 
 /// How long one fetch may take before it is aborted: the longest Talk long-poll (30 s) plus
 /// the core's request timeout (30 s), with a margin. The core has given up on it by then; the
@@ -94,6 +95,7 @@ struct Socket {
 impl Socket {
     /// Lets the socket go without hearing from it again.
     fn detach(self, reason: Option<&str>) {
+        guard::release(&self.ws);
         self.ws.set_onopen(None);
         self.ws.set_onmessage(None);
         self.ws.set_onclose(None);
@@ -132,7 +134,7 @@ struct State {
     /// with an `Rc` clone, where cloning the `Function`s cost two JS calls each per event.
     listeners: Rc<Vec<Function>>,
     streams: Vec<stream::Shared>,
-    /// `connect()` promises waiting for `connected` (resolve, reject).
+    /// `connect()` promises waiting for `connected` (resolve, reject; see [`task::pending`]).
     connect_waiters: Vec<(Function, Function)>,
     queue: VecDeque<Output>,
     driving: bool,
@@ -153,6 +155,7 @@ impl<S: Session + 'static> Host<S> {
         Rc::new_cyclic(|me: &Weak<Host<S>>| {
             let weak = me.clone();
             let timer_fn = Closure::<dyn FnMut()>::new(move || {
+                guard::entered(Entry::Timer);
                 if let Some(host) = weak.upgrade() {
                     host.state.borrow_mut().timer = None;
                     let out = host.client.handle_timeout(js::now());
@@ -201,6 +204,7 @@ impl<S: Session + 'static> Host<S> {
 
     /// Takes and performs what commands left in the client (call after every command).
     pub(crate) fn flush(&self) {
+        guard::entered(Entry::Call);
         self.drive();
     }
 
@@ -360,6 +364,7 @@ impl<S: Session + 'static> Host<S> {
         let on_message = {
             let me = self.me.clone();
             Closure::<dyn FnMut(JsValue)>::new(move |event: JsValue| {
+                guard::entered(Entry::Frame);
                 let Some(host) = me.upgrade() else { return };
                 if !host.is_current(generation) {
                     return;
@@ -403,13 +408,17 @@ impl<S: Session + 'static> Host<S> {
                 host.feed(out);
             })
         };
-        ws.set_onopen(Some(on_open.as_ref().unchecked_ref()));
-        ws.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-        ws.set_onclose(Some(on_close.as_ref().unchecked_ref()));
+        // Each handler enters the wasm through the trap guard, which closes the socket if the
+        // instance traps.
+        let handler = |c: &Closure<dyn FnMut(JsValue)>| guard::wrap(c.as_ref().unchecked_ref());
+        ws.set_onopen(Some(&handler(&on_open)));
+        ws.set_onmessage(Some(&handler(&on_message)));
+        ws.set_onclose(Some(&handler(&on_close)));
         // Errors are followed by a close event, which says what matters; an `error` listener
         // must exist anyway, or the `ws` package throws it as an uncaught exception.
         let on_error = Closure::<dyn FnMut(JsValue)>::new(|_event: JsValue| {});
-        ws.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        ws.set_onerror(Some(&handler(&on_error)));
+        guard::hold(&ws);
         self.state.borrow_mut().socket = Some(Socket {
             ws,
             generation,
@@ -451,6 +460,7 @@ impl<S: Session + 'static> Host<S> {
             }
         };
         socket.map(|s| {
+            guard::release(&s.ws);
             let opened = s.opened;
             s.ws.set_onopen(None);
             s.ws.set_onmessage(None);
@@ -468,6 +478,9 @@ impl<S: Session + 'static> Host<S> {
             body,
         } = request;
         let controller = web_sys::AbortController::new().ok();
+        if let Some(c) = &controller {
+            guard::hold(c);
+        }
         let url = {
             let mut st = self.state.borrow_mut();
             if let Some(c) = &controller {
@@ -476,10 +489,13 @@ impl<S: Session + 'static> Host<S> {
             format!("{}{}", st.transport.base, path)
         };
         let me = self.me.clone();
-        wasm_bindgen_futures::spawn_local(async move {
+        task::spawn(async move {
             let response = exchange(&url, &method, &headers, body.as_deref(), controller).await;
             let Some(host) = me.upgrade() else { return };
-            host.state.borrow_mut().fetches.remove(&id.0);
+            let done = host.state.borrow_mut().fetches.remove(&id.0);
+            if let Some(c) = done {
+                guard::release(&c);
+            }
             if host.is_shut() {
                 return;
             }
@@ -493,6 +509,7 @@ impl<S: Session + 'static> Host<S> {
     fn abort_fetches(&self) {
         let fetches: Vec<_> = self.state.borrow_mut().fetches.drain().collect();
         for (_, controller) in fetches {
+            guard::release(&controller);
             controller.abort();
         }
     }
@@ -515,10 +532,10 @@ impl<S: Session + 'static> Host<S> {
             (st.timer.take(), callback)
         };
         if let Some(id) = old {
-            js::clear_timeout(&id);
+            guard::clear_timeout(&id);
         }
         if let (Some(at), Some(callback)) = (timeout, callback) {
-            let id = js::set_timeout(&callback, js::timer_delay(at, js::now()));
+            let id = guard::set_timeout(&callback, js::timer_delay(at, js::now()));
             self.state.borrow_mut().timer = Some(id);
         }
     }
@@ -528,8 +545,8 @@ impl<S: Session + 'static> Host<S> {
         match event {
             Event::Connected { .. } => {
                 let waiters = std::mem::take(&mut self.state.borrow_mut().connect_waiters);
-                for (resolve, _) in waiters {
-                    let _ = resolve.call0(&JsValue::UNDEFINED);
+                for (resolve, reject) in waiters {
+                    task::settle(&resolve, &reject, Ok(JsValue::UNDEFINED));
                 }
             }
             Event::ConnectFailed {
@@ -567,8 +584,8 @@ impl<S: Session + 'static> Host<S> {
 
     fn reject_connect(&self, error: &JsValue) {
         let waiters = std::mem::take(&mut self.state.borrow_mut().connect_waiters);
-        for (_, reject) in waiters {
-            let _ = reject.call1(&JsValue::UNDEFINED, error);
+        for (resolve, reject) in waiters {
+            task::settle(&resolve, &reject, Err(error.clone()));
         }
     }
 
@@ -578,17 +595,14 @@ impl<S: Session + 'static> Host<S> {
         if self.is_shut() {
             return js::rejected(js::error(&chatwire::Error::Closed));
         }
-        let mut pair = None;
-        let promise = Promise::new(&mut |resolve, reject| pair = Some((resolve, reject)));
-        if let Some((resolve, reject)) = pair {
-            if self.connectionless {
-                let _ = resolve.call0(&JsValue::UNDEFINED);
-            } else {
-                self.state
-                    .borrow_mut()
-                    .connect_waiters
-                    .push((resolve, reject));
-            }
+        let (promise, resolve, reject) = task::pending();
+        if self.connectionless {
+            task::settle(&resolve, &reject, Ok(JsValue::UNDEFINED));
+        } else {
+            self.state
+                .borrow_mut()
+                .connect_waiters
+                .push((resolve, reject));
         }
         let out = self.client.connect(js::now());
         self.feed(out);
@@ -625,7 +639,7 @@ impl<S: Session + 'static> Host<S> {
             (std::mem::take(&mut st.streams), st.timer.take())
         };
         if let Some(id) = timer {
-            js::clear_timeout(&id);
+            guard::clear_timeout(&id);
         }
         self.drop_socket(Some("client freed"));
         self.abort_fetches();
@@ -734,10 +748,10 @@ async fn try_exchange(
     if let Some(c) = &controller {
         init.set_signal(Some(&c.signal()));
         let abort: Function = Reflect::get(c, &"abort".into())?.dyn_into()?;
-        abort_timer = Some(js::set_timeout(&abort.bind0(c), FETCH_ABORT_MS));
+        abort_timer = Some(guard::set_timeout(&abort.bind0(c), FETCH_ABORT_MS));
     }
     let result = async {
-        let response: web_sys::Response = JsFuture::from(js::fetch(url, &init))
+        let response: web_sys::Response = task::settled(&js::fetch(url, &init))
             .await?
             .unchecked_into();
         let mut list = Vec::new();
@@ -751,7 +765,7 @@ async fn try_exchange(
                 }
             }
         }
-        let text = JsFuture::from(response.text()?).await?;
+        let text = task::settled(&response.text()?).await?;
         Ok(HttpResponse {
             status: response.status(),
             headers: list,
@@ -760,7 +774,7 @@ async fn try_exchange(
     }
     .await;
     if let Some(id) = abort_timer {
-        js::clear_timeout(&id);
+        guard::clear_timeout(&id);
     }
     result
 }
@@ -771,7 +785,7 @@ where
     F: std::future::Future<Output = Result<T, chatwire::Error>> + 'static,
     T: 'static,
 {
-    wasm_bindgen_futures::future_to_promise(async move {
+    task::promise(async move {
         match future.await {
             Ok(v) => Ok(map(v)),
             Err(e) => Err(js::error(&e)),

@@ -11,12 +11,6 @@ use wasm_bindgen::JsCast;
 
 #[wasm_bindgen]
 extern "C" {
-    /// `globalThis.setTimeout`: Node returns a `Timeout` object, browsers a number.
-    #[wasm_bindgen(js_name = setTimeout)]
-    pub(crate) fn set_timeout(callback: &Function, ms: f64) -> JsValue;
-    /// `globalThis.clearTimeout`.
-    #[wasm_bindgen(js_name = clearTimeout)]
-    pub(crate) fn clear_timeout(id: &JsValue);
     /// `performance.now()`; throws where there is no `performance` (then `Date.now()`).
     #[wasm_bindgen(catch, js_namespace = performance, js_name = now)]
     fn performance_now() -> Result<f64, JsValue>;

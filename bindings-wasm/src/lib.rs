@@ -20,6 +20,7 @@
     allow(dead_code)
 )]
 
+mod guard;
 mod host;
 mod js;
 pub mod plain;
@@ -28,11 +29,15 @@ mod stream;
 mod tada;
 #[cfg(feature = "talk")]
 mod talk;
+mod task;
 #[cfg(feature = "trueconf")]
 mod trueconf;
 #[cfg(all(test, target_arch = "wasm32"))]
 mod wasm_units;
 
+pub use guard::set_guard;
+#[doc(hidden)]
+pub use guard::trap_at_next_for_tests;
 pub use js::set_error_class;
 pub use stream::EventStream;
 #[cfg(feature = "tada")]

@@ -1,5 +1,6 @@
 //! `client.events()`: the events as an async iterator (`for await (const e of client.events())`).
 
+use crate::task;
 use js_sys::{Function, Object, Promise, Reflect};
 use std::cell::RefCell;
 use std::collections::VecDeque;
@@ -10,7 +11,8 @@ use wasm_bindgen::prelude::*;
 #[derive(Default)]
 pub(crate) struct StreamState {
     queue: VecDeque<JsValue>,
-    waiting: Option<Function>,
+    /// The pending `next()` (resolve, reject; see [`task::pending`]).
+    waiting: Option<(Function, Function)>,
     done: bool,
 }
 
@@ -31,7 +33,7 @@ pub(crate) fn push(stream: &Shared, event: &JsValue) -> bool {
             return false;
         }
         match st.waiting.take() {
-            Some(resolve) => resolve,
+            Some(waiting) => waiting,
             None => {
                 st.queue.push_back(event.clone());
                 return true;
@@ -40,7 +42,8 @@ pub(crate) fn push(stream: &Shared, event: &JsValue) -> bool {
     };
     // Resolving only schedules the taker's continuation: no JS runs here, but no borrow is held
     // anyway.
-    let _ = waiting.call1(&JsValue::UNDEFINED, &result(event, false));
+    let (resolve, reject) = waiting;
+    task::settle(&resolve, &reject, Ok(result(event, false)));
     true
 }
 
@@ -51,8 +54,8 @@ pub(crate) fn end(stream: &Shared) {
         st.done = true;
         st.waiting.take()
     };
-    if let Some(resolve) = waiting {
-        let _ = resolve.call1(&JsValue::UNDEFINED, &result(&JsValue::UNDEFINED, true));
+    if let Some((resolve, reject)) = waiting {
+        task::settle(&resolve, &reject, Ok(result(&JsValue::UNDEFINED, true)));
     }
 }
 
@@ -89,9 +92,10 @@ impl EventStream {
                 "next() called again before the previous call settled",
             ));
         }
-        let mut waiting = None;
-        let promise = Promise::new(&mut |resolve, _reject| waiting = Some(resolve));
-        st.waiting = waiting;
+        // Made with no borrow held: it calls into JS (the guard's `hold`).
+        drop(st);
+        let (promise, resolve, reject) = task::pending();
+        self.state.borrow_mut().waiting = Some((resolve, reject));
         promise
     }
 

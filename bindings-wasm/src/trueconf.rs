@@ -1,7 +1,7 @@
 //! `TrueConfClient`: the TrueConf Chatbot API.
 
 use crate::host::{promise, Host, Transport};
-use crate::{client_config, common_methods, js, map};
+use crate::{client_config, common_methods, js, map, task};
 use chatwire::trueconf::{TrueConfConfig, TrueConfSession, TOKEN_PATH};
 use chatwire::{Client, Error};
 use js_sys::Promise;
@@ -10,7 +10,6 @@ use std::cell::Cell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
 
 /// A TrueConf chat bot client. Options: `server` (`http(s)://…`), `token` (a JWT) or `user` +
 /// `password` (the client fetches the JWT on `connect()`), `receiveUnread` (default true),
@@ -51,11 +50,11 @@ async fn fetch_token(base: &str, user: &str, password: &str) -> Result<String, E
         .map_err(failed)?;
     init.set_headers(&headers);
     let url = format!("{base}{TOKEN_PATH}");
-    let response: web_sys::Response = JsFuture::from(js::fetch(&url, &init))
+    let response: web_sys::Response = task::settled(&js::fetch(&url, &init))
         .await
         .map_err(failed)?
         .unchecked_into();
-    let text = JsFuture::from(response.text().map_err(failed)?)
+    let text = task::settled(&response.text().map_err(failed)?)
         .await
         .map_err(failed)?
         .as_string()
@@ -114,7 +113,7 @@ impl TrueConfClient {
         };
         let host = self.host.clone();
         let has_token = self.has_token.clone();
-        wasm_bindgen_futures::future_to_promise(async move {
+        task::promise(async move {
             let base = host.base();
             let token = fetch_token(&base, &user, &password)
                 .await
@@ -126,7 +125,7 @@ impl TrueConfClient {
                 })
                 .map_err(|e| js::error(&e))?;
             has_token.set(true);
-            JsFuture::from(host.connect()).await
+            task::settled(&host.connect()).await
         })
     }
 

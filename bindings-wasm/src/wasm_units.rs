@@ -1,10 +1,17 @@
 //! The binding's own units, run as wasm in Node by `wasm-bindgen-test-runner`
 //! (`scripts/test-wasm-units.sh`): option parsing from JS values, core errors as JS `Error`s
-//! with their code and delivery, timer clamping, events as plain JS objects.
+//! with their code and delivery, timer clamping, events as plain JS objects, the executor
+//! (without the trap guard the package's entry module registers: its plain fallbacks).
 
 use crate::js::{self, Options};
+use crate::task;
 use chatwire::{Author, Content, Delivery, Error, Event, Message, RawJson, Timestamp};
-use js_sys::{Function, Object, Reflect};
+use js_sys::{Function, Object, Promise, Reflect};
+use std::cell::Cell;
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::wasm_bindgen_test;
 
@@ -271,4 +278,75 @@ fn an_outputs_events_are_the_objects_each_would_be_alone() {
     // And the next conversion is whole again.
     let later = js::to_js(&events[0]);
     assert!(get(&get(&later, "message"), "raw").is_string());
+}
+
+/// Wakes itself on its first poll (as an event delivered inside a poll may wake the very
+/// task that delivered it) and is pending; ready on the second. Fails if polled inside a poll.
+struct WakesItself {
+    polls: Rc<Cell<u32>>,
+    inside: Rc<Cell<bool>>,
+}
+
+impl Future for WakesItself {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        assert!(!self.inside.replace(true), "polled re-entrantly");
+        self.polls.set(self.polls.get() + 1);
+        let result = if self.polls.get() == 1 {
+            cx.waker().wake_by_ref();
+            Poll::Pending
+        } else {
+            Poll::Ready(())
+        };
+        self.inside.set(false);
+        result
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_task_woken_inside_its_own_poll_is_polled_again_after_it_not_within() {
+    let polls = Rc::new(Cell::new(0));
+    let (promise, resolve, reject) = task::pending();
+    let future = WakesItself {
+        polls: polls.clone(),
+        inside: Rc::default(),
+    };
+    let counted = polls.clone();
+    task::spawn(async move {
+        future.await;
+        task::settle(&resolve, &reject, Ok(JsValue::from(counted.get())));
+    });
+    assert_eq!(
+        polls.get(),
+        0,
+        "a spawned task first runs in a microtask, not inside spawn"
+    );
+    let value = task::settled(&promise).await.expect("the task resolves it");
+    assert_eq!(
+        value.as_f64(),
+        Some(2.0),
+        "polled twice: the wake-up was not lost"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn an_awaited_promise_gives_its_value_or_its_rejection() {
+    let value = task::settled(&Promise::resolve(&JsValue::from(7))).await;
+    assert_eq!(value.ok().and_then(|v| v.as_f64()), Some(7.0));
+    let error = task::settled(&Promise::reject(&JsValue::from("no"))).await;
+    assert_eq!(
+        error.err().and_then(|e| e.as_string()).as_deref(),
+        Some("no")
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_task_promise_settles_with_its_futures_outcome() {
+    let ok = task::promise(async { Ok(JsValue::from("done")) });
+    let ok = task::settled(&ok).await.expect("resolves");
+    assert_eq!(ok.as_string().as_deref(), Some("done"));
+    let refused = task::promise(async { Err(js::invalid("no")) });
+    let e = task::settled(&refused).await.expect_err("rejects");
+    assert_eq!(kind_of(&e).as_deref(), Some("invalid_argument"));
 }

@@ -58,6 +58,7 @@ export async function use(t: TrueConfClient, d: TadaClient, k: TalkClient): Prom
   } catch (e) {
     const err = e as ChatwireError;
     if (err.detail.kind === 'disconnected') return err.detail.delivery === 'maybe_delivered' ? 1 : 0;
+    if (err.detail.kind === 'internal') return err.detail.reason.length;
   }
   return older.length + sent.length;
 }

@@ -1,0 +1,178 @@
+//! The trap guard's Rust side: every way JS enters this wasm, and everything it holds in JS.
+//!
+//! A trap (a panic: the package's wasm aborts at once with `unreachable`) unwinds the wasm
+//! mid-call and leaves its state half-changed, so nothing may enter it again; and what it held
+//! in JS (Promises it would have settled, sockets, timers, fetches) would stay pending or open
+//! for ever. The guard object the package's entry module registers (`install` in
+//! npm/extras.mjs) is the JS half: every callback JS makes into the wasm is one it wrapped
+//! (it catches the trap, then never enters again), and the wasm tells it what it holds, so after
+//! a trap it can reject those Promises, close those sockets, clear those timers and abort those
+//! fetches without the wasm's help.
+//!
+//! Without a registered guard (the wasm loaded without the package's entry module, as the
+//! binding's own wasm units are) each call here does the plain thing: the callback itself,
+//! the global `setTimeout`, nothing held.
+
+use js_sys::{Function, Promise};
+use std::cell::{Cell, OnceCell};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+#[wasm_bindgen]
+extern "C" {
+    /// The guard object of npm/extras.mjs.
+    pub(crate) type Guard;
+    /// A function that calls `callback` unless the instance trapped, catching a trap.
+    #[wasm_bindgen(method)]
+    fn wrap(this: &Guard, callback: &Function) -> Function;
+    /// `setTimeout` of a guarded `callback`; the guard clears it if the instance traps.
+    #[wasm_bindgen(method, js_name = setTimeout)]
+    fn set_timeout(this: &Guard, callback: &Function, ms: f64) -> JsValue;
+    /// `clearTimeout`, and forgets the timer.
+    #[wasm_bindgen(method, js_name = clearTimeout)]
+    fn clear_timeout(this: &Guard, id: &JsValue);
+    /// `promise.then(ok, err)` with both guarded.
+    #[wasm_bindgen(method)]
+    fn then(this: &Guard, promise: &Promise, ok: &Function, err: &Function);
+    /// Keeps `what` to let go of after a trap: a pending Promise's `reject` (called with the
+    /// error), a WebSocket (closed) or an `AbortController` (aborted).
+    #[wasm_bindgen(method)]
+    fn hold(this: &Guard, what: &JsValue);
+    /// Forgets `what` (the Promise settled, the socket or fetch is done).
+    #[wasm_bindgen(method)]
+    fn release(this: &Guard, what: &JsValue);
+
+    /// `globalThis.setTimeout`: Node returns a `Timeout` object, browsers a number.
+    #[wasm_bindgen(js_name = setTimeout)]
+    fn global_set_timeout(callback: &Function, ms: f64) -> JsValue;
+    /// `globalThis.clearTimeout`.
+    #[wasm_bindgen(js_name = clearTimeout)]
+    fn global_clear_timeout(id: &JsValue);
+    /// A Promise, for `then` with two plain functions.
+    type Thenable;
+    /// `promise.then(ok, err)`.
+    #[wasm_bindgen(method, js_name = then)]
+    fn then_both(this: &Thenable, ok: &Function, err: &Function) -> JsValue;
+}
+
+thread_local! {
+    /// Set once by [`set_guard`], before the first client is made; never changed, so reading
+    /// it takes no borrow that a call into JS could meet again.
+    static GUARD: OnceCell<Guard> = const { OnceCell::new() };
+}
+
+/// Registers the trap guard (npm/extras.mjs `install`). Called once by the package's entry
+/// module, before any client exists; a second guard is ignored (the first one holds what the
+/// clients made so far).
+#[wasm_bindgen(js_name = __setGuard)]
+pub fn set_guard(guard: JsValue) {
+    GUARD.with(|g| {
+        let _ = g.set(guard.unchecked_into());
+    });
+}
+
+/// `callback`, guarded: what every socket handler and the executor's microtask are.
+pub(crate) fn wrap(callback: &Function) -> Function {
+    GUARD.with(|g| match g.get() {
+        Some(guard) => guard.wrap(callback),
+        None => callback.clone(),
+    })
+}
+
+/// `setTimeout(callback, ms)`, guarded and cleared after a trap; the id for [`clear_timeout`].
+pub(crate) fn set_timeout(callback: &Function, ms: f64) -> JsValue {
+    GUARD.with(|g| match g.get() {
+        Some(guard) => guard.set_timeout(callback, ms),
+        None => global_set_timeout(callback, ms),
+    })
+}
+
+/// `clearTimeout(id)` of a timer [`set_timeout`] set.
+pub(crate) fn clear_timeout(id: &JsValue) {
+    GUARD.with(|g| match g.get() {
+        Some(guard) => guard.clear_timeout(id),
+        None => global_clear_timeout(id),
+    })
+}
+
+/// `promise.then(ok, err)`, both guarded.
+pub(crate) fn then(promise: &Promise, ok: &Function, err: &Function) {
+    GUARD.with(|g| match g.get() {
+        Some(guard) => guard.then(promise, ok, err),
+        None => {
+            let _ = promise.unchecked_ref::<Thenable>().then_both(ok, err);
+        }
+    })
+}
+
+/// Tells the guard to let go of `what` if the instance traps (see [`Guard::hold`]).
+pub(crate) fn hold(what: &JsValue) {
+    GUARD.with(|g| {
+        if let Some(guard) = g.get() {
+            guard.hold(what);
+        }
+    })
+}
+
+/// Undoes [`hold`] once `what` is settled, closed or done.
+pub(crate) fn release(what: &JsValue) {
+    GUARD.with(|g| {
+        if let Some(guard) = g.get() {
+            guard.release(what);
+        }
+    })
+}
+
+/// The entries into the wasm a test can make trap ([`trap_at_next_for_tests`]).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Entry {
+    /// A command called from JS (`Host::flush`, after every command).
+    Call = 1,
+    /// A WebSocket `message` callback.
+    Frame,
+    /// The client's timer callback.
+    Timer,
+    /// A fetch's (or any awaited Promise's) settlement callback.
+    Fetch,
+    /// The executor polling a task.
+    Poll,
+}
+
+thread_local! {
+    /// The entry armed by [`trap_at_next_for_tests`] (its `Entry as u8`), 0 for none.
+    static ARMED: Cell<u8> = const { Cell::new(0) };
+}
+
+/// Called at each [`Entry`]: panics (so traps) when a test armed this one. A `Cell` read
+/// otherwise.
+pub(crate) fn entered(entry: Entry) {
+    if ARMED.with(Cell::get) == entry as u8 {
+        ARMED.with(|a| a.set(0));
+        panic!("chatwire: a trap armed by __trapAtNextForTests");
+    }
+}
+
+/// Test-only: makes the next entry of kind `entry` (`"call"`, `"frame"`, `"timer"`,
+/// `"fetch"` or `"poll"`) panic, which traps the instance, so the node tests can provoke a
+/// real trap in the very wasm the package ships (a separate test build would be another
+/// several-minute LTO build, and would not test this one). Not reachable by accident: the
+/// package's entry modules do not export it, and its `exports` map lets no app import the
+/// wasm-bindgen module (`dist/…`) it lives in; it does nothing until called with a name.
+#[doc(hidden)]
+#[wasm_bindgen(js_name = __trapAtNextForTests)]
+pub fn trap_at_next_for_tests(entry: &str) -> Result<(), JsValue> {
+    let entry = match entry {
+        "call" => Entry::Call,
+        "frame" => Entry::Frame,
+        "timer" => Entry::Timer,
+        "fetch" => Entry::Fetch,
+        "poll" => Entry::Poll,
+        other => {
+            return Err(crate::js::invalid(format!(
+                "no entry {other:?} (call, frame, timer, fetch, poll)"
+            )))
+        }
+    };
+    ARMED.with(|a| a.set(entry as u8));
+    Ok(())
+}
