@@ -437,15 +437,19 @@ async fn upgrade(
         Ok(ws) => ws,
         Err(rejection) => return rejection.into_response(),
     };
-    ws.on_upgrade(move |socket| async move {
-        let (conn, rx) = ws::register(&sim);
-        {
-            let mut w = sim.world();
-            w.tada.conns.insert(conn, user);
-            hello(&mut w, conn, user);
-        }
-        ws::serve(sim, socket, conn, rx, Handler).await;
-    })
+    // Registered when the upgrade is accepted, before the client sees its 101, as a server
+    // opens the session: a message posted right after the client's `connected` reaches it.
+    // Registered in the upgrade's callback instead, which runs after the 101 is written, such
+    // a message could be stored before the connection was listed, and never reach it.
+    let (conn, rx) = ws::register(&sim);
+    {
+        let mut w = sim.world();
+        w.tada.conns.insert(conn, user);
+        hello(&mut w, conn, user);
+    }
+    let failed = Arc::clone(&sim);
+    ws.on_failed_upgrade(move |_| ws::unregister(&failed, conn, &mut Handler))
+        .on_upgrade(move |socket| ws::serve(sim, socket, conn, rx, Handler))
 }
 
 fn event(name: &str, params: Value) -> String {

@@ -91,9 +91,15 @@ pub(crate) async fn serve(
             }
         }
     }
-    sim.world().outboxes.remove(&conn);
-    handler.on_close(&sim, conn);
+    unregister(&sim, conn, &mut handler);
     tracing::debug!(conn, "connection closed");
+}
+
+/// Forgets a connection: its outbox, and what the protocol's handler holds for it. For one
+/// registered before its handshake that then failed, as for one that ran and ended.
+pub(crate) fn unregister(sim: &Sim, conn: ConnId, handler: &mut impl Handler) {
+    sim.world().outboxes.remove(&conn);
+    handler.on_close(sim, conn);
 }
 
 /// Holds a silenced connection open, writing nothing and ignoring what comes in (it is still

@@ -393,3 +393,36 @@ async fn rest_history_gives_what_was_missed_in_order_with_gentimes() {
     })
     .await;
 }
+
+/// A connection is among the recipients from the moment its handshake is answered: a message
+/// posted right after a client saw its 101, before it read anything, reaches it. The
+/// connection used to be listed by the upgrade's callback, which runs after the 101 is
+/// written, so such a message could be stored before it and never reach it; that showed once,
+/// in `chatwire connect`'s tests on a loaded machine. Here, unloaded, the old order passed too:
+/// this holds the guarantee, it does not reproduce the race.
+#[tokio::test]
+async fn a_message_posted_right_after_the_handshake_reaches_the_new_connection() {
+    bounded(60, async {
+        let sim = sim().await;
+        let addr = sim.addr();
+        let mut bob = tada_connect(addr, "bob").await;
+        tada_until(&mut bob, "server.contact.updated", true).await;
+        for n in 0..20 {
+            let mut alice = tada_connect(addr, "alice").await;
+            let id = format!("right-after-{n}");
+            tada_send(
+                &mut bob,
+                json!({
+                    "event": "client.message.updated",
+                    "confirm_id": format!("cid{n:09}"),
+                    "params": {"to": TADA_GROUP_JID, "content": {"text": "now", "type": "plain"}, "message_id": id},
+                }),
+            )
+            .await;
+            let got = tada_until(&mut alice, "server.message.updated", true).await;
+            assert_eq!(got["params"]["messages"][0]["message_id"], id, "round {n}");
+            tada_drain(&mut bob, Duration::from_millis(20)).await;
+        }
+    })
+    .await;
+}
