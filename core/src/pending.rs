@@ -233,11 +233,11 @@ impl<T> PendingTable<T> {
     pub fn take_all_disconnected(&mut self) -> Vec<(RequestId, Pending<T>, Error)> {
         self.by_deadline.clear();
         self.loose = None;
-        let mut all: Vec<(u32, Box<Pending<T>>)> = self.entries.drain().collect();
-        all.sort_unstable_by_key(|(id, _)| *id);
-        all.into_iter()
+        let ids = self.ids_in_order();
+        let mut entries = std::mem::take(&mut self.entries);
+        ids.into_iter()
+            .filter_map(|id| entries.remove(&id).map(|p| (id, *p)))
             .map(|(id, p)| {
-                let p = *p;
                 let delivery = if p.sent {
                     Delivery::MaybeDelivered
                 } else {
@@ -251,13 +251,18 @@ impl<T> PendingTable<T> {
     /// The requests in flight, by id (sorted on each call: snapshots and restores, not per
     /// input).
     pub fn iter(&self) -> impl Iterator<Item = (RequestId, &Pending<T>)> {
-        let mut all: Vec<(RequestId, &Pending<T>)> = self
-            .entries
-            .iter()
-            .map(|(id, p)| (RequestId(*id), &**p))
-            .collect();
-        all.sort_unstable_by_key(|(id, _)| *id);
-        all.into_iter()
+        self.ids_in_order()
+            .into_iter()
+            .filter_map(|id| self.entries.get(&id).map(|p| (RequestId(id), &**p)))
+    }
+
+    /// The ids in flight, in order. Sorted as plain `u32`s, whatever `T` is: one sort's code
+    /// in the wasm build for every table (issue 11), where sorting the entries would make one
+    /// per `T`.
+    fn ids_in_order(&self) -> Vec<u32> {
+        let mut ids: Vec<u32> = self.entries.keys().copied().collect();
+        ids.sort_unstable();
+        ids
     }
 }
 

@@ -360,11 +360,14 @@ impl<S: Session> State<S> {
     /// Fails every caller still waiting (parked or in flight) with `error`.
     pub(super) fn fail_all(&mut self, error: Error) {
         self.fail_parked(error.clone());
-        // In request order, as the session reports its own cut-off requests.
-        let mut waiters: Vec<_> = self.waiters.drain().collect();
-        waiters.sort_unstable_by_key(|(id, _)| *id);
-        for (_, w) in waiters {
-            self.settle.push((w.tx, Err(error.clone())));
+        // In request order, as the session reports its own cut-off requests; the ids sorted as
+        // plain `u32`s, a sort the wasm build has already.
+        let mut ids: Vec<u32> = self.waiters.keys().map(|id| id.0).collect();
+        ids.sort_unstable();
+        for id in ids {
+            if let Some(w) = self.waiters.remove(&RequestId(id)) {
+                self.settle.push((w.tx, Err(error.clone())));
+            }
         }
     }
 
