@@ -44,7 +44,7 @@ const LETTING_GO = new Set(['free', 'close', 'return']);
  * enter it again, and nothing it holds in JS may stay pending or open. So every entry into the
  * wasm goes through here (the class methods, wrapped below; the socket handlers, timers,
  * settled Promises and the executor's microtask, which the wasm hands to `wrap`, `setTimeout`
- * and `then`), and the wasm tells `hold` what it holds: Promises it has yet to settle (their
+ * and `onSettled`), and the wasm tells `hold` what it holds: Promises it has yet to settle (their
  * `reject`), sockets and fetches (their `AbortController`). After a trap, every held Promise
  * rejects with a `ChatwireError` of kind `internal`, sockets close, timers are cleared,
  * fetches are aborted, and every later call refuses without entering the wasm.
@@ -54,6 +54,12 @@ function makeGuard() {
   let trapped = null;
   // What to let go of after a trap (see `hold`).
   const held = new Set();
+  // How many guarded entries into the wasm are running (more than one when a listener the wasm
+  // called calls a client), and the Promises the wasm made during the outermost of them: if it
+  // traps they were never handed to the app, so they are marked handled before they reject
+  // (an unhandled rejection ends a Node process).
+  let depth = 0;
+  let fresh = [];
   // Timer ids set through `setTimeout` and not yet fired or cleared.
   const timers = new Set();
   // Weak references to every client and event stream, and each object's own reference: after
@@ -107,16 +113,29 @@ function makeGuard() {
     timers.clear();
     for (const ref of live) ref.deref()?.__destroy_into_raw?.();
     live.clear();
+    for (const promise of fresh) promise.catch(() => {});
+    fresh = [];
     const all = [...held];
     held.clear();
     for (const what of all) letGo(what);
+  }
+
+  /** `run()` as one guarded entry into the wasm (see `depth`). */
+  function entry(run) {
+    depth += 1;
+    try {
+      return run();
+    } finally {
+      depth -= 1;
+      if (depth === 0) fresh = [];
+    }
   }
 
   /** Calls the wasm's `callback` unless the instance trapped; a trap inside is caught. */
   function enter(callback, value) {
     if (trapped) return undefined;
     try {
-      return callback(value);
+      return entry(() => callback(value));
     } catch (e) {
       if (!isTrap(e)) throw e;
       trap(e);
@@ -155,7 +174,7 @@ function makeGuard() {
       if (name === 'free') forget(this);
       let result;
       try {
-        result = fn.apply(this, args);
+        result = entry(() => fn.apply(this, args));
       } catch (e) {
         if (!isTrap(e)) throw e;
         trap(e);
@@ -173,7 +192,7 @@ function makeGuard() {
         if (trapped) throw error('refused');
         let object;
         try {
-          object = Reflect.construct(target, args, newTarget);
+          object = entry(() => Reflect.construct(target, args, newTarget));
         } catch (e) {
           if (!isTrap(e)) throw e;
           trap(e);
@@ -213,7 +232,7 @@ function makeGuard() {
       timers.delete(id);
       clearTimeout(id);
     },
-    then(promise, ok, err) {
+    onSettled(promise, ok, err) {
       promise.then(
         (value) => enter(ok, value),
         (reason) => enter(err, reason),
@@ -223,6 +242,13 @@ function makeGuard() {
       if (trapped) letGo(what);
       else held.add(what);
     },
+    holdPromise(reject, promise) {
+      if (depth > 0) fresh.push(promise);
+      // Made after the trap, by a call still unwinding: nobody will ever be handed it.
+      if (trapped) promise.catch(() => {});
+      this.hold(reject);
+    },
+    trapped: () => trapped !== null,
     release(what) {
       held.delete(what);
     },

@@ -31,16 +31,26 @@ extern "C" {
     /// `clearTimeout`, and forgets the timer.
     #[wasm_bindgen(method, js_name = clearTimeout)]
     fn clear_timeout(this: &Guard, id: &JsValue);
-    /// `promise.then(ok, err)` with both guarded.
-    #[wasm_bindgen(method)]
-    fn then(this: &Guard, promise: &Promise, ok: &Function, err: &Function);
+    /// `promise.then(ok, err)` with both guarded. (Not named `then`: that would make the
+    /// guard object a thenable, which `await` would call.)
+    #[wasm_bindgen(method, js_name = onSettled)]
+    fn on_settled(this: &Guard, promise: &Promise, ok: &Function, err: &Function);
     /// Keeps `what` to let go of after a trap: a pending Promise's `reject` (called with the
     /// error), a WebSocket (closed) or an `AbortController` (aborted).
     #[wasm_bindgen(method)]
     fn hold(this: &Guard, what: &JsValue);
+    /// [`Guard::hold`] of a pending Promise's `reject`, with the Promise: one made during a
+    /// call that then traps was never handed to the app, and rejecting it unhandled would end
+    /// a Node process (`--unhandled-rejections=throw`), so the guard marks it handled first.
+    #[wasm_bindgen(method, js_name = holdPromise)]
+    fn hold_promise(this: &Guard, reject: &Function, promise: &Promise);
     /// Forgets `what` (the Promise settled, the socket or fetch is done).
     #[wasm_bindgen(method)]
     fn release(this: &Guard, what: &JsValue);
+    /// Whether the instance trapped: a call the wasm made into JS (a listener) may have
+    /// entered it again and trapped there, and the guard caught that trap.
+    #[wasm_bindgen(method)]
+    fn trapped(this: &Guard) -> bool;
 
     /// `globalThis.setTimeout`: Node returns a `Timeout` object, browsers a number.
     #[wasm_bindgen(js_name = setTimeout)]
@@ -98,7 +108,7 @@ pub(crate) fn clear_timeout(id: &JsValue) {
 /// `promise.then(ok, err)`, both guarded.
 pub(crate) fn then(promise: &Promise, ok: &Function, err: &Function) {
     GUARD.with(|g| match g.get() {
-        Some(guard) => guard.then(promise, ok, err),
+        Some(guard) => guard.on_settled(promise, ok, err),
         None => {
             let _ = promise.unchecked_ref::<Thenable>().then_both(ok, err);
         }
@@ -112,6 +122,26 @@ pub(crate) fn hold(what: &JsValue) {
             guard.hold(what);
         }
     })
+}
+
+/// [`hold`] of a pending Promise's `reject` (see [`Guard::hold_promise`]).
+pub(crate) fn hold_promise(reject: &Function, promise: &Promise) {
+    GUARD.with(|g| {
+        if let Some(guard) = g.get() {
+            guard.hold_promise(reject, promise);
+        }
+    })
+}
+
+/// Stops this call if the instance trapped under it (in a listener's call back into a client):
+/// the rest of it would run on the state the trap left half-changed. Aborting is a trap of its
+/// own, so the call unwinds to the guarded entry that made it, which knows the instance is
+/// dead; without a guard nothing can have trapped under a call that goes on.
+pub(crate) fn stop_if_trapped() {
+    let trapped = GUARD.with(|g| g.get().is_some_and(Guard::trapped));
+    if trapped {
+        std::process::abort();
+    }
 }
 
 /// Undoes [`hold`] once `what` is settled, closed or done.

@@ -564,7 +564,9 @@ impl<S: Session + 'static> Host<S> {
             (st.listeners.clone(), st.streams.clone())
         };
         for listener in listeners.iter() {
-            if let Err(thrown) = listener.call1(&JsValue::UNDEFINED, &value) {
+            let called = listener.call1(&JsValue::UNDEFINED, &value);
+            guard::stop_if_trapped();
+            if let Err(thrown) = called {
                 // A listener's exception is the app's bug, not a reason to stop delivering.
                 web_sys::console::error_2(&"chatwire: an event listener threw".into(), &thrown);
             }

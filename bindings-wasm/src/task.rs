@@ -162,7 +162,7 @@ pub(crate) fn pending() -> (Promise, Function, Function) {
         let none = JsValue::UNDEFINED.unchecked_into::<Function>();
         (none.clone(), none)
     });
-    guard::hold(&reject);
+    guard::hold_promise(&reject, &promise);
     (promise, resolve, reject)
 }
 

@@ -78,6 +78,26 @@ await joined; // its history came: the long-poll for new messages is in flight n
 const nowhere = new TrueConfClient({ server: 'http://127.0.0.1:9', token: 'jwt', webSocket: WebSocket });
 const quiet = new TadaClient({ server, team: 'team-sim', token: 'alice-token', webSocket: WebSocket });
 const stream = quiet.events();
+// `listener`: a listener of the client whose connect fails calls back into that client on the
+// first failure, and that call traps; a second listener tells whether the delivery of the same
+// event went on afterwards on the trapped instance (it must not).
+const nested = {};
+let nestedDone = Promise.resolve();
+if (entry === 'listener') {
+  let ran;
+  nestedDone = new Promise((resolve) => (ran = resolve));
+  nested.delivered_after = 0;
+  let fired = false;
+  nowhere.on((e) => {
+    if (e.type !== 'connect_failed' || fired) return;
+    fired = true;
+    wasm.__trapAtNextForTests('call');
+    ran(watch('the call that trapped inside a listener', nowhere.getChats()));
+  });
+  nowhere.on(() => {
+    if (fired) nested.delivered_after += 1;
+  });
+}
 
 await inject({ delay_ms: 1500, http_outage_ms: 20_000 });
 const pending = [
@@ -87,7 +107,8 @@ const pending = [
   watch('events().next()', stream.next()),
 ];
 
-wasm.__trapAtNextForTests(entry);
+if (entry === 'listener') pending.push(nestedDone.then((watched) => watched));
+else wasm.__trapAtNextForTests(entry);
 if (entry === 'call') pending.push(watch('the call that trapped', tc.getChats()));
 
 // Bounded, so a guard that leaves a Promise pending fails here rather than hanging; cleared,
@@ -134,4 +155,4 @@ for (const [name, object] of [
   }
 }
 
-console.log(JSON.stringify({ outcome, settled, later, sweep }));
+console.log(JSON.stringify({ outcome, settled, later, sweep, nested }));

@@ -44,6 +44,7 @@ const ENTRIES = {
   timer: 'a timer callback',
   fetch: 'a fetch settling',
   poll: 'a future being polled',
+  listener: "a call a listener made back into the client, inside the wasm's delivery of an event",
 };
 
 for (const [entry, what] of Object.entries(ENTRIES)) {
@@ -60,6 +61,11 @@ for (const [entry, what] of Object.entries(ENTRIES)) {
     const names = Object.keys(seen.settled);
     assert.ok(names.length >= 4, names.join(', '));
     if (entry === 'call') assert.ok(names.includes('the call that trapped'));
+    if (entry === 'listener') {
+      assert.ok(names.includes('the call that trapped inside a listener'), names.join(', '));
+      // The outer delivery stopped at the trap: the listener after it never got the event.
+      assert.equal(seen.nested.delivered_after, 0);
+    }
     for (const name of names) {
       const once = seen.settled[name];
       assert.equal(once.length, 1, `${name} settled ${once.length} times`);
