@@ -490,7 +490,7 @@ impl<S: Session + 'static> Host<S> {
         };
         let me = self.me.clone();
         task::spawn(async move {
-            let response = exchange(&url, &method, &headers, body.as_deref(), controller).await;
+            let response = send(&url, &method, &headers, body.as_deref(), controller).await;
             let Some(host) = me.upgrade() else { return };
             let done = host.state.borrow_mut().fetches.remove(&id.0);
             if let Some(c) = done {
@@ -712,7 +712,29 @@ fn message_data(event: &JsValue) -> Result<JsValue, JsValue> {
 
 /// One fetch, as the core wants its result: status 0 with the reason in the body when no
 /// response came (network error, abort, a header the runtime refuses).
-async fn exchange(
+/// One HTTP exchange outside any client's table (TrueConf's token request): its own
+/// `AbortController`, held by the trap guard while it runs, so it is aborted after its time
+/// and let go of after a trap.
+pub(crate) async fn exchange(
+    url: &str,
+    method: &str,
+    headers: &[Header],
+    body: Option<&str>,
+) -> HttpResponse {
+    let controller = web_sys::AbortController::new().ok();
+    if let Some(c) = &controller {
+        guard::hold(c);
+    }
+    let response = send(url, method, headers, body, controller.clone()).await;
+    if let Some(c) = &controller {
+        guard::release(c);
+    }
+    response
+}
+
+/// A fetch, aborted through `controller` after [`FETCH_ABORT_MS`]; status 0 and the reason
+/// as the body when there was no HTTP answer.
+async fn send(
     url: &str,
     method: &str,
     headers: &[Header],

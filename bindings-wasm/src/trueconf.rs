@@ -1,15 +1,14 @@
 //! `TrueConfClient`: the TrueConf Chatbot API.
 
-use crate::host::{promise, Host, Transport};
+use crate::host::{exchange, promise, Host, Transport};
 use crate::{client_config, common_methods, js, map, task};
 use chatwire::trueconf::{TrueConfConfig, TrueConfSession, TOKEN_PATH};
-use chatwire::{Client, Error};
+use chatwire::{Client, Error, Header};
 use js_sys::Promise;
 use serde::Deserialize;
 use std::cell::Cell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
 
 /// A TrueConf chat bot client. Options: `server` (`http(s)://…`), `token` (a JWT) or `user` +
 /// `password` (the client fetches the JWT on `connect()`), `receiveUnread` (default true),
@@ -30,6 +29,10 @@ struct TokenAnswer {
 }
 
 /// `POST {server}/bridge/api/client/v1/oauth/token` with the password grant: the JWT.
+///
+/// Through the host's own [`exchange`], so the request has what every fetch of the binding
+/// has: an abort after its time (a server that takes the connection and never answers would
+/// otherwise leave `connect()` pending for ever) and a hold by the trap guard.
 async fn fetch_token(base: &str, user: &str, password: &str) -> Result<String, Error> {
     let body = serde_json::json!({
         "client_id": "chat_bot",
@@ -38,37 +41,23 @@ async fn fetch_token(base: &str, user: &str, password: &str) -> Result<String, E
         "password": password,
     })
     .to_string();
-    let init = web_sys::RequestInit::new();
-    init.set_method("POST");
-    init.set_body(&JsValue::from_str(&body));
-    let failed = |e: JsValue| Error::ConnectFailed {
-        reason: format!("token request failed: {}", js::describe(&e)),
-    };
-    let headers = web_sys::Headers::new().map_err(failed)?;
-    headers
-        .set("Content-Type", "application/json")
-        .map_err(failed)?;
-    init.set_headers(&headers);
     let url = format!("{base}{TOKEN_PATH}");
-    let response: web_sys::Response = task::settled(&js::fetch(&url, &init))
-        .await
-        .map_err(failed)?
-        .unchecked_into();
-    let text = task::settled(&response.text().map_err(failed)?)
-        .await
-        .map_err(failed)?
-        .as_string()
-        .unwrap_or_default();
-    if !response.ok() {
-        return Err(Error::AuthFailed {
-            reason: format!("token endpoint answered {}: {text}", response.status()),
-        });
+    let json = [Header::new("Content-Type", "application/json")];
+    let response = exchange(&url, "POST", &json, Some(&body)).await;
+    match response.status {
+        // What `exchange` answers when there was no HTTP answer (refused, aborted, CORS).
+        0 => Err(Error::ConnectFailed {
+            reason: format!("token request failed: {}", response.body),
+        }),
+        200..=299 => serde_json::from_str::<TokenAnswer>(&response.body)
+            .map(|a| a.access_token)
+            .map_err(|e| Error::UnexpectedResponse {
+                reason: format!("token endpoint answer: {e}"),
+            }),
+        status => Err(Error::AuthFailed {
+            reason: format!("token endpoint answered {status}: {}", response.body),
+        }),
     }
-    serde_json::from_str::<TokenAnswer>(&text)
-        .map(|a| a.access_token)
-        .map_err(|e| Error::UnexpectedResponse {
-            reason: format!("token endpoint answer: {e}"),
-        })
 }
 
 #[wasm_bindgen]
