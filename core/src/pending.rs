@@ -256,6 +256,13 @@ impl<T> PendingTable<T> {
             .filter_map(|id| self.entries.get(&id).map(|p| (RequestId(id), &**p)))
     }
 
+    /// The requests in flight in no particular order, for a caller that orders them by
+    /// something of its own (tada's sends by their sequence number): [`PendingTable::iter`]
+    /// would sort them by id first for nothing.
+    pub(crate) fn iter_unordered(&self) -> impl Iterator<Item = (RequestId, &Pending<T>)> {
+        self.entries.iter().map(|(&id, p)| (RequestId(id), &**p))
+    }
+
     /// The ids in flight, in order. Sorted as plain `u32`s, whatever `T` is: one sort's code
     /// in the wasm build for every table (issue 11), where sorting the entries would make one
     /// per `T`.

@@ -27,7 +27,7 @@ impl TadaSession {
     pub(super) fn pending_in_order(&self, due: Option<Timestamp>) -> Vec<RequestId> {
         let mut ids: Vec<(u64, RequestId)> = self
             .pending
-            .iter()
+            .iter_unordered()
             .filter(|(_, p)| due.is_none_or(|now| p.deadline <= now))
             .map(|(id, p)| (p.value.seq, id))
             .collect();

@@ -256,7 +256,7 @@ impl TadaSession {
     pub fn snapshot(&self) -> TadaSnapshot {
         let mut outgoing: Vec<(u64, OutgoingEvent)> = self
             .pending
-            .iter()
+            .iter_unordered()
             .filter(|(_, p)| !matches!(p.value.event, ClientEvent::Ping))
             .map(|(request, p)| {
                 (
