@@ -527,21 +527,42 @@ pub(crate) fn typed_or_canonical<R>(
     }
 }
 
-/// Decodes a whole frame into `T` straight from `text`; when that fails (trailing commas, a
-/// repeated field), the text is parsed leniently into a tree, re-encoded into `scratch` and
-/// decoded from there. Returns the value and the text it borrows from; the error is the strict
-/// parser's when the text is not even lenient JSON.
+/// Decodes a whole frame into `T` straight from `text`; when that fails, from `text` with its
+/// trailing commas cut, and when that fails too (a repeated field where `T` takes one), from
+/// the text's lenient tree re-encoded. Both repairs are written into `scratch`. Returns the
+/// value and the text it borrows from; the error is the strict parser's when the text is not
+/// even lenient JSON.
+///
+/// Why the cut text first: it keeps every value as sent, as the strict reading does. A tree
+/// rewrites numbers (serde_json's float reading is not exact, so a number read twice may move
+/// by one unit in its last place), and refuses a whole frame for one number past `f64`'s
+/// range, which the typed reading refuses for its own message only.
 pub(crate) fn strict_or_lenient<'a, T: Deserialize<'a>>(
     text: &'a str,
     scratch: &'a mut String,
 ) -> Result<(T, &'a str), String> {
-    if let Ok(t) = serde_json::from_str::<T>(text) {
-        return Ok((t, text));
+    let strict = match serde_json::from_str::<T>(text) {
+        Ok(t) => return Ok((t, text)),
+        Err(e) => e.to_string(),
+    };
+    let cut = strip_trailing_commas(text);
+    let tree = parse_lenient(text).map(|v| v.to_string());
+    // One buffer holds both repairs, so each can be borrowed for `'a` and the second tried
+    // after the first.
+    scratch.clear();
+    scratch.push_str(&cut);
+    scratch.push_str(tree.as_deref().unwrap_or_default());
+    let (cut, tree_text): (&'a str, &'a str) = scratch.split_at(cut.len());
+    if cut.len() != text.len() {
+        if let Ok(t) = serde_json::from_str::<T>(cut) {
+            return Ok((t, cut));
+        }
     }
-    *scratch = parse_lenient(text)?.to_string();
-    let source: &'a str = scratch;
-    serde_json::from_str::<T>(source)
-        .map(|t| (t, source))
+    if tree.is_err() {
+        return Err(strict);
+    }
+    serde_json::from_str::<T>(tree_text)
+        .map(|t| (t, tree_text))
         .map_err(|e| e.to_string())
 }
 
@@ -608,5 +629,49 @@ mod tests {
             let o: LenientObj<serde::de::IgnoredAny> = serde_json::from_str(text).unwrap();
             assert_eq!(o.0.is_some(), tree.is_object(), "object of {text}");
         }
+    }
+
+    /// A frame that is strict JSON but for its trailing commas is read from the text with the
+    /// commas cut, every value as sent: a float read once, as the strict reading reads it, and
+    /// a number past `f64`'s range left for the field that holds it to refuse.
+    #[test]
+    fn trailing_commas_are_cut_from_the_text_itself() {
+        #[derive(serde::Deserialize)]
+        struct Page<'a> {
+            #[serde(borrow)]
+            items: Vec<&'a serde_json::value::RawValue>,
+        }
+        let mut scratch = String::new();
+        let text = "{\"items\":[{\"n\":21e300},{\"n\":1e999},{\"n\":7},],}";
+        let (page, source) = strict_or_lenient::<Page<'_>>(text, &mut scratch).unwrap();
+        assert_eq!(
+            source,
+            "{\"items\":[{\"n\":21e300},{\"n\":1e999},{\"n\":7}]}"
+        );
+        let items: Vec<&str> = page.items.iter().map(|i| i.get()).collect();
+        assert_eq!(items, ["{\"n\":21e300}", "{\"n\":1e999}", "{\"n\":7}"]);
+        // The same number as the strict reading of the same item gives.
+        let strict: Value = serde_json::from_str("{\"n\":21e300}").unwrap();
+        let cut: Value = serde_json::from_str(items[0]).unwrap();
+        assert_eq!(cut, strict);
+    }
+
+    /// What the cut text does not mend (a field twice where the type takes it once) is read
+    /// from the lenient tree, the last value counting; what is no JSON at all is refused with
+    /// the strict parser's reason.
+    #[test]
+    fn a_repeated_field_is_read_from_the_tree_and_broken_text_refused() {
+        #[derive(serde::Deserialize)]
+        struct One {
+            a: u32,
+        }
+        let mut scratch = String::new();
+        let (one, source) = strict_or_lenient::<One>("{\"a\":1,\"a\":2,}", &mut scratch).unwrap();
+        assert_eq!((one.a, source), (2, "{\"a\":2}"));
+        let mut scratch = String::new();
+        let err = strict_or_lenient::<One>("{\"a\":", &mut scratch)
+            .err()
+            .unwrap();
+        assert!(err.contains("EOF"), "{err}");
     }
 }
