@@ -32,7 +32,7 @@ cargo test --workspace --locked
 # the libFuzzer runs are `cargo +nightly fuzz run`, see RELIABILITY.md).
 step "fuzz targets, stable mutation loop (30 000 inputs per target)"
 CHATWIRE_FUZZ_ITERS=30000 cargo test --release --locked --manifest-path fuzz/Cargo.toml \
-    --no-default-features --test stable
+    --no-default-features --lib --test stable
 
 # The host tests below share the CLI `cargo test` just built for `chatwire sim` / `connect`.
 step "CLI for the host tests"

@@ -22,6 +22,9 @@ use chatwire::{
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 
+mod one_pass;
+pub use one_pass::one_pass;
+
 /// Limits small enough that the fuzzer reaches them (frame size, dedupe window, caps).
 fn limits() -> Limits {
     Limits {
@@ -453,12 +456,13 @@ pub fn decode(data: &[u8]) {
 pub type Target = fn(&[u8]);
 
 /// The fuzz targets by name, for the runners that pick them at run time.
-pub const TARGETS: [(&str, Target); 5] = [
+pub const TARGETS: [(&str, Target); 6] = [
     ("trueconf_frames", trueconf_frames),
     ("tada_frames", tada_frames),
     ("talk_http", talk_http),
     ("snapshot_restore", snapshot_restore),
     ("decode", decode),
+    ("one_pass", one_pass),
 ];
 
 /// Seed inputs for each target, built from the fixtures of core/tests (the published specs'
@@ -490,6 +494,29 @@ pub mod seeds {
                 }
             })
             .collect()
+    }
+
+    /// TrueConf message notifications, the frames the one pass reads: the fixtures (the
+    /// spec's examples) have none, so one of each kind of message, each field once.
+    fn trueconf_messages() -> Vec<String> {
+        let content = r#"{"text":"hi \"there\" é","parseMode":"markdown","fileName":"f.txt","name":"n","userId":"u@x","role":"admin","title":"T"}"#;
+        let mut out = Vec::new();
+        for (n, kind) in ["200", "201", "202", "1", "21", "110", "203"]
+            .iter()
+            .enumerate()
+        {
+            let payload = format!(
+                r#"{{"messageId":"m{n}","chatId":"c1","chat":{{"chatId":"c2"}},"timestamp":1746028006345,"type":{kind},"author":{{"id":"alice@x","type":1,"name":"A"}},"content":{content},"isEdited":false,"replyMessageId":"r1","replyMessage":{{"messageId":"r2"}},"box":{{"id":{n},"position":"0"}}}}"#
+            );
+            for method in ["sendMessage", "editMessage"] {
+                out.push(format!(
+                    r#"{{"type":1,"id":{},"method":"{method}","payload":{payload}}}"#,
+                    n + 40
+                ));
+            }
+        }
+        out.push(r#"{"type":1,"id":60,"method":"sendMessage","payload":{"\u006dessageId":"m","content":{"te\u0078t":"a\u0041\/"},"type":200}}"#.into());
+        out
     }
 
     fn join(lines: &[String]) -> Vec<u8> {
@@ -534,6 +561,39 @@ pub mod seeds {
                     let mut seed = vec![which];
                     seed.extend(json.expect("snapshot serializes"));
                     out.push(seed);
+                }
+                out
+            }
+            "one_pass" => {
+                // Each protocol's frames (Talk: its answers' bodies) one by one and all
+                // together, behind the byte that picks the protocol.
+                let mut out = Vec::new();
+                for (which, dirs) in [
+                    (
+                        0u8,
+                        &[
+                            "fixtures/trueconf/notifications",
+                            "fixtures/trueconf/responses",
+                        ][..],
+                    ),
+                    (1, &["fixtures/tada/server"][..]),
+                    (2, &["talk/fixtures"][..]),
+                ] {
+                    let mut texts: Vec<String> = dirs
+                        .iter()
+                        .flat_map(|d| one_line_files(&root.join(d)))
+                        .collect();
+                    if which == 0 {
+                        texts.extend(trueconf_messages());
+                    }
+                    for t in &texts {
+                        let mut seed = vec![which];
+                        seed.extend(t.as_bytes());
+                        out.push(seed);
+                    }
+                    let mut all = vec![which];
+                    all.extend(join(&texts));
+                    out.push(all);
                 }
                 out
             }

@@ -182,3 +182,8 @@ fn snapshot_restore() {
 fn decode() {
     run("decode", chatwire_fuzz::decode);
 }
+
+#[test]
+fn one_pass() {
+    run("one_pass", chatwire_fuzz::one_pass);
+}
