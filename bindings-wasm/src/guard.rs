@@ -81,56 +81,51 @@ pub fn set_guard(guard: JsValue) {
     });
 }
 
+/// `with` of the registered guard, else `without`: the one place that reads [`GUARD`], so
+/// every forwarding function below does the plain thing alike when no guard was registered.
+fn with_guard<T>(with: impl FnOnce(&Guard) -> T, without: impl FnOnce() -> T) -> T {
+    GUARD.with(|g| match g.get() {
+        Some(guard) => with(guard),
+        None => without(),
+    })
+}
+
 /// `callback`, guarded: what every socket handler and the executor's microtask are.
 pub(crate) fn wrap(callback: &Function) -> Function {
-    GUARD.with(|g| match g.get() {
-        Some(guard) => guard.wrap(callback),
-        None => callback.clone(),
-    })
+    with_guard(|guard| guard.wrap(callback), || callback.clone())
 }
 
 /// `setTimeout(callback, ms)`, guarded and cleared after a trap; the id for [`clear_timeout`].
 pub(crate) fn set_timeout(callback: &Function, ms: f64) -> JsValue {
-    GUARD.with(|g| match g.get() {
-        Some(guard) => guard.set_timeout(callback, ms),
-        None => global_set_timeout(callback, ms),
-    })
+    with_guard(
+        |guard| guard.set_timeout(callback, ms),
+        || global_set_timeout(callback, ms),
+    )
 }
 
 /// `clearTimeout(id)` of a timer [`set_timeout`] set.
 pub(crate) fn clear_timeout(id: &JsValue) {
-    GUARD.with(|g| match g.get() {
-        Some(guard) => guard.clear_timeout(id),
-        None => global_clear_timeout(id),
-    })
+    with_guard(|guard| guard.clear_timeout(id), || global_clear_timeout(id))
 }
 
 /// `promise.then(ok, err)`, both guarded.
 pub(crate) fn then(promise: &Promise, ok: &Function, err: &Function) {
-    GUARD.with(|g| match g.get() {
-        Some(guard) => guard.on_settled(promise, ok, err),
-        None => {
+    with_guard(
+        |guard| guard.on_settled(promise, ok, err),
+        || {
             let _ = promise.unchecked_ref::<Thenable>().then_both(ok, err);
-        }
-    })
+        },
+    )
 }
 
 /// Tells the guard to let go of `what` if the instance traps (see [`Guard::hold`]).
 pub(crate) fn hold(what: &JsValue) {
-    GUARD.with(|g| {
-        if let Some(guard) = g.get() {
-            guard.hold(what);
-        }
-    })
+    with_guard(|guard| guard.hold(what), || {})
 }
 
 /// [`hold`] of a pending Promise's `reject` (see [`Guard::hold_promise`]).
 pub(crate) fn hold_promise(reject: &Function, promise: &Promise) {
-    GUARD.with(|g| {
-        if let Some(guard) = g.get() {
-            guard.hold_promise(reject, promise);
-        }
-    })
+    with_guard(|guard| guard.hold_promise(reject, promise), || {})
 }
 
 /// Stops this call if the instance trapped under it (in a listener's call back into a client):
@@ -138,19 +133,14 @@ pub(crate) fn hold_promise(reject: &Function, promise: &Promise) {
 /// own, so the call unwinds to the guarded entry that made it, which knows the instance is
 /// dead; without a guard nothing can have trapped under a call that goes on.
 pub(crate) fn stop_if_trapped() {
-    let trapped = GUARD.with(|g| g.get().is_some_and(Guard::trapped));
-    if trapped {
+    if with_guard(Guard::trapped, || false) {
         std::process::abort();
     }
 }
 
 /// Undoes [`hold`] once `what` is settled, closed or done.
 pub(crate) fn release(what: &JsValue) {
-    GUARD.with(|g| {
-        if let Some(guard) = g.get() {
-            guard.release(what);
-        }
-    })
+    with_guard(|guard| guard.release(what), || {})
 }
 
 /// The entries into the wasm a test can make trap ([`trap_at_next_for_tests`]).
