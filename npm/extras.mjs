@@ -41,16 +41,18 @@ const LETTING_GO = new Set(['free', 'close', 'return']);
 /**
  * The trap guard of one wasm instance. A trap (a Rust panic: the package's wasm aborts with
  * `unreachable`) unwinds the wasm mid-call and leaves its state half-changed: nothing may
- * enter it again, and nothing it holds in JS may stay pending or open. So every entry into the
- * wasm goes through here (the class methods, wrapped below; the socket handlers, timers,
- * settled Promises and the executor's microtask, which the wasm hands to `wrap`, `setTimeout`
- * and `onSettled`), and the wasm tells `hold` what it holds: Promises it has yet to settle (their
- * `reject`), sockets and fetches (their `AbortController`). After a trap, every held Promise
- * rejects with a `ChatwireError` of kind `internal`, sockets close, timers are cleared,
- * fetches are aborted, and every later call refuses without entering the wasm.
+ * enter it again, and nothing it holds in JS may stay pending or open. The engine's call stack
+ * running out inside the wasm does the same, so it counts as a trap too (see `isTrap`). So
+ * every entry into the wasm goes through here (the class methods, wrapped below; the socket
+ * handlers, timers, settled Promises and the executor's microtask, which the wasm hands to
+ * `wrap`, `setTimeout` and `onSettled`), and the wasm tells `hold` what it holds: Promises it
+ * has yet to settle (their `reject`), sockets and fetches (their `AbortController`). After a
+ * trap, every held Promise rejects with a `ChatwireError` of kind `internal`, sockets close,
+ * timers are cleared, fetches are aborted, and every later call refuses without entering the
+ * wasm.
  */
 function makeGuard() {
-  // The RuntimeError of the trap, once there was one.
+  // What the trap threw (see `isTrap`), once there was one.
   let trapped = null;
   // What to let go of after a trap (see `hold`).
   const held = new Set();
@@ -69,9 +71,20 @@ function makeGuard() {
   const refs = new WeakMap();
   const reaper = new FinalizationRegistry((ref) => live.delete(ref));
 
-  // Only a trap unwinds the wasm this way: the binding's own errors are ChatwireErrors, and
-  // wasm-bindgen's (a freed object used, say) are plain Errors thrown before any state changed.
-  const isTrap = (e) => e instanceof WebAssembly.RuntimeError;
+  // What unwinds the wasm mid-call: a trap (a RuntimeError), or the engine's call stack
+  // running out in it (a RangeError in V8 and Safari, an InternalError in Firefox), which
+  // leaves the Rust shadow-stack pointer and RefCell borrows as a trap does. Nothing else is
+  // one: the binding's own errors are ChatwireErrors; wasm-bindgen's (a freed object used,
+  // say) are plain Errors thrown before any state changed; and its glue converts no argument
+  // of a guarded method (each is a JsValue, checked in Rust), so no RangeError or TypeError of
+  // a bad argument comes from it. A stack overflow in the few JS frames between the guard and
+  // the wasm (an app calling at the very end of its stack) cannot be told from one inside, so
+  // it gives the instance up too: better than going on with one that may be half-changed.
+  const STACK_OVERFLOW = /call stack|recursion/i;
+  const isTrap = (e) =>
+    e instanceof WebAssembly.RuntimeError ||
+    ((e instanceof RangeError || (e instanceof Error && e.name === 'InternalError')) &&
+      STACK_OVERFLOW.test(e.message));
 
   /** The `internal` error: `failed` for what was in flight, `refused` for later calls. */
   function error(fault) {

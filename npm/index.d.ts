@@ -160,14 +160,18 @@ export type ErrorKind = ErrorInfo['kind'];
 
 /**
  * The `detail` of a {@link ChatwireError} after the WebAssembly instance trapped (a bug: a
- * panic inside the wasm). Every Promise then pending rejects with it (fault `failed`: a
- * request in flight may or may not have reached the server) and every later call refuses with
- * it (fault `refused`), on every client of that instance; sockets, timers and fetches are let
- * go. Load the package anew (a new page or process) to go on. Never in an event.
+ * panic inside the wasm, or the engine's call stack running out inside it). Every Promise then
+ * pending rejects with it (fault `failed`: a request in flight may or may not have reached the
+ * server) and every later call refuses with it (fault `refused`), on every client of that
+ * instance; sockets, timers and fetches are let go. Load the package anew (a new page or
+ * process) to go on. Never in an event.
  */
 export interface InternalError {
   kind: 'internal';
-  /** What happened (`the WebAssembly instance trapped (RuntimeError: unreachable)`). */
+  /**
+   * What happened, naming what the wasm threw (`the WebAssembly instance trapped
+   * (RuntimeError: unreachable)`, `… (RangeError: Maximum call stack size exceeded)`).
+   */
   reason: string;
 }
 

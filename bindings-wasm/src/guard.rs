@@ -3,11 +3,13 @@
 //! A trap (a panic: the package's wasm aborts at once with `unreachable`) unwinds the wasm
 //! mid-call and leaves its state half-changed, so nothing may enter it again; and what it held
 //! in JS (Promises it would have settled, sockets, timers, fetches) would stay pending or open
-//! for ever. The guard object the package's entry module registers (`install` in
-//! npm/extras.mjs) is the JS half: every callback JS makes into the wasm is one it wrapped
-//! (it catches the trap, then never enters again), and the wasm tells it what it holds, so after
-//! a trap it can reject those Promises, close those sockets, clear those timers and abort those
-//! fetches without the wasm's help.
+//! for ever. The engine's call stack running out inside the wasm (a `RangeError`, in Firefox an
+//! `InternalError`) unwinds it the same way, the shadow-stack pointer and `RefCell` borrows
+//! left as they were, so the guard takes it for a trap too. The guard object the package's
+//! entry module registers (`install` in npm/extras.mjs) is the JS half: every callback JS makes
+//! into the wasm is one it wrapped (it catches the trap, then never enters again), and the wasm
+//! tells it what it holds, so after a trap it can reject those Promises, close those sockets,
+//! clear those timers and abort those fetches without the wasm's help.
 //!
 //! Without a registered guard (the wasm loaded without the package's entry module, as the
 //! binding's own wasm units are) each call here does the plain thing: the callback itself,
@@ -15,6 +17,7 @@
 
 use js_sys::{Function, Promise};
 use std::cell::{Cell, OnceCell};
+use std::hint::black_box;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -81,56 +84,51 @@ pub fn set_guard(guard: JsValue) {
     });
 }
 
+/// `with` of the registered guard, else `without`: the one place that reads [`GUARD`], so
+/// every forwarding function below does the plain thing alike when no guard was registered.
+fn with_guard<T>(with: impl FnOnce(&Guard) -> T, without: impl FnOnce() -> T) -> T {
+    GUARD.with(|g| match g.get() {
+        Some(guard) => with(guard),
+        None => without(),
+    })
+}
+
 /// `callback`, guarded: what every socket handler and the executor's microtask are.
 pub(crate) fn wrap(callback: &Function) -> Function {
-    GUARD.with(|g| match g.get() {
-        Some(guard) => guard.wrap(callback),
-        None => callback.clone(),
-    })
+    with_guard(|guard| guard.wrap(callback), || callback.clone())
 }
 
 /// `setTimeout(callback, ms)`, guarded and cleared after a trap; the id for [`clear_timeout`].
 pub(crate) fn set_timeout(callback: &Function, ms: f64) -> JsValue {
-    GUARD.with(|g| match g.get() {
-        Some(guard) => guard.set_timeout(callback, ms),
-        None => global_set_timeout(callback, ms),
-    })
+    with_guard(
+        |guard| guard.set_timeout(callback, ms),
+        || global_set_timeout(callback, ms),
+    )
 }
 
 /// `clearTimeout(id)` of a timer [`set_timeout`] set.
 pub(crate) fn clear_timeout(id: &JsValue) {
-    GUARD.with(|g| match g.get() {
-        Some(guard) => guard.clear_timeout(id),
-        None => global_clear_timeout(id),
-    })
+    with_guard(|guard| guard.clear_timeout(id), || global_clear_timeout(id))
 }
 
 /// `promise.then(ok, err)`, both guarded.
 pub(crate) fn then(promise: &Promise, ok: &Function, err: &Function) {
-    GUARD.with(|g| match g.get() {
-        Some(guard) => guard.on_settled(promise, ok, err),
-        None => {
+    with_guard(
+        |guard| guard.on_settled(promise, ok, err),
+        || {
             let _ = promise.unchecked_ref::<Thenable>().then_both(ok, err);
-        }
-    })
+        },
+    )
 }
 
 /// Tells the guard to let go of `what` if the instance traps (see [`Guard::hold`]).
 pub(crate) fn hold(what: &JsValue) {
-    GUARD.with(|g| {
-        if let Some(guard) = g.get() {
-            guard.hold(what);
-        }
-    })
+    with_guard(|guard| guard.hold(what), || {})
 }
 
 /// [`hold`] of a pending Promise's `reject` (see [`Guard::hold_promise`]).
 pub(crate) fn hold_promise(reject: &Function, promise: &Promise) {
-    GUARD.with(|g| {
-        if let Some(guard) = g.get() {
-            guard.hold_promise(reject, promise);
-        }
-    })
+    with_guard(|guard| guard.hold_promise(reject, promise), || {})
 }
 
 /// Stops this call if the instance trapped under it (in a listener's call back into a client):
@@ -138,22 +136,17 @@ pub(crate) fn hold_promise(reject: &Function, promise: &Promise) {
 /// own, so the call unwinds to the guarded entry that made it, which knows the instance is
 /// dead; without a guard nothing can have trapped under a call that goes on.
 pub(crate) fn stop_if_trapped() {
-    let trapped = GUARD.with(|g| g.get().is_some_and(Guard::trapped));
-    if trapped {
+    if with_guard(Guard::trapped, || false) {
         std::process::abort();
     }
 }
 
 /// Undoes [`hold`] once `what` is settled, closed or done.
 pub(crate) fn release(what: &JsValue) {
-    GUARD.with(|g| {
-        if let Some(guard) = g.get() {
-            guard.release(what);
-        }
-    })
+    with_guard(|guard| guard.release(what), || {})
 }
 
-/// The entries into the wasm a test can make trap ([`trap_at_next_for_tests`]).
+/// The entries into the wasm a test can make fail ([`trap_at_next_for_tests`]).
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Entry {
     /// A command called from JS (`Host::flush`, after every command).
@@ -168,29 +161,62 @@ pub(crate) enum Entry {
     Poll,
 }
 
+/// Set in [`ARMED`] with the entry's number when the test asked for a stack overflow rather
+/// than a panic.
+const OVERFLOW: u8 = 0x80;
+
 thread_local! {
-    /// The entry armed by [`trap_at_next_for_tests`] (its `Entry as u8`), 0 for none.
+    /// The entry armed by [`trap_at_next_for_tests`] (its `Entry as u8`, with [`OVERFLOW`] for
+    /// a stack overflow), 0 for none.
     static ARMED: Cell<u8> = const { Cell::new(0) };
 }
 
-/// Called at each [`Entry`]: panics (so traps) when a test armed this one. A `Cell` read
-/// otherwise.
+/// Called at each [`Entry`]: traps when a test armed this one. A `Cell` read otherwise (the
+/// rest is out of line, in [`fire`]).
 pub(crate) fn entered(entry: Entry) {
-    if ARMED.with(Cell::get) == entry as u8 {
-        ARMED.with(|a| a.set(0));
-        panic!("chatwire: a trap armed by __trapAtNextForTests");
+    let armed = ARMED.with(Cell::get);
+    if armed != 0 {
+        fire(entry, armed);
     }
 }
 
+/// The armed failure, if `armed` is for `entry`.
+#[cold]
+#[inline(never)]
+fn fire(entry: Entry, armed: u8) {
+    if armed & !OVERFLOW != entry as u8 {
+        return;
+    }
+    ARMED.with(|a| a.set(0));
+    if armed & OVERFLOW != 0 {
+        overflow(0);
+    }
+    panic!("chatwire: a trap armed by __trapAtNextForTests");
+}
+
+/// Recurses until the engine's call stack runs out and it throws out of the wasm. Each frame
+/// hands its depth through `black_box`, so the optimizer can neither bound the recursion nor
+/// make a loop of it; the test in trap.test.mjs checks the error is the engine's stack
+/// overflow (not, say, a shadow-stack access out of bounds).
+#[inline(never)]
+fn overflow(depth: u32) -> u32 {
+    if black_box(depth) == u32::MAX {
+        return depth;
+    }
+    overflow(black_box(depth + 1)).rotate_left(depth)
+}
+
 /// Test-only: makes the next entry of kind `entry` (`"call"`, `"frame"`, `"timer"`,
-/// `"fetch"` or `"poll"`) panic, which traps the instance, so the node tests can provoke a
-/// real trap in the very wasm the package ships (a separate test build would be another
-/// several-minute LTO build, and would not test this one). Not reachable by accident: the
-/// package's entry modules do not export it, and its `exports` map lets no app import the
-/// wasm-bindgen module (`dist/…`) it lives in; it does nothing until called with a name.
+/// `"fetch"` or `"poll"`) fail as a bug would, so the node tests can provoke it for real in
+/// the very wasm the package ships (a separate test build would be another several-minute
+/// LTO build, and would not test this one): `how` is `"trap"` (the default: a panic, which
+/// traps) or `"overflow"` (a recursion that overflows the engine's call stack). Not reachable
+/// by accident: the package's entry modules do not export it, and its `exports` map lets no
+/// app import the wasm-bindgen module (`dist/…`) it lives in; it does nothing until called
+/// with a name.
 #[doc(hidden)]
 #[wasm_bindgen(js_name = __trapAtNextForTests)]
-pub fn trap_at_next_for_tests(entry: &str) -> Result<(), JsValue> {
+pub fn trap_at_next_for_tests(entry: &str, how: Option<String>) -> Result<(), JsValue> {
     let entry = match entry {
         "call" => Entry::Call,
         "frame" => Entry::Frame,
@@ -203,6 +229,15 @@ pub fn trap_at_next_for_tests(entry: &str) -> Result<(), JsValue> {
             )))
         }
     };
-    ARMED.with(|a| a.set(entry as u8));
+    let flag = match how.as_deref() {
+        None | Some("trap") => 0,
+        Some("overflow") => OVERFLOW,
+        Some(other) => {
+            return Err(crate::js::invalid(format!(
+                "no failure {other:?} (trap, overflow)"
+            )))
+        }
+    };
+    ARMED.with(|a| a.set(entry as u8 | flag));
     Ok(())
 }

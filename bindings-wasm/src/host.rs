@@ -477,25 +477,20 @@ impl<S: Session + 'static> Host<S> {
             headers,
             body,
         } = request;
-        let controller = web_sys::AbortController::new().ok();
-        if let Some(c) = &controller {
-            guard::hold(c);
-        }
+        // Made now, not in the task: a `close()` before the task first runs must find it.
+        let fetch = Fetch::new();
         let url = {
             let mut st = self.state.borrow_mut();
-            if let Some(c) = &controller {
+            if let Some(c) = &fetch.controller {
                 st.fetches.insert(id.0, c.clone());
             }
             format!("{}{}", st.transport.base, path)
         };
         let me = self.me.clone();
         task::spawn(async move {
-            let response = send(&url, &method, &headers, body.as_deref(), controller).await;
+            let response = fetch.send(&url, &method, &headers, body.as_deref()).await;
             let Some(host) = me.upgrade() else { return };
-            let done = host.state.borrow_mut().fetches.remove(&id.0);
-            if let Some(c) = done {
-                guard::release(&c);
-            }
+            host.state.borrow_mut().fetches.remove(&id.0);
             if host.is_shut() {
                 return;
             }
@@ -710,44 +705,54 @@ fn message_data(event: &JsValue) -> Result<JsValue, JsValue> {
     event.unchecked_ref::<MessageEventLike>().data()
 }
 
-/// One fetch, as the core wants its result: status 0 with the reason in the body when no
-/// response came (network error, abort, a header the runtime refuses).
-/// One HTTP exchange outside any client's table (TrueConf's token request): its own
-/// `AbortController`, held by the trap guard while it runs, so it is aborted after its time
-/// and let go of after a trap.
+/// One HTTP exchange outside any client's table (TrueConf's token request), with what every
+/// fetch of the binding has (see [`Fetch`]).
 pub(crate) async fn exchange(
     url: &str,
     method: &str,
     headers: &[Header],
     body: Option<&str>,
 ) -> HttpResponse {
-    let controller = web_sys::AbortController::new().ok();
-    if let Some(c) = &controller {
-        guard::hold(c);
-    }
-    let response = send(url, method, headers, body, controller.clone()).await;
-    if let Some(c) = &controller {
-        guard::release(c);
-    }
-    response
+    Fetch::new().send(url, method, headers, body).await
 }
 
-/// A fetch, aborted through `controller` after [`FETCH_ABORT_MS`]; status 0 and the reason
-/// as the body when there was no HTTP answer.
-async fn send(
-    url: &str,
-    method: &str,
-    headers: &[Header],
-    body: Option<&str>,
+/// One fetch's `AbortController` (`None` in a runtime without one): aborted after
+/// [`FETCH_ABORT_MS`], so a server that never answers cannot keep it for ever, and held by
+/// the trap guard from its making until the fetch is done, so a trap aborts it.
+struct Fetch {
     controller: Option<web_sys::AbortController>,
-) -> HttpResponse {
-    match try_exchange(url, method, headers, body, controller).await {
-        Ok(response) => response,
-        Err(e) => HttpResponse {
-            status: 0,
-            headers: Vec::new(),
-            body: js::describe(&e),
-        },
+}
+
+impl Fetch {
+    fn new() -> Fetch {
+        let controller = web_sys::AbortController::new().ok();
+        if let Some(c) = &controller {
+            guard::hold(c);
+        }
+        Fetch { controller }
+    }
+
+    /// The fetch, as the core wants its result: status 0 with the reason in the body when no
+    /// response came (network error, abort, a header the runtime refuses).
+    async fn send(
+        self,
+        url: &str,
+        method: &str,
+        headers: &[Header],
+        body: Option<&str>,
+    ) -> HttpResponse {
+        let result = try_exchange(url, method, headers, body, self.controller.as_ref()).await;
+        if let Some(c) = &self.controller {
+            guard::release(c);
+        }
+        match result {
+            Ok(response) => response,
+            Err(e) => HttpResponse {
+                status: 0,
+                headers: Vec::new(),
+                body: js::describe(&e),
+            },
+        }
     }
 }
 
@@ -756,7 +761,7 @@ async fn try_exchange(
     method: &str,
     headers: &[Header],
     body: Option<&str>,
-    controller: Option<web_sys::AbortController>,
+    controller: Option<&web_sys::AbortController>,
 ) -> Result<HttpResponse, JsValue> {
     let init = web_sys::RequestInit::new();
     init.set_method(method);
@@ -769,7 +774,7 @@ async fn try_exchange(
         init.set_body(&JsValue::from_str(body));
     }
     let mut abort_timer = None;
-    if let Some(c) = &controller {
+    if let Some(c) = controller {
         init.set_signal(Some(&c.signal()));
         let abort: Function = Reflect::get(c, &"abort".into())?.dyn_into()?;
         abort_timer = Some(guard::set_timeout(&abort.bind0(c), FETCH_ABORT_MS));

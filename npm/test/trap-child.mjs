@@ -1,16 +1,18 @@
 // One trap, in a process of its own (a trapped instance stays trapped, and whether the process
 // exits by itself is part of what npm/test/node/trap.test.mjs checks):
 //
-//   node npm/test/trap-child.mjs ENTRY SERVER_URL
+//   node npm/test/trap-child.mjs ENTRY SERVER_URL [HOW]
 //
 // Makes requests of every kind pending against `chatwire sim` at SERVER_URL — a TrueConf
 // request over the WebSocket (the simulator delays its answer), a Talk message over HTTP (an
 // injected outage keeps it retrying, with a long-poll in flight), a `connect()` to a port
 // nobody listens on (retried on a timer), a tada event iterator's `next()` — then arms a
-// panic at the next ENTRY into the wasm (call, frame, timer, fetch, poll; see
-// bindings-wasm/src/guard.rs), waits for every pending Promise to settle, tries later calls,
-// and prints one JSON line of what it saw. It frees nothing and ends with no code of its own
-// pending: if the trap left a socket, timer or fetch behind, the process does not exit.
+// failure at the next ENTRY into the wasm (call, frame, timer, fetch, poll; see
+// bindings-wasm/src/guard.rs): HOW is `trap` (a panic; the default) or `overflow` (a
+// recursion that overflows the engine's call stack). It waits for every pending Promise to
+// settle, tries later calls, and prints one JSON line of what it saw. It frees nothing and
+// ends with no code of its own pending: if the trap left a socket, timer or fetch behind, the
+// process does not exit.
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -22,7 +24,7 @@ const { TrueConfClient, TadaClient, TalkClient, ChatwireError } = require('../no
 // The same module node.cjs loaded (CommonJS caches it), so the same wasm instance.
 const wasm = require('../dist/node/chatwire.cjs');
 
-const [entry, server] = process.argv.slice(2);
+const [entry, server, how = 'trap'] = process.argv.slice(2);
 const here = path.dirname(fileURLToPath(import.meta.url));
 
 async function inject(body) {
@@ -91,7 +93,7 @@ if (entry === 'listener') {
   nowhere.on((e) => {
     if (e.type !== 'connect_failed' || fired) return;
     fired = true;
-    wasm.__trapAtNextForTests('call');
+    wasm.__trapAtNextForTests('call', how);
     ran(watch('the call that trapped inside a listener', nowhere.getChats()));
   });
   nowhere.on(() => {
@@ -108,7 +110,7 @@ const pending = [
 ];
 
 if (entry === 'listener') pending.push(nestedDone.then((watched) => watched));
-else wasm.__trapAtNextForTests(entry);
+else wasm.__trapAtNextForTests(entry, how);
 if (entry === 'call') pending.push(watch('the call that trapped', tc.getChats()));
 
 // Bounded, so a guard that leaves a Promise pending fails here rather than hanging; cleared,

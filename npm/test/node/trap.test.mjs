@@ -1,6 +1,7 @@
-// A WebAssembly trap (a panic inside the wasm), provoked for real at each kind of entry into
-// the wasm while requests of every kind are pending: each pending Promise rejects once with
-// a ChatwireError of kind `internal`, later calls refuse at once, and the process exits by
+// A WebAssembly trap (a panic inside the wasm), and the engine's call stack overflowing inside
+// the wasm, which the guard takes for a trap, provoked for real at each kind of entry into the
+// wasm while requests of every kind are pending: each pending Promise rejects once with a
+// ChatwireError of kind `internal`, later calls refuse at once, and the process exits by
 // itself (sockets closed, timers cleared, fetches aborted). Each trap runs in a process of
 // its own (npm/test/trap-child.mjs): a trapped instance stays trapped.
 import { test, before, after } from 'node:test';
@@ -17,11 +18,11 @@ before(async () => {
 
 after(() => sim?.stop());
 
-/** Runs the child for `entry`; resolves once it exits, or after `limit` ms with it killed. */
-function child(entry, limit = 30_000) {
+/** Runs the child for `entry` and `how`; resolves once it exits, or after `limit` ms killed. */
+function child(entry, how, limit = 30_000) {
   return new Promise((resolve) => {
     const started = Date.now();
-    const p = spawn(process.execPath, [path.join(repo, 'npm/test/trap-child.mjs'), entry, sim.url], {
+    const p = spawn(process.execPath, [path.join(repo, 'npm/test/trap-child.mjs'), entry, sim.url, how], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -47,14 +48,26 @@ const ENTRIES = {
   listener: "a call a listener made back into the client, inside the wasm's delivery of an event",
 };
 
-for (const [entry, what] of Object.entries(ENTRIES)) {
-  test(`a trap in ${what} rejects every pending Promise, refuses later calls, lets the process exit`, async () => {
-    const run = await child(entry);
+// How the entry fails, and what the guard then reports it trapped with: the engine's own
+// stack-overflow error (V8's; not an out-of-bounds access of the Rust shadow stack, which
+// would be a RuntimeError and no test of the overflow).
+const HOWS = {
+  trap: { failure: 'a trap', thrown: 'RuntimeError: unreachable' },
+  overflow: { failure: 'a stack overflow', thrown: 'RangeError: Maximum call stack size exceeded' },
+};
+
+const CASES = Object.entries(HOWS).flatMap(([how, failed]) =>
+  Object.entries(ENTRIES).map(([entry, what]) => ({ how, entry, what, ...failed })),
+);
+
+for (const { how, entry, what, failure, thrown } of CASES) {
+  test(`${failure} in ${what} rejects every pending Promise, refuses later calls, lets the process exit`, async () => {
+    const run = await child(entry, how);
     // Ends the faults the child injected, for the next one.
     await sim.inject({ delay_ms: 0, http_outage_ms: 0 });
     assert.equal(run.signal, null, `the process did not exit by itself (killed after ${run.ms} ms):\n${run.stdout}\n${run.stderr}`);
     assert.equal(run.code, 0, run.stderr);
-    assert.match(run.stderr, /the WebAssembly instance trapped.*RuntimeError: unreachable/s, 'a real trap, reported');
+    assert.match(run.stderr, new RegExp(`the WebAssembly instance trapped.*${thrown}`, 's'), 'a real one, reported');
     const seen = JSON.parse(run.stdout.trim().split('\n').at(-1));
     assert.equal(seen.outcome, 'settled', 'every pending Promise settled');
 
@@ -71,7 +84,7 @@ for (const [entry, what] of Object.entries(ENTRIES)) {
       assert.equal(once.length, 1, `${name} settled ${once.length} times`);
       assert.deepEqual(pick(once[0]), trapped('failed'), `${name}: ${JSON.stringify(once[0])}`);
       assert.equal(once[0].detail.kind, 'internal');
-      assert.match(once[0].detail.reason, /trapped \(RuntimeError: unreachable\)/);
+      assert.equal(once[0].detail.reason, `the WebAssembly instance trapped (${thrown})`);
       assert.match(once[0].message, /load the package anew/);
     }
 
