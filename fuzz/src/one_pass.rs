@@ -193,81 +193,69 @@ fn same(fast: &mut impl Session, slow: &mut impl Session, what: &str, texts: (&s
     check(what, texts, &output(fast, texts.0), &output(slow, texts.1));
 }
 
-/// Two sessions made alike: one is fed the one-pass texts, the other the slower ones.
-fn pair<S: Session>(make: impl Fn() -> S) -> (S, S) {
-    (make(), make())
-}
-
-fn trueconf(frames: &[String]) {
-    let make = || {
-        let mut config = TrueConfConfig::new("jwt");
-        config.limits = limits();
-        let mut s = TrueConfSession::new(config);
-        let now = Timestamp(1_000);
-        s.handle_connected(now);
-        let auth = drain_transmits(&mut s);
-        let Some(Transmit::Frame { text }) = auth.first() else {
-            panic!("no auth frame: {auth:?}");
-        };
-        let id = serde_json::from_str::<serde_json::Value>(text).expect("auth is JSON")["id"]
-            .as_u64()
-            .expect("auth has an id");
-        s.handle_frame(
-            now,
-            &format!(r#"{{"type":2,"id":{id},"payload":{{"userId":"bot@x","connectionId":"c"}}}}"#),
-        );
-        drain_transmits(&mut s);
-        std::iter::from_fn(|| s.poll_event()).for_each(drop);
-        s
-    };
-    let (mut fast, mut slow) = pair(make);
+/// Two sessions made alike by `make`; one is fed the one-pass texts, the other the slower
+/// ones: each frame written with the members named `key` last, and first. A send into `chat`
+/// before every third frame leaves requests for the frames to answer.
+fn frames_both_ways<S: Session>(
+    make: impl Fn() -> S,
+    frames: &[String],
+    key: &str,
+    chat: &str,
+    what: &str,
+) {
+    let (mut fast, mut slow) = (make(), make());
     let mut now = Timestamp(1_000);
     for (i, frame) in frames.iter().enumerate() {
         now = Timestamp(now.0 + 10);
         if i % 3 == 0 {
-            let a = fast.send_text(now, "chat-1", "hello", None);
-            let b = slow.send_text(now, "chat-1", "hello", None);
+            let a = fast.send_text(now, chat, "hello", None);
+            let b = slow.send_text(now, chat, "hello", None);
             assert_eq!(a.is_ok(), b.is_ok());
             same(&mut fast, &mut slow, "a send", ("", ""));
         }
-        let Some((one, other)) = both_orders(frame, "payload") else {
+        let Some((one, other)) = both_orders(frame, key) else {
             continue;
         };
         fast.handle_frame(now, &one);
         slow.handle_frame(now, &other);
-        same(&mut fast, &mut slow, "a TrueConf frame", (&one, &other));
+        same(&mut fast, &mut slow, what, (&one, &other));
     }
 }
 
-fn tada(frames: &[String]) {
-    let make = || {
-        let mut config = TadaConfig::new("team-1", "token");
-        config.limits = limits();
-        config.seed = 7;
-        let mut s = TadaSession::new(config);
-        s.connect(Timestamp(0)).expect("connect");
-        s.handle_connected(Timestamp(0));
-        drain_transmits(&mut s);
-        std::iter::from_fn(|| s.poll_event()).for_each(drop);
-        s
+/// An authenticated TrueConf session, its events drained.
+fn trueconf_session() -> TrueConfSession {
+    let mut config = TrueConfConfig::new("jwt");
+    config.limits = limits();
+    let mut s = TrueConfSession::new(config);
+    let now = Timestamp(1_000);
+    s.handle_connected(now);
+    let auth = drain_transmits(&mut s);
+    let Some(Transmit::Frame { text }) = auth.first() else {
+        panic!("no auth frame: {auth:?}");
     };
-    let (mut fast, mut slow) = pair(make);
-    let mut now = Timestamp(0);
-    for (i, frame) in frames.iter().enumerate() {
-        now = Timestamp(now.0 + 10);
-        if i % 3 == 0 {
-            let a = fast.send_text(now, "g-1", "hello", None);
-            let b = slow.send_text(now, "g-1", "hello", None);
-            assert_eq!(a.is_ok(), b.is_ok());
-            same(&mut fast, &mut slow, "a send", ("", ""));
-        }
-        let Some((one, other)) = both_orders(frame, "params") else {
-            continue;
-        };
-        fast.handle_frame(now, &one);
-        slow.handle_frame(now, &other);
-        same(&mut fast, &mut slow, "a tada frame", (&one, &other));
-    }
+    let id = serde_json::from_str::<serde_json::Value>(text).expect("auth is JSON")["id"]
+        .as_u64()
+        .expect("auth has an id");
+    s.handle_frame(
+        now,
+        &format!(r#"{{"type":2,"id":{id},"payload":{{"userId":"bot@x","connectionId":"c"}}}}"#),
+    );
+    drain_transmits(&mut s);
+    std::iter::from_fn(|| s.poll_event()).for_each(drop);
+    s
+}
+
+/// A connected tada session, its events drained.
+fn tada_session() -> TadaSession {
+    let mut config = TadaConfig::new("team-1", "token");
+    config.limits = limits();
+    config.seed = 7;
+    let mut s = TadaSession::new(config);
+    s.connect(Timestamp(1_000)).expect("connect");
+    s.handle_connected(Timestamp(1_000));
+    drain_transmits(&mut s);
+    std::iter::from_fn(|| s.poll_event()).for_each(drop);
+    s
 }
 
 fn talk(bodies: &[String]) {
@@ -279,7 +267,7 @@ fn talk(bodies: &[String]) {
         s.join_room(Timestamp(0), "room-ab").expect("join");
         s
     };
-    let (mut fast, mut slow) = pair(make);
+    let (mut fast, mut slow) = (make(), make());
     let requests = |t: Vec<Transmit>| -> Vec<HttpRequest> {
         t.into_iter()
             .filter_map(|t| match t {
@@ -328,8 +316,14 @@ pub fn one_pass(data: &[u8]) {
     };
     let texts = lines(rest);
     match which % 3 {
-        0 => trueconf(&texts),
-        1 => tada(&texts),
+        0 => frames_both_ways(
+            trueconf_session,
+            &texts,
+            "payload",
+            "chat-1",
+            "a TrueConf frame",
+        ),
+        1 => frames_both_ways(tada_session, &texts, "params", "g-1", "a tada frame"),
         _ => talk(&texts),
     }
 }
