@@ -546,9 +546,10 @@ pub(crate) fn strict_or_lenient<'a, T: Deserialize<'a>>(
         Err(e) => e.to_string(),
     };
     let cut = strip_trailing_commas(text);
-    let tree = parse_lenient(text).map(|v| v.to_string());
-    // One buffer holds both repairs, so each can be borrowed for `'a` and the second tried
-    // after the first.
+    // The lenient tree is the cut text's (`parse_lenient` would cut it again). Made before the
+    // first repair is tried: one buffer holds both, so each can be borrowed for `'a` and the
+    // second tried after the first; this is the rare path (frames that are not strict JSON).
+    let tree = serde_json::from_str::<Value>(&cut).map(|v| v.to_string());
     scratch.clear();
     scratch.push_str(&cut);
     scratch.push_str(tree.as_deref().unwrap_or_default());
