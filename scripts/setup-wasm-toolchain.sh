@@ -12,13 +12,14 @@
 # See shared/DESIGN.md, "Tool chain on these machines".
 set -euo pipefail
 
-PKGS=(rustc-web cargo-web rust-web-src lld-19)
+# rust-web-clippy: scripts/lint-wasm.sh lints the wasm-only code with it.
+PKGS=(rustc-web cargo-web rust-web-src rust-web-clippy lld-19)
 WASM_LD=/usr/lib/llvm-19/bin/wasm-ld
 
 # Everything the wasm build needs, checked by file (a package can be "installed"
 # yet a file missing if someone deleted it, and vice versa).
 toolchain_ok() {
-    [ -x /usr/bin/rustc ] && [ -x /usr/bin/rustdoc ] && [ -x /usr/bin/cargo ] && [ -x "$WASM_LD" ] || return 1
+    [ -x /usr/bin/rustc ] && [ -x /usr/bin/rustdoc ] && [ -x /usr/bin/cargo ] && [ -x /usr/bin/cargo-clippy ] && [ -x "$WASM_LD" ] || return 1
     local sysroot
     sysroot=$(/usr/bin/rustc --print sysroot 2>/dev/null) || return 1
     [ -f "$sysroot/lib/rustlib/src/rust/library/std/Cargo.toml" ] || return 1
@@ -72,7 +73,7 @@ start=$SECONDS
 }
 
 if ! toolchain_ok; then
-    echo "setup-wasm-toolchain: installed ${PKGS[*]} but the tool chain is incomplete (need /usr/bin/{rustc,rustdoc,cargo}, $WASM_LD, std sources); see $log" >&2
+    echo "setup-wasm-toolchain: installed ${PKGS[*]} but the tool chain is incomplete (need /usr/bin/{rustc,rustdoc,cargo,cargo-clippy}, $WASM_LD, std sources); see $log" >&2
     exit 1
 fi
 rm -f "$log"

@@ -52,6 +52,9 @@ step "TypeScript declarations match the Rust types"
 check "samples from the Rust types are current" nice -n 5 cargo test -q -p chatwire-wasm --test typescript
 check "tsc: samples fit index.d.ts and cover it" tools/node_modules/.bin/tsc -p npm/test
 
+step "clippy for wasm32 (the code the host lint does not see)"
+check "wasm lint" bash scripts/lint-wasm.sh
+
 step "the binding's own units as wasm in Node (wasm-bindgen-test)"
 check "wasm units" bash scripts/test-wasm-units.sh
 
