@@ -86,11 +86,22 @@ pub(crate) struct State<S> {
 /// Capacity the gathering buffers keep between outputs; a larger backlog's is given back.
 const KEPT_CAPACITY: usize = 64;
 
+/// Capacity, at most, of the buffer that replaces one handed over with a backlog.
+const BACKLOG_CAPACITY: usize = 256;
+
 /// What `buf` gathered, in a vector of exactly that length (a `Transmit` is 184 bytes and an
 /// `Event` 288: a vector grown by pushes holds four of them from the first push). The buffer
-/// stays behind for the next output, so gathering does not allocate either.
+/// stays behind for the next output, so gathering does not allocate either. A backlog past
+/// what the buffer keeps (a Talk page of 100 messages brings 100 events) is handed over in
+/// the buffer itself, and the next one starts at the backlog's size (up to
+/// [`BACKLOG_CAPACITY`]), so a stream of such pages is neither copied out (29 KB a page) nor
+/// grown again by doubling; the next small output gives that capacity back.
 fn take_exact<T>(buf: &mut Vec<T>) -> Vec<T> {
-    let mut out = Vec::with_capacity(buf.len());
+    let n = buf.len();
+    if n > KEPT_CAPACITY {
+        return std::mem::replace(buf, Vec::with_capacity(n.min(BACKLOG_CAPACITY)));
+    }
+    let mut out = Vec::with_capacity(n);
     out.append(buf);
     if buf.capacity() > KEPT_CAPACITY {
         buf.shrink_to(KEPT_CAPACITY);
@@ -451,17 +462,40 @@ impl<S: Session> State<S> {
 mod tests {
     use super::*;
 
-    /// The taken vector holds exactly what was gathered, in order and at its length; the
-    /// buffer keeps a small capacity for the next output and gives a backlog's back.
+    /// The taken vector holds exactly what was gathered, in order, at its length — a
+    /// backlog past the kept capacity in its own buffer, with less spare room than it holds;
+    /// the buffer keeps a small capacity for the next output, a backlog's size for the one
+    /// after a backlog (bounded), and gives it back after a small one.
     #[test]
     fn outputs_are_taken_at_their_length_and_a_backlog_is_given_back() {
         let mut buf: Vec<u32> = Vec::new();
-        for n in [0usize, 1, 2, 5, 1000, 3] {
+        for n in [
+            0usize,
+            1,
+            2,
+            5,
+            KEPT_CAPACITY,
+            KEPT_CAPACITY + 1,
+            100,
+            100,
+            1000,
+            3,
+            1000,
+        ] {
             buf.extend(0..n as u32);
             let out = take_exact(&mut buf);
             assert_eq!(out, (0..n as u32).collect::<Vec<_>>());
-            assert_eq!(out.capacity(), n);
-            assert!(buf.is_empty() && buf.capacity() <= KEPT_CAPACITY);
+            if n <= KEPT_CAPACITY {
+                assert_eq!(out.capacity(), n);
+            } else {
+                assert!(out.capacity() < 2 * n, "{} for {n}", out.capacity());
+            }
+            let kept = if n > KEPT_CAPACITY {
+                n.min(BACKLOG_CAPACITY)
+            } else {
+                KEPT_CAPACITY
+            };
+            assert!(buf.is_empty() && buf.capacity() <= kept);
         }
     }
 }
