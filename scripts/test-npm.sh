@@ -4,11 +4,12 @@
 # units in Node (scripts/test-wasm-units.sh), runs the node:test suites against
 # `chatwire sim` over real sockets (all three protocols and the echo bot), installs the
 # `npm pack` tarball in a fresh folder and runs it there, and drives the web demo in
-# headless Chromium (two users, each protocol; screenshots kept in target/npm-test/). Installs its tools
-# first (idempotent). Ends with one line: `N passed, N failed` (exit status 1 on failures).
+# headless Chromium (two users, each protocol; screenshots kept in target/npm-test/) and the
+# trap guard there (npm/test/browser/trap.mjs). Installs its tools first (idempotent). Ends
+# with one line: `N passed, N failed` (exit status 1 on failures).
 #
 # Env: CHATWIRE_BIN   the `chatwire` binary serving `sim` (default: built here, target/debug)
-#      SKIP_BROWSER=1 skip the Chromium test
+#      SKIP_BROWSER=1 skip the Chromium tests
 set -uo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
@@ -71,9 +72,10 @@ step "npm pack installs in a fresh folder and runs there"
 check "npm pack" bash scripts/lib/npm-pack-check.sh "$ART/pack"
 
 if [ -z "${SKIP_BROWSER:-}" ]; then
-    step "web demo in headless Chromium"
+    step "web demo and trap guard in headless Chromium"
     bash scripts/setup-chromium.sh
     check "browser" node npm/test/browser/web-demo.mjs "$ART"
+    check "browser trap guard" node npm/test/browser/trap.mjs "$ART"
 fi
 
 finish

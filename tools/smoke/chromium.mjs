@@ -4,37 +4,14 @@
 // web demo's test needs), checks that the page's script ran and reached the server,
 // and saves a screenshot. Prints one line; exits non-zero with the reason on failure.
 //
-// The launch code below is the one the binding tests copy.
+// The launch is the browser tests' own (npm/test/browser/chromium.mjs).
 //
 // Usage: node tools/smoke/chromium.mjs [SCREENSHOT.png]
 
 import { createServer } from 'node:http';
-import { chromium } from 'playwright-core';
+import { launchChromium } from '../../npm/test/browser/chromium.mjs';
 
 const screenshotPath = process.argv[2] ?? 'chromium-smoke.png';
-
-/** Chromium flags for this machine: root (no sandbox), no GPU, and no background
- * traffic (the closed network refuses it, and Chromium's retries slow everything). */
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
-/** Launches Debian's Chromium. `headless: true` adds `--headless`; Playwright gives
- * every launch a fresh, empty user-data-dir of its own and deletes it on close. */
-function launchChromium() {
-  return chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: CHROMIUM_ARGS,
-    timeout: 30_000,
-  });
-}
 
 const PAGE = `<!doctype html>
 <html><head><meta charset="utf-8"><title>chatwire smoke</title></head>

@@ -7,33 +7,16 @@
 //
 // Usage: node npm/test/browser/web-demo.mjs ART_DIR     (CHATWIRE_BIN: the chatwire binary)
 import { execFileSync } from 'node:child_process';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { startSim, repo } from '../helpers.mjs';
+import { launchChromium } from './chromium.mjs';
 
-const { chromium } = createRequire(path.join(repo, 'tools/package.json'))('playwright-core');
 const art = path.resolve(process.argv[2] ?? path.join(repo, 'target/npm-test'));
 const site = path.join(art, 'web-site');
 execFileSync('bash', [path.join(repo, 'scripts/lib/stage-web.sh'), site], { stdio: 'inherit' });
 
-/** Launch flags from tools/smoke/chromium.mjs (root: no sandbox; no background traffic). */
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
 const sim = await startSim(['--cors', 'strict', '--static', site]);
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  headless: true,
-  args: CHROMIUM_ARGS,
-  timeout: 30_000,
-});
+const browser = await launchChromium();
 const problems = [];
 
 async function user(name, protocol) {
