@@ -88,7 +88,7 @@ mod transmit;
 #[cfg(feature = "trueconf")]
 pub mod trueconf;
 
-pub use client::{Call, Client, ClientConfig, Output, OutputReady};
+pub use client::{Call, Client, ClientConfig, Output, OutputReady, TypedCall};
 pub use config::Limits;
 pub use error::{Delivery, Error, ErrorKind};
 pub use event::{Event, Reply};

@@ -39,6 +39,7 @@ mod typed_trueconf;
 pub use call::{Call, OutputReady};
 pub use config::ClientConfig;
 pub use output::Output;
+pub use typed::TypedCall;
 
 use crate::error::Error;
 use crate::event::Reply;

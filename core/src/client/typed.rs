@@ -16,16 +16,34 @@ use crate::time::Timestamp;
 #[cfg(feature = "trueconf")]
 use crate::trueconf;
 use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 
-/// A future of `T`, taken from the reply of `call` by `pick`.
-pub(super) type Typed<T> =
-    std::pin::Pin<Box<dyn Future<Output = Result<T, Error>> + Send + 'static>>;
-
-pub(super) fn typed<T: Send + 'static>(
+/// The future a typed command returns: the value the caller wants, taken from the command's
+/// [`Call`] reply.
+///
+/// A [`Call`] with a picker, not a boxed future: `Unpin`, `Send` and `'static`, nameable and
+/// storable without a box, and one allocation fewer per command. Like the [`Call`] it holds,
+/// dropping it does not withdraw the request, it only stops listening.
+#[must_use = "the request is already queued; await the call to learn its outcome"]
+pub struct TypedCall<T> {
     call: Call,
     pick: fn(Reply) -> Result<T, Error>,
-) -> Typed<T> {
-    Box::pin(async move { pick(call.await?) })
+}
+
+impl<T> Future for TypedCall<T> {
+    type Output = Result<T, Error>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let pick = self.pick;
+        Pin::new(&mut self.call)
+            .poll(cx)
+            .map(|reply| reply.and_then(pick))
+    }
+}
+
+pub(super) fn typed<T>(call: Call, pick: fn(Reply) -> Result<T, Error>) -> TypedCall<T> {
+    TypedCall { call, pick }
 }
 
 /// Names the reply's type only: a `Debug` dump of the reply would pull every reply type's
@@ -86,28 +104,28 @@ fn mentions(reply: Reply) -> Result<Vec<talk::Mention>, Error> {
 #[cfg(feature = "trueconf")]
 impl Client<trueconf::TrueConfSession> {
     /// `createGroupChat`; resolves to the new chat's id.
-    pub fn create_group_chat(&self, now: Timestamp, title: &str) -> Typed<String> {
+    pub fn create_group_chat(&self, now: Timestamp, title: &str) -> TypedCall<String> {
         let title = title.to_string();
         let call = self.call(now, move |s, now| s.create_group_chat(now, &title));
         typed(call, chat_id)
     }
 
     /// `createP2PChat`; resolves to the chat's id.
-    pub fn create_p2p_chat(&self, now: Timestamp, user_id: &str) -> Typed<String> {
+    pub fn create_p2p_chat(&self, now: Timestamp, user_id: &str) -> TypedCall<String> {
         let user = user_id.to_string();
         let call = self.call(now, move |s, now| s.create_p2p_chat(now, &user));
         typed(call, chat_id)
     }
 
     /// `createChannel`; resolves to the new channel's id.
-    pub fn create_channel(&self, now: Timestamp, title: &str) -> Typed<String> {
+    pub fn create_channel(&self, now: Timestamp, title: &str) -> TypedCall<String> {
         let title = title.to_string();
         let call = self.call(now, move |s, now| s.create_channel(now, &title));
         typed(call, chat_id)
     }
 
     /// `addChatParticipant`.
-    pub fn add_participant(&self, now: Timestamp, chat_id: &str, user_id: &str) -> Typed<()> {
+    pub fn add_participant(&self, now: Timestamp, chat_id: &str, user_id: &str) -> TypedCall<()> {
         let (chat, user) = (chat_id.to_string(), user_id.to_string());
         let call = self.call(now, move |s, now| {
             s.add_chat_participant(now, &chat, &user, None)
@@ -122,7 +140,7 @@ impl Client<trueconf::TrueConfSession> {
         chat_id: &str,
         user_id: &str,
         role: Role,
-    ) -> Typed<()> {
+    ) -> TypedCall<()> {
         let (chat, user) = (chat_id.to_string(), user_id.to_string());
         let call = self.call(now, move |s, now| {
             s.change_participant_role(now, &chat, &user, role.clone())
@@ -131,7 +149,7 @@ impl Client<trueconf::TrueConfSession> {
     }
 
     /// `getChats` page `page` (from 1) of `count` chats.
-    pub fn get_chats(&self, now: Timestamp, count: u32, page: u32) -> Typed<Vec<Chat>> {
+    pub fn get_chats(&self, now: Timestamp, count: u32, page: u32) -> TypedCall<Vec<Chat>> {
         let call = self.call(now, move |s, now| s.get_chats(now, count, page));
         typed(call, chats)
     }
@@ -143,7 +161,7 @@ impl Client<trueconf::TrueConfSession> {
         chat_id: &str,
         page_size: u32,
         page_number: u32,
-    ) -> Typed<Vec<Participant>> {
+    ) -> TypedCall<Vec<Participant>> {
         let chat_id = chat_id.to_string();
         let call = self.call(now, move |s, now| {
             let request = trueconf::Request::GetChatParticipants {
@@ -163,7 +181,7 @@ impl Client<trueconf::TrueConfSession> {
         chat_id: &str,
         text: &str,
         reply_to: Option<&str>,
-    ) -> Typed<String> {
+    ) -> TypedCall<String> {
         typed(self.send_text(now, chat_id, text, reply_to), sent_id)
     }
 
@@ -174,7 +192,7 @@ impl Client<trueconf::TrueConfSession> {
         chat_id: &str,
         count: u32,
         from_message_id: Option<&str>,
-    ) -> Typed<Vec<Message>> {
+    ) -> TypedCall<Vec<Message>> {
         let (chat, from) = (chat_id.to_string(), from_message_id.map(str::to_string));
         let call = self.call(now, move |s, now| {
             s.get_chat_history(now, &chat, count, from.as_deref())
@@ -186,12 +204,12 @@ impl Client<trueconf::TrueConfSession> {
 #[cfg(feature = "tada")]
 impl Client<tada::TadaSession> {
     /// Sends a text message to `jid`; resolves to its message id once the server confirmed it.
-    pub fn send_message(&self, now: Timestamp, jid: &str, text: &str) -> Typed<String> {
+    pub fn send_message(&self, now: Timestamp, jid: &str, text: &str) -> TypedCall<String> {
         typed(self.send_text(now, jid, text, None), sent_id)
     }
 
     /// Deletes a message; resolves when the server confirmed.
-    pub fn delete_message(&self, now: Timestamp, message_id: &str) -> Typed<()> {
+    pub fn delete_message(&self, now: Timestamp, message_id: &str) -> TypedCall<()> {
         let id = message_id.to_string();
         let call = self.call(now, move |s, now| s.delete_message(now, &id));
         typed(call, nothing)
@@ -213,7 +231,7 @@ impl Client<talk::TalkSession> {
         text: &str,
         reply_to: Option<i64>,
         silent: bool,
-    ) -> Typed<String> {
+    ) -> TypedCall<String> {
         let (room, text) = (room.to_string(), text.to_string());
         let call = self.call(now, move |s, now| {
             s.send_message(now, &room, &text, reply_to, silent)
@@ -228,14 +246,14 @@ impl Client<talk::TalkSession> {
         room: &str,
         search: &str,
         limit: u32,
-    ) -> Typed<Vec<talk::Mention>> {
+    ) -> TypedCall<Vec<talk::Mention>> {
         let (room, search) = (room.to_string(), search.to_string());
         let call = self.call(now, move |s, now| s.mentions(now, &room, &search, limit));
         typed(call, mentions)
     }
 
     /// The next page of older messages in `room`, oldest first.
-    pub fn load_older(&self, now: Timestamp, room: &str, limit: u32) -> Typed<Vec<Message>> {
+    pub fn load_older(&self, now: Timestamp, room: &str, limit: u32) -> TypedCall<Vec<Message>> {
         let room = room.to_string();
         let call = self.call(now, move |s, now| s.load_older(now, &room, limit));
         typed(call, messages)

@@ -1,7 +1,7 @@
 //! Typed Talk commands for editing, deleting and reacting to messages, opening rooms and
 //! watching the room list, on top of [`Client::call`].
 
-use super::typed::{nothing, typed, unexpected, Typed};
+use super::typed::{nothing, typed, unexpected, TypedCall};
 use super::Client;
 use crate::error::Error;
 use crate::event::Reply;
@@ -33,7 +33,7 @@ impl Client<talk::TalkSession> {
         room: &str,
         message_id: i64,
         text: &str,
-    ) -> Typed<Message> {
+    ) -> TypedCall<Message> {
         let (room, text) = (room.to_string(), text.to_string());
         let call = self.call(now, move |s, now| {
             s.edit_message(now, &room, message_id, &text)
@@ -43,21 +43,27 @@ impl Client<talk::TalkSession> {
 
     /// Deletes message `message_id` of `room`; every reader gets
     /// [`crate::Event::MessageRemoved`].
-    pub fn delete_message(&self, now: Timestamp, room: &str, message_id: i64) -> Typed<()> {
+    pub fn delete_message(&self, now: Timestamp, room: &str, message_id: i64) -> TypedCall<()> {
         let room = room.to_string();
         let call = self.call(now, move |s, now| s.delete_message(now, &room, message_id));
         typed(call, nothing)
     }
 
     /// Adds this user's `emoji` to message `message_id` of `room`.
-    pub fn react(&self, now: Timestamp, room: &str, message_id: i64, emoji: &str) -> Typed<()> {
+    pub fn react(&self, now: Timestamp, room: &str, message_id: i64, emoji: &str) -> TypedCall<()> {
         let (room, emoji) = (room.to_string(), emoji.to_string());
         let call = self.call(now, move |s, now| s.react(now, &room, message_id, &emoji));
         typed(call, nothing)
     }
 
     /// Takes back this user's `emoji` from message `message_id` of `room`.
-    pub fn unreact(&self, now: Timestamp, room: &str, message_id: i64, emoji: &str) -> Typed<()> {
+    pub fn unreact(
+        &self,
+        now: Timestamp,
+        room: &str,
+        message_id: i64,
+        emoji: &str,
+    ) -> TypedCall<()> {
         let (room, emoji) = (room.to_string(), emoji.to_string());
         let call = self.call(now, move |s, now| s.unreact(now, &room, message_id, &emoji));
         typed(call, nothing)
@@ -66,7 +72,7 @@ impl Client<talk::TalkSession> {
     /// Looks `room` up and joins it from the server's read marker (unread counts as the
     /// server's); resolves to the room, or fails with [`talk::HttpError::NotFound`] when it
     /// does not exist or this user is not in it.
-    pub fn open_room(&self, now: Timestamp, room: &str) -> Typed<Chat> {
+    pub fn open_room(&self, now: Timestamp, room: &str) -> TypedCall<Chat> {
         let room = room.to_string();
         let call = self.call(now, move |s, now| s.open_room(now, &room));
         typed(call, chat)

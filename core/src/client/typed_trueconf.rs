@@ -3,7 +3,7 @@
 //! `'static` future of the value the caller wants; a reply of another shape is an
 //! [`Error::UnexpectedResponse`].
 
-use super::typed::{nothing, sent_id, typed, unexpected, Typed};
+use super::typed::{nothing, sent_id, typed, unexpected, TypedCall};
 use super::Client;
 use crate::error::Error;
 use crate::event::Reply;
@@ -102,7 +102,7 @@ impl Client<TrueConfSession> {
         content_type: Option<&str>,
         caption: Option<&str>,
         reply_to: Option<&str>,
-    ) -> Typed<SentFile> {
+    ) -> TypedCall<SentFile> {
         let (chat, src, name) = (
             chat_id.to_string(),
             source.to_string(),
@@ -133,7 +133,7 @@ impl Client<TrueConfSession> {
         file_name: &str,
         size: u64,
         content_type: Option<&str>,
-    ) -> Typed<String> {
+    ) -> TypedCall<String> {
         let (src, name, mime) = (source.to_string(), file_name.to_string(), own(content_type));
         let call = self.call(now, move |s, now| {
             s.upload_file(now, &src, &name, size, mime.as_deref())
@@ -142,7 +142,12 @@ impl Client<TrueConfSession> {
     }
 
     /// `uploadFile` alone; resolves to the `Upload-Task-Id` for an upload the app performs.
-    pub fn open_upload_task(&self, now: Timestamp, file_name: &str, size: u64) -> Typed<String> {
+    pub fn open_upload_task(
+        &self,
+        now: Timestamp,
+        file_name: &str,
+        size: u64,
+    ) -> TypedCall<String> {
         let name = file_name.to_string();
         let call = self.call(now, move |s, now| s.open_upload_task(now, &name, size));
         typed(call, upload_task_id)
@@ -156,7 +161,7 @@ impl Client<TrueConfSession> {
         temporal_file_id: &str,
         caption: Option<&str>,
         reply_to: Option<&str>,
-    ) -> Typed<SentFile> {
+    ) -> TypedCall<SentFile> {
         let (chat, temporal) = (chat_id.to_string(), temporal_file_id.to_string());
         let (caption, reply) = (own(caption), own(reply_to));
         let call = self.call(now, move |s, now| {
@@ -166,7 +171,7 @@ impl Client<TrueConfSession> {
     }
 
     /// `getFileInfo`.
-    pub fn get_file_info(&self, now: Timestamp, file_id: &str) -> Typed<FileInfo> {
+    pub fn get_file_info(&self, now: Timestamp, file_id: &str) -> TypedCall<FileInfo> {
         let file = file_id.to_string();
         let call = self.call(now, move |s, now| s.get_file_info(now, &file));
         typed(call, file_info)
@@ -179,27 +184,27 @@ impl Client<TrueConfSession> {
         now: Timestamp,
         file_id: &str,
         destination: &str,
-    ) -> Typed<Option<u64>> {
+    ) -> TypedCall<Option<u64>> {
         let (file, dest) = (file_id.to_string(), destination.to_string());
         let call = self.call(now, move |s, now| s.download_file(now, &file, &dest));
         typed(call, downloaded)
     }
 
     /// `getFileUploadLimits`.
-    pub fn get_file_upload_limits(&self, now: Timestamp) -> Typed<FileUploadLimits> {
+    pub fn get_file_upload_limits(&self, now: Timestamp) -> TypedCall<FileUploadLimits> {
         let call = self.call(now, |s, now| s.get_file_upload_limits(now));
         typed(call, limits)
     }
 
     /// `subscribeFileProgress`: [`crate::Event::FileProgress`] follows.
-    pub fn subscribe_file_progress(&self, now: Timestamp, file_id: &str) -> Typed<bool> {
+    pub fn subscribe_file_progress(&self, now: Timestamp, file_id: &str) -> TypedCall<bool> {
         let file = file_id.to_string();
         let call = self.call(now, move |s, now| s.subscribe_file_progress(now, &file));
         typed(call, flag)
     }
 
     /// `unsubscribeFileProgress`.
-    pub fn unsubscribe_file_progress(&self, now: Timestamp, file_id: &str) -> Typed<bool> {
+    pub fn unsubscribe_file_progress(&self, now: Timestamp, file_id: &str) -> TypedCall<bool> {
         let file = file_id.to_string();
         let call = self.call(now, move |s, now| s.unsubscribe_file_progress(now, &file));
         typed(call, flag)
@@ -212,7 +217,7 @@ impl Client<TrueConfSession> {
         chat_id: &str,
         survey: Survey,
         reply_to: Option<&str>,
-    ) -> Typed<String> {
+    ) -> TypedCall<String> {
         let (chat, reply) = (chat_id.to_string(), own(reply_to));
         let call = self.call(now, move |s, now| {
             s.send_survey(now, &chat, survey.clone(), reply.as_deref())
@@ -221,7 +226,7 @@ impl Client<TrueConfSession> {
     }
 
     /// `editSurvey`.
-    pub fn edit_survey(&self, now: Timestamp, message_id: &str, survey: Survey) -> Typed<()> {
+    pub fn edit_survey(&self, now: Timestamp, message_id: &str, survey: Survey) -> TypedCall<()> {
         let message = message_id.to_string();
         let call = self.call(now, move |s, now| {
             s.edit_survey(now, &message, survey.clone())
@@ -230,7 +235,7 @@ impl Client<TrueConfSession> {
     }
 
     /// `answerCommand`: answers a [`crate::Event::CommandReceived`].
-    pub fn answer_command(&self, now: Timestamp, answer: CommandAnswer) -> Typed<()> {
+    pub fn answer_command(&self, now: Timestamp, answer: CommandAnswer) -> TypedCall<()> {
         let call = self.call(now, move |s, now| s.answer_command(now, answer.clone()));
         typed(call, nothing)
     }
@@ -242,7 +247,7 @@ impl Client<TrueConfSession> {
         now: Timestamp,
         chat_id: &str,
         activity_type: &str,
-    ) -> Typed<Option<u64>> {
+    ) -> TypedCall<Option<u64>> {
         let (chat, activity) = (chat_id.to_string(), activity_type.to_string());
         let call = self.call(now, move |s, now| {
             s.send_chat_activity(now, &chat, &activity)
@@ -251,7 +256,11 @@ impl Client<TrueConfSession> {
     }
 
     /// `getUserDisplayName`.
-    pub fn get_user_display_name(&self, now: Timestamp, user_id: &str) -> Typed<Option<String>> {
+    pub fn get_user_display_name(
+        &self,
+        now: Timestamp,
+        user_id: &str,
+    ) -> TypedCall<Option<String>> {
         let user = user_id.to_string();
         let call = self.call(now, move |s, now| s.get_user_display_name(now, &user));
         typed(call, display_name)

@@ -123,8 +123,7 @@ fn a_call_failed_by_close_with_an_inline_waker_may_call_back_in() {
         });
         let waker = futures::task::waker(resume.clone());
         let mut call = host.client.get_chats(host.at(), 10, 1);
-        assert!(call
-            .as_mut()
+        assert!(Pin::new(&mut call)
             .poll(&mut Context::from_waker(&waker))
             .is_pending());
         host.poll();
