@@ -20,6 +20,12 @@ pub(crate) fn sort_by_i64_key<T>(items: &mut Vec<T>, key: impl Fn(&T) -> i64) {
     );
 }
 
+/// [`sort_by_i64_key`] for a `u64` key (tada's sequence numbers), through the same sort code:
+/// flipping the top bit maps `u64` order onto `i64` order exactly.
+pub(crate) fn sort_by_u64_key<T>(items: &mut Vec<T>, key: impl Fn(&T) -> u64) {
+    sort_by_i64_key(items, |item| (key(item) ^ (1 << 63)) as i64);
+}
+
 /// The indices of `keys` in stable sorted order. The pairs are unique (the index breaks ties),
 /// so the unstable sort gives the stable order.
 fn stable_order(keys: Vec<i64>) -> Vec<usize> {
@@ -30,7 +36,7 @@ fn stable_order(keys: Vec<i64>) -> Vec<usize> {
 
 #[cfg(test)]
 mod tests {
-    use super::sort_by_i64_key;
+    use super::{sort_by_i64_key, sort_by_u64_key};
 
     #[test]
     fn orders_as_the_standard_stable_sort() {
@@ -51,5 +57,17 @@ mod tests {
         let mut one = vec![(7, "x")];
         sort_by_i64_key(&mut one, |(k, _)| *k);
         assert_eq!(one, [(7, "x")]);
+    }
+
+    /// Across the whole `u64` range, the top bit's values included, as `u64` order has it.
+    #[test]
+    fn orders_u64_keys_as_the_standard_sort() {
+        let keys = [u64::MAX, 0, 1 << 63, (1 << 63) - 1, 5, u64::MAX - 1, 1, 5];
+        let items: Vec<(u64, usize)> = keys.iter().copied().zip(0..).collect();
+        let mut ours = items.clone();
+        sort_by_u64_key(&mut ours, |(k, _)| *k);
+        let mut std = items;
+        std.sort_by_key(|(k, _)| *k);
+        assert_eq!(ours, std);
     }
 }

@@ -1,5 +1,6 @@
 //! The part of a tada session that outlives the process.
 
+use crate::boxed_map::BoxedMap;
 use crate::dedupe::SeenSet;
 use crate::ids::RequestId;
 use crate::read_state::ReadStates;
@@ -7,7 +8,6 @@ use crate::tada::client_event::ClientEvent;
 use crate::tada::recent::Recent;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use std::collections::BTreeMap;
 
 /// What a tada session must remember across a process restart, serializable.
 ///
@@ -38,7 +38,7 @@ pub struct TadaSnapshot {
     /// Message ids this client made (its own messages).
     pub(crate) sent_ids: SeenSet,
     /// Newest message per chat, for the optimistic read marker.
-    pub(crate) last_messages: BTreeMap<String, String>,
+    pub(crate) last_messages: BoxedMap<String, String>,
     /// Newest message `gentime` delivered: the catch-up after a restart starts there.
     pub(crate) catchup_cursor: Option<i64>,
 }

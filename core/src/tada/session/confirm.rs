@@ -31,7 +31,7 @@ impl TadaSession {
             .filter(|(_, p)| due.is_none_or(|now| p.deadline <= now))
             .map(|(id, p)| (p.value.seq, id))
             .collect();
-        ids.sort();
+        crate::order::sort_by_u64_key(&mut ids, |(seq, _)| *seq);
         ids.into_iter().map(|(_, id)| id).collect()
     }
 
@@ -101,7 +101,7 @@ impl TadaSession {
         self.by_confirm.insert(confirm_id, id);
         if let Some(key) = self.pending.get(id).and_then(|p| echo_key(&p.value)) {
             // The oldest send of a message id is the one its echo confirms, as the walk did.
-            self.by_echo.entry(key.to_string()).or_insert(id);
+            self.by_echo.get_or_insert_with(key.to_string(), || id);
         }
     }
 

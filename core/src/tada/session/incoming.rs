@@ -310,7 +310,13 @@ impl TadaSession {
             } else {
                 if let Some(chat) = &message.chat_id {
                     self.reads.touch(chat);
-                    self.last_messages.insert(chat.clone(), message.id.clone());
+                    // In place when the chat has one: no key copied, no entry made, per message.
+                    match self.last_messages.get_mut(chat.as_str()) {
+                        Some(last) => last.clone_from(&message.id),
+                        None => {
+                            self.last_messages.insert(chat.clone(), message.id.clone());
+                        }
+                    }
                 }
                 self.outbox.event(Event::MessageReceived { message });
             }

@@ -4,6 +4,7 @@ mod commands;
 mod confirm;
 mod incoming;
 
+use crate::boxed_map::BoxedMap;
 use crate::dedupe::SeenSet;
 use crate::error::{Delivery, Error};
 use crate::event::{Event, Reply};
@@ -34,7 +35,6 @@ use crate::transmit::{ConnectAuth, Header};
 use crate::transmit::{ConnectInfo, HttpResponse, Transmit};
 use serde_json::value::RawValue;
 use serde_json::Value;
-use std::collections::BTreeMap;
 
 /// A document the parser has checked, as the app's raw text (trimmed of surrounding space).
 fn raw_text(source: &str) -> RawJson {
@@ -122,9 +122,9 @@ pub struct TadaSession {
     outbox: Outbox,
     link: Link,
     pending: PendingTable<Outgoing>,
-    by_confirm: BTreeMap<String, RequestId>,
+    by_confirm: BoxedMap<String, RequestId>,
     /// Pending new messages by the `message_id` their echo carries (see `index_pending`).
-    by_echo: BTreeMap<String, RequestId>,
+    by_echo: BoxedMap<String, RequestId>,
     resolved: SeenSet,
     seq: u64,
     next_ping: Option<Timestamp>,
@@ -139,7 +139,7 @@ pub struct TadaSession {
     message_versions: Recent<i64>,
     chats: Recent<ChatMark>,
     sent_ids: SeenSet,
-    last_messages: BTreeMap<String, String>,
+    last_messages: BoxedMap<String, String>,
     me: Option<String>,
     /// Fetches of what was sent while the socket was down.
     catchup: CatchUp,
@@ -172,8 +172,8 @@ impl TadaSession {
                 .cap_protocol_errors(limits.max_protocol_errors_queued),
             link: Link::Down,
             pending: PendingTable::new(limits.max_pending_requests as usize),
-            by_confirm: BTreeMap::new(),
-            by_echo: BTreeMap::new(),
+            by_confirm: BoxedMap::new(),
+            by_echo: BoxedMap::new(),
             resolved: SeenSet::new(RESOLVED_WINDOW),
             seq: 0,
             next_ping: None,
@@ -271,7 +271,7 @@ impl TadaSession {
                 )
             })
             .collect();
-        outgoing.sort_by_key(|(seq, _)| *seq);
+        crate::order::sort_by_u64_key(&mut outgoing, |(seq, _)| *seq);
         TadaSnapshot {
             read_states: self.reads.clone(),
             badge: self.badge,
