@@ -93,12 +93,13 @@ const BACKLOG_CAPACITY: usize = 256;
 /// `Event` 288: a vector grown by pushes holds four of them from the first push). The buffer
 /// stays behind for the next output, so gathering does not allocate either. A backlog past
 /// what the buffer keeps (a Talk page of 100 messages brings 100 events) is handed over in
-/// the buffer itself, and the next one starts at the backlog's size (up to
-/// [`BACKLOG_CAPACITY`]), so a stream of such pages is neither copied out (29 KB a page) nor
-/// grown again by doubling; the next small output gives that capacity back.
+/// the buffer itself when its spare room is less than what it holds, and the next one starts
+/// at the backlog's size (up to [`BACKLOG_CAPACITY`]), so a stream of such pages is neither
+/// copied out (29 KB a page) nor grown again by doubling; the next small output gives that
+/// capacity back.
 fn take_exact<T>(buf: &mut Vec<T>) -> Vec<T> {
     let n = buf.len();
-    if n > KEPT_CAPACITY {
+    if n > KEPT_CAPACITY && buf.capacity() < 2 * n {
         return std::mem::replace(buf, Vec::with_capacity(n.min(BACKLOG_CAPACITY)));
     }
     let mut out = Vec::with_capacity(n);
@@ -479,6 +480,7 @@ mod tests {
             100,
             100,
             1000,
+            KEPT_CAPACITY + 1,
             3,
             1000,
         ] {
@@ -491,11 +493,15 @@ mod tests {
                 assert!(out.capacity() < 2 * n, "{} for {n}", out.capacity());
             }
             let kept = if n > KEPT_CAPACITY {
-                n.min(BACKLOG_CAPACITY)
+                n.clamp(KEPT_CAPACITY, BACKLOG_CAPACITY)
             } else {
                 KEPT_CAPACITY
             };
-            assert!(buf.is_empty() && buf.capacity() <= kept);
+            assert!(
+                buf.is_empty() && buf.capacity() <= kept,
+                "{} after {n}",
+                buf.capacity()
+            );
         }
     }
 }
