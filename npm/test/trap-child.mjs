@@ -18,6 +18,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WebSocket } from './helpers.mjs';
+import { injector, seenWith } from './browser/trap-report.mjs';
 
 const require = createRequire(import.meta.url);
 const { TrueConfClient, TadaClient, TalkClient, ChatwireError } = require('../node.cjs');
@@ -27,21 +28,9 @@ const wasm = require('../dist/node/chatwire.cjs');
 const [entry, server, how = 'trap'] = process.argv.slice(2);
 const here = path.dirname(fileURLToPath(import.meta.url));
 
-async function inject(body) {
-  const r = await fetch(`${server}/admin/inject`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  if (!r.ok) throw new Error(`inject answered ${r.status}`);
-  await r.text();
-}
-
+const inject = injector(fetch, server);
 /** What an error looked like, for the parent's assertions. */
-const seen = (e) =>
-  e instanceof ChatwireError
-    ? { error: 'ChatwireError', kind: e.kind, fault: e.fault, detail: e.detail, message: e.message }
-    : { error: String(e) };
+const seen = seenWith(ChatwireError);
 
 const settled = {};
 /** Counts how `promise` settles, each time it does. */

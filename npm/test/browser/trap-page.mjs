@@ -9,6 +9,9 @@
 // them, each counted as it is called (one JS frame more per call), so "refuses without
 // entering the wasm" is something measured. The .wasm and the glue files are the shipped ones.
 
+// No side effects: it loads nothing of the package before the instrumentation below.
+import { injector, seenWith } from './trap-report.mjs';
+
 const NativeWebSocket = globalThis.WebSocket;
 const sockets = [];
 // Which stage the case is in when a socket is made: a socket made once every Promise settled
@@ -61,21 +64,8 @@ const { TrueConfClient, TadaClient, TalkClient, ChatwireError } = await import('
 // The module browser.mjs imported (the same URL, so the same instance): the test hook lives there.
 const { __trapAtNextForTests } = await import('/chatwire/dist/web/chatwire.js');
 
-const nativeFetch = fetch;
-async function inject(body) {
-  const r = await nativeFetch('/admin/inject', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  if (!r.ok) throw new Error(`inject answered ${r.status}`);
-  await r.text();
-}
-
-const seen = (e) =>
-  e instanceof ChatwireError
-    ? { error: 'ChatwireError', kind: e.kind, fault: e.fault, detail: e.detail, message: e.message }
-    : { error: String(e) };
+const inject = injector(fetch);
+const seen = seenWith(ChatwireError);
 
 /** One later call: how it refused, and how many times it entered the wasm doing so. */
 async function attempt(call) {

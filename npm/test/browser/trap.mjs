@@ -22,7 +22,7 @@ const art = path.resolve(process.argv[2] ?? path.join(repo, 'target/npm-test'));
 // Not the web demo's folder: stage-web.sh empties its folder first.
 const site = path.join(art, 'trap-site');
 execFileSync('bash', [path.join(repo, 'scripts/lib/stage-web.sh'), site], { stdio: 'inherit' });
-for (const file of ['trap.html', 'trap-page.mjs']) {
+for (const file of ['trap.html', 'trap-page.mjs', 'trap-report.mjs']) {
   copyFileSync(path.join(repo, 'npm/test/browser', file), path.join(site, file));
 }
 
