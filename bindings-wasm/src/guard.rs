@@ -159,6 +159,9 @@ pub(crate) enum Entry {
     Fetch,
     /// The executor polling a task.
     Poll,
+    /// Right after a Promise for JS was made ([`crate::task::pending`]), before it is handed
+    /// over: the one point where a trap leaves a Promise nobody holds yet to reject.
+    Promised,
 }
 
 /// Set in [`ARMED`] with the entry's number when the test asked for a stack overflow rather
@@ -207,7 +210,7 @@ fn overflow(depth: u32) -> u32 {
 }
 
 /// Test-only: makes the next entry of kind `entry` (`"call"`, `"frame"`, `"timer"`,
-/// `"fetch"` or `"poll"`) fail as a bug would, so the node tests can provoke it for real in
+/// `"fetch"`, `"poll"` or `"promised"`) fail as a bug would, so the node tests can provoke it for real in
 /// the very wasm the package ships (a separate test build would be another several-minute
 /// LTO build, and would not test this one): `how` is `"trap"` (the default: a panic, which
 /// traps) or `"overflow"` (a recursion that overflows the engine's call stack). Not reachable
@@ -223,9 +226,10 @@ pub fn trap_at_next_for_tests(entry: &str, how: Option<String>) -> Result<(), Js
         "timer" => Entry::Timer,
         "fetch" => Entry::Fetch,
         "poll" => Entry::Poll,
+        "promised" => Entry::Promised,
         other => {
             return Err(crate::js::invalid(format!(
-                "no entry {other:?} (call, frame, timer, fetch, poll)"
+                "no entry {other:?} (call, frame, timer, fetch, poll, promised)"
             )))
         }
     };

@@ -7,7 +7,7 @@
 // request over the WebSocket (the simulator delays its answer), a Talk message over HTTP (an
 // injected outage keeps it retrying, with a long-poll in flight), a `connect()` to a port
 // nobody listens on (retried on a timer), a tada event iterator's `next()` — then arms a
-// failure at the next ENTRY into the wasm (call, frame, timer, fetch, poll; see
+// failure at the next ENTRY into the wasm (call, frame, timer, fetch, poll, promised; see
 // bindings-wasm/src/guard.rs): HOW is `trap` (a panic; the default) or `overflow` (a
 // recursion that overflows the engine's call stack). It waits for every pending Promise to
 // settle, tries later calls, and prints one JSON line of what it saw. It frees nothing and
@@ -100,7 +100,10 @@ const pending = [
 
 if (entry === 'listener') pending.push(nestedDone.then((watched) => watched));
 else wasm.__trapAtNextForTests(entry, how);
-if (entry === 'call') pending.push(watch('the call that trapped', tc.getChats()));
+// `promised` traps inside the call as well, once the wasm made the Promise it would have
+// returned: the app never gets that one, so it must not surface as an unhandled rejection
+// (which ends a Node process with code 1).
+if (entry === 'call' || entry === 'promised') pending.push(watch('the call that trapped', tc.getChats()));
 
 // Bounded, so a guard that leaves a Promise pending fails here rather than hanging; cleared,
 // so it keeps nothing alive once they all settled.
