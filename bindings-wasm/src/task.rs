@@ -163,7 +163,7 @@ pub(crate) fn pending() -> (Promise, Function, Function) {
         (none.clone(), none)
     });
     guard::hold_promise(&reject, &promise);
-    guard::entered(guard::Entry::Promised);
+    guard::entered(Entry::Promised);
     (promise, resolve, reject)
 }
 
