@@ -138,6 +138,12 @@ function makeGuard() {
     depth += 1;
     try {
       return run();
+    } catch (e) {
+      // Here, not only in the callers' catch: the `finally` below forgets this entry's fresh
+      // Promises, and `trap` must mark them handled first (the callers' call of it is then a
+      // no-op).
+      if (isTrap(e)) trap(e);
+      throw e;
     } finally {
       depth -= 1;
       if (depth === 0) fresh = [];
