@@ -11,8 +11,8 @@ use crate::js;
 use crate::stream;
 use crate::task;
 use chatwire::{
-    Client, ConnectAuth, ConnectInfo, Event, Header, HttpRequest, HttpResponse, Output, Session,
-    Timestamp, Transmit,
+    Client, ConnectAuth, ConnectInfo, Event, Header, HttpRequest, HttpResponse, Output, RequestId,
+    Session, Timestamp, Transmit,
 };
 use js_sys::{Array, Function, Object, Promise, Reflect};
 use std::cell::RefCell;
@@ -141,18 +141,78 @@ struct State {
     shut: bool,
 }
 
-/// The glue around one core client.
-pub(crate) struct Host<S: Session + 'static> {
-    pub client: Client<S>,
+/// What the glue asks of a core client, whatever its protocol. The glue holds the client as
+/// this trait object so that one copy of it serves all three protocols: generic over the
+/// session, it was compiled three times into the bundle.
+trait Driven {
+    fn connect(&self, now: Timestamp) -> Output;
+    fn close(&self, now: Timestamp) -> Output;
+    fn shutdown(&self, now: Timestamp) -> Output;
+    fn handle_connected(&self, now: Timestamp) -> Output;
+    fn handle_frame(&self, now: Timestamp, frame: &str) -> Output;
+    fn handle_http_response(&self, now: Timestamp, id: RequestId, response: HttpResponse)
+        -> Output;
+    fn handle_closed(&self, now: Timestamp, reason: &str) -> Output;
+    fn handle_connect_failed(&self, now: Timestamp, reason: &str, permanent: bool) -> Output;
+    fn handle_timeout(&self, now: Timestamp) -> Output;
+    fn poll_output(&self) -> Output;
+}
+
+impl<S: Session> Driven for Client<S> {
+    fn connect(&self, now: Timestamp) -> Output {
+        Client::connect(self, now)
+    }
+    fn close(&self, now: Timestamp) -> Output {
+        Client::close(self, now)
+    }
+    fn shutdown(&self, now: Timestamp) -> Output {
+        Client::shutdown(self, now)
+    }
+    fn handle_connected(&self, now: Timestamp) -> Output {
+        Client::handle_connected(self, now)
+    }
+    fn handle_frame(&self, now: Timestamp, frame: &str) -> Output {
+        Client::handle_frame(self, now, frame)
+    }
+    fn handle_http_response(
+        &self,
+        now: Timestamp,
+        id: RequestId,
+        response: HttpResponse,
+    ) -> Output {
+        Client::handle_http_response(self, now, id, response)
+    }
+    fn handle_closed(&self, now: Timestamp, reason: &str) -> Output {
+        Client::handle_closed(self, now, reason)
+    }
+    fn handle_connect_failed(&self, now: Timestamp, reason: &str, permanent: bool) -> Output {
+        Client::handle_connect_failed(self, now, reason, permanent)
+    }
+    fn handle_timeout(&self, now: Timestamp) -> Output {
+        Client::handle_timeout(self, now)
+    }
+    fn poll_output(&self) -> Output {
+        Client::poll_output(self)
+    }
+}
+
+/// The glue around one core client (a handle of it: the protocol class keeps its own, typed,
+/// for its commands).
+pub(crate) struct Host {
+    client: Box<dyn Driven>,
     state: RefCell<State>,
-    me: Weak<Host<S>>,
+    me: Weak<Host>,
     /// Whether `connect()` resolves at once (Talk has no connection to wait for).
     connectionless: bool,
 }
 
-impl<S: Session + 'static> Host<S> {
-    pub(crate) fn new(client: Client<S>, transport: Transport, connectionless: bool) -> Rc<Self> {
-        Rc::new_cyclic(|me: &Weak<Host<S>>| {
+impl Host {
+    pub(crate) fn new<S: Session + 'static>(
+        client: Client<S>,
+        transport: Transport,
+        connectionless: bool,
+    ) -> Rc<Self> {
+        Rc::new_cyclic(|me: &Weak<Host>| {
             let weak = me.clone();
             let timer_fn = Closure::<dyn FnMut()>::new(move || {
                 guard::entered(Entry::Timer);
@@ -163,7 +223,7 @@ impl<S: Session + 'static> Host<S> {
                 }
             });
             Host {
-                client,
+                client: Box::new(client),
                 state: RefCell::new(State {
                     transport,
                     socket: None,

@@ -71,8 +71,7 @@ macro_rules! common_methods {
             /// already delivered, sends not yet answered), for the `snapshot` option of a later
             /// client. Holds no credential. Take it after the events you have handled.
             pub fn snapshot(&self) -> Result<String, wasm_bindgen::JsValue> {
-                self.host
-                    .client
+                self.client
                     .inspect(|s| serde_json::to_string(&s.snapshot()))
                     .map_err(|e| $crate::js::invalid(format!("snapshot does not serialize: {e}")))
             }
@@ -120,12 +119,9 @@ macro_rules! common_methods {
                     Ok(a) => a,
                     Err(e) => return $crate::js::rejected(e),
                 };
-                let call = self.host.client.send_text(
-                    $crate::js::now(),
-                    &chat,
-                    &text,
-                    reply_to.as_deref(),
-                );
+                let call =
+                    self.client
+                        .send_text($crate::js::now(), &chat, &text, reply_to.as_deref());
                 self.host.flush();
                 $crate::host::promise(call, |r| $crate::js::to_js(&r))
             }
@@ -147,10 +143,7 @@ macro_rules! common_methods {
                     Ok(a) => a,
                     Err(e) => return $crate::js::rejected(e),
                 };
-                let call = self
-                    .host
-                    .client
-                    .mark_read($crate::js::now(), &chat, &message);
+                let call = self.client.mark_read($crate::js::now(), &chat, &message);
                 self.host.flush();
                 $crate::host::promise(call, |_| wasm_bindgen::JsValue::UNDEFINED)
             }

@@ -14,7 +14,8 @@ use wasm_bindgen::prelude::*;
 /// `webSocket`, `webSocketHeaders`.
 #[wasm_bindgen]
 pub struct TadaClient {
-    host: Rc<Host<TadaSession>>,
+    client: Client<TadaSession>,
+    host: Rc<Host>,
 }
 
 common_methods!(TadaClient);
@@ -38,6 +39,7 @@ impl TadaClient {
         };
         let client = Client::new(session, client_config(&o)?);
         Ok(TadaClient {
+            client: client.clone(),
             host: Host::new(client, transport, false),
         })
     }
@@ -51,13 +53,13 @@ impl TadaClient {
     /// This user's contact jid, once connected; else `null`.
     #[wasm_bindgen(getter)]
     pub fn me(&self) -> Option<String> {
-        self.host.client.inspect(|s| s.me().map(str::to_string))
+        self.client.inspect(|s| s.me().map(str::to_string))
     }
 
     /// The total unread count (`badge`), once the server sent one; else `null`.
     #[wasm_bindgen(getter)]
     pub fn badge(&self) -> Option<f64> {
-        self.host.client.inspect(|s| s.badge().map(|b| b as f64))
+        self.client.inspect(|s| s.badge().map(|b| b as f64))
     }
 
     /// The read state of chat `jid` (`{ unread, last_read_message_id, … }`), or `null`.
@@ -65,7 +67,6 @@ impl TadaClient {
     pub fn read_state(&self, jid: JsValue) -> Result<JsValue, JsValue> {
         let chat = js::arg_string(&jid, "jid")?;
         Ok(self
-            .host
             .client
             .inspect(|s| s.read_state(&chat).map(js::to_js))
             .unwrap_or(JsValue::NULL))
@@ -80,7 +81,7 @@ impl TadaClient {
             Ok(a) => a,
             Err(e) => return js::rejected(e),
         };
-        let call = self.host.client.send_message(js::now(), &jid, &text);
+        let call = self.client.send_message(js::now(), &jid, &text);
         self.host.flush();
         promise(call, map::string)
     }
@@ -92,7 +93,7 @@ impl TadaClient {
             Ok(a) => a,
             Err(e) => return js::rejected(e),
         };
-        let call = self.host.client.delete_message(js::now(), &id);
+        let call = self.client.delete_message(js::now(), &id);
         self.host.flush();
         promise(call, map::unit)
     }

@@ -13,7 +13,8 @@ use wasm_bindgen::prelude::*;
 /// served by the same Nextcloud, whose session cookie authenticates; `reconnect`.
 #[wasm_bindgen]
 pub struct TalkClient {
-    host: Rc<Host<TalkSession>>,
+    client: Client<TalkSession>,
+    host: Rc<Host>,
 }
 
 common_methods!(TalkClient);
@@ -38,6 +39,7 @@ impl TalkClient {
         };
         let client = Client::new(session, client_config(&o)?);
         Ok(TalkClient {
+            client: client.clone(),
             host: Host::new(client, transport, true),
         })
     }
@@ -70,9 +72,8 @@ impl TalkClient {
             }
         };
         let joined = match last_read {
-            None => self.host.client.join_room(js::now(), &room),
+            None => self.client.join_room(js::now(), &room),
             Some(last) => self
-                .host
                 .client
                 .with_session(js::now(), |s, now| s.join_room_from(now, &room, last)),
         };
@@ -85,7 +86,6 @@ impl TalkClient {
     pub fn leave_room(&self, token: JsValue) -> Result<bool, JsValue> {
         let room = js::arg_string(&token, "token")?;
         let left = self
-            .host
             .client
             .with_session(js::now(), |s, _| Ok(s.leave_room(&room)))
             .map_err(|e| js::error(&e));
@@ -96,8 +96,7 @@ impl TalkClient {
     /// The rooms being received.
     #[wasm_bindgen(js_name = joinedRooms)]
     pub fn joined_rooms(&self) -> Array {
-        self.host
-            .client
+        self.client
             .inspect(|s| s.joined_rooms().map(JsValue::from).collect::<Array>())
     }
 
@@ -107,7 +106,6 @@ impl TalkClient {
     pub fn read_state(&self, token: JsValue) -> Result<JsValue, JsValue> {
         let room = js::arg_string(&token, "token")?;
         Ok(self
-            .host
             .client
             .inspect(|s| s.read_state(&room).map(js::to_js))
             .unwrap_or(JsValue::NULL))
@@ -150,7 +148,6 @@ impl TalkClient {
             Err(e) => return js::rejected(e),
         };
         let call = self
-            .host
             .client
             .send_message(js::now(), &room, &text, reply_to, silent);
         self.host.flush();
@@ -170,7 +167,7 @@ impl TalkClient {
             Ok(a) => a,
             Err(e) => return js::rejected(e),
         };
-        let call = self.host.client.mentions(js::now(), &room, &search, limit);
+        let call = self.client.mentions(js::now(), &room, &search, limit);
         self.host.flush();
         promise(call, map::value)
     }
@@ -185,7 +182,7 @@ impl TalkClient {
             Ok(a) => a,
             Err(e) => return js::rejected(e),
         };
-        let call = self.host.client.load_older(js::now(), &room, limit);
+        let call = self.client.load_older(js::now(), &room, limit);
         self.host.flush();
         promise(call, map::value)
     }

@@ -15,7 +15,8 @@ use wasm_bindgen::prelude::*;
 /// `reconnect` (default true), `webSocket` (a constructor; default the global `WebSocket`).
 #[wasm_bindgen]
 pub struct TrueConfClient {
-    host: Rc<Host<TrueConfSession>>,
+    client: Client<TrueConfSession>,
+    host: Rc<Host>,
     login: Option<(String, String)>,
     /// Whether the session holds a JWT (given, or fetched by an earlier `connect()`).
     has_token: Rc<Cell<bool>>,
@@ -86,6 +87,7 @@ impl TrueConfClient {
         };
         let client = Client::new(session, client_config(&o)?);
         Ok(TrueConfClient {
+            client: client.clone(),
             host: Host::new(client, transport, false),
             login,
             has_token,
@@ -101,13 +103,14 @@ impl TrueConfClient {
             return self.host.connect();
         };
         let host = self.host.clone();
+        let client = self.client.clone();
         let has_token = self.has_token.clone();
         task::promise(async move {
             let base = host.base();
             let token = fetch_token(&base, &user, &password)
                 .await
                 .map_err(|e| js::error(&e))?;
-            host.client
+            client
                 .with_session(js::now(), |s, _| {
                     s.set_token(token);
                     Ok(())
@@ -121,9 +124,7 @@ impl TrueConfClient {
     /// This bot's TrueConf id once authenticated, else `null`.
     #[wasm_bindgen(getter, js_name = userId)]
     pub fn user_id(&self) -> Option<String> {
-        self.host
-            .client
-            .inspect(|s| s.user_id().map(str::to_string))
+        self.client.inspect(|s| s.user_id().map(str::to_string))
     }
 
     /// The read state of `chatId` (`{ unread, last_read_message_id, … }`), or `null`.
@@ -131,7 +132,6 @@ impl TrueConfClient {
     pub fn read_state(&self, chat_id: JsValue) -> Result<JsValue, JsValue> {
         let chat = js::arg_string(&chat_id, "chatId")?;
         Ok(self
-            .host
             .client
             .inspect(|s| s.read_state(&chat).map(js::to_js))
             .unwrap_or(JsValue::NULL))
@@ -144,7 +144,7 @@ impl TrueConfClient {
             Ok(t) => t,
             Err(e) => return js::rejected(e),
         };
-        let call = self.host.client.create_group_chat(js::now(), &title);
+        let call = self.client.create_group_chat(js::now(), &title);
         self.host.flush();
         promise(call, map::string)
     }
@@ -156,7 +156,7 @@ impl TrueConfClient {
             Ok(t) => t,
             Err(e) => return js::rejected(e),
         };
-        let call = self.host.client.create_channel(js::now(), &title);
+        let call = self.client.create_channel(js::now(), &title);
         self.host.flush();
         promise(call, map::string)
     }
@@ -168,7 +168,7 @@ impl TrueConfClient {
             Ok(t) => t,
             Err(e) => return js::rejected(e),
         };
-        let call = self.host.client.create_p2p_chat(js::now(), &user);
+        let call = self.client.create_p2p_chat(js::now(), &user);
         self.host.flush();
         promise(call, map::string)
     }
@@ -182,7 +182,7 @@ impl TrueConfClient {
             Ok(a) => a,
             Err(e) => return js::rejected(e),
         };
-        let call = self.host.client.add_participant(js::now(), &chat, &user);
+        let call = self.client.add_participant(js::now(), &chat, &user);
         self.host.flush();
         promise(call, map::unit)
     }
@@ -196,7 +196,7 @@ impl TrueConfClient {
             Ok(a) => a,
             Err(e) => return js::rejected(e),
         };
-        let call = self.host.client.get_chats(js::now(), count, page);
+        let call = self.client.get_chats(js::now(), count, page);
         self.host.flush();
         promise(call, map::value)
     }
@@ -220,10 +220,7 @@ impl TrueConfClient {
             Ok(a) => a,
             Err(e) => return js::rejected(e),
         };
-        let call = self
-            .host
-            .client
-            .get_participants(js::now(), &chat, size, number);
+        let call = self.client.get_participants(js::now(), &chat, size, number);
         self.host.flush();
         promise(call, map::value)
     }
@@ -243,7 +240,6 @@ impl TrueConfClient {
             Err(e) => return js::rejected(e),
         };
         let call = self
-            .host
             .client
             .send_message(js::now(), &chat, &text, reply_to.as_deref());
         self.host.flush();
@@ -265,7 +261,6 @@ impl TrueConfClient {
             Err(e) => return js::rejected(e),
         };
         let call = self
-            .host
             .client
             .get_history(js::now(), &chat, count, from.as_deref());
         self.host.flush();
