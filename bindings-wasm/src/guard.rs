@@ -210,13 +210,13 @@ fn overflow(depth: u32) -> u32 {
 }
 
 /// Test-only: makes the next entry of kind `entry` (`"call"`, `"frame"`, `"timer"`,
-/// `"fetch"`, `"poll"` or `"promised"`) fail as a bug would, so the node tests can provoke it for real in
-/// the very wasm the package ships (a separate test build would be another several-minute
-/// LTO build, and would not test this one): `how` is `"trap"` (the default: a panic, which
-/// traps) or `"overflow"` (a recursion that overflows the engine's call stack). Not reachable
-/// by accident: the package's entry modules do not export it, and its `exports` map lets no
-/// app import the wasm-bindgen module (`dist/…`) it lives in; it does nothing until called
-/// with a name.
+/// `"fetch"`, `"poll"` or `"promised"`) fail as a bug would, so the node tests can provoke it
+/// for real in the very wasm the package ships (a separate test build would be another
+/// several-minute LTO build, and would not test this one): `how` is `"trap"` (the default: a
+/// panic, which traps) or `"overflow"` (a recursion that overflows the engine's call stack).
+/// Not reachable by accident: the package's entry modules do not export it, and its `exports`
+/// map lets no app import the wasm-bindgen module (`dist/…`) it lives in; it does nothing
+/// until called with a name.
 #[doc(hidden)]
 #[wasm_bindgen(js_name = __trapAtNextForTests)]
 pub fn trap_at_next_for_tests(entry: &str, how: Option<String>) -> Result<(), JsValue> {
