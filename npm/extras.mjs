@@ -268,6 +268,7 @@ function makeGuard() {
       this.hold(reject);
     },
     trapped: () => trapped !== null,
+    inside: () => depth > 0,
     release(what) {
       held.delete(what);
     },

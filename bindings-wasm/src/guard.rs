@@ -54,6 +54,10 @@ extern "C" {
     /// entered it again and trapped there, and the guard caught that trap.
     #[wasm_bindgen(method)]
     fn trapped(this: &Guard) -> bool;
+    /// Whether a guarded entry is running: false in a `FinalizationRegistry` callback, the one
+    /// way in the guard cannot wrap (wasm-bindgen's glue owns those registries).
+    #[wasm_bindgen(method)]
+    fn inside(this: &Guard) -> bool;
 
     /// `globalThis.setTimeout`: Node returns a `Timeout` object, browsers a number.
     #[wasm_bindgen(js_name = setTimeout)]
@@ -126,6 +130,12 @@ pub(crate) fn hold(what: &JsValue) {
     with_guard(|guard| guard.hold(what), || {})
 }
 
+/// Whether this code runs inside an entry the guard wrapped (see [`Guard::inside`]); true
+/// without a guard, where nothing is wrapped and there is nothing to wait for.
+pub(crate) fn inside_entry() -> bool {
+    with_guard(|guard| guard.inside(), || true)
+}
+
 /// [`hold`] of a pending Promise's `reject` (see [`Guard::hold_promise`]).
 pub(crate) fn hold_promise(reject: &Function, promise: &Promise) {
     with_guard(|guard| guard.hold_promise(reject, promise), || {})
@@ -162,6 +172,9 @@ pub(crate) enum Entry {
     /// Right after a Promise for JS was made ([`crate::task::pending`]), before it is handed
     /// over: the one point where a trap leaves a Promise nobody holds yet to reject.
     Promised,
+    /// The shutdown of a client JS collected without `free()`, which its finalizer put on a
+    /// guarded timer ([`crate::host::Host::shutdown_from_drop`]).
+    Collected,
 }
 
 /// Set in [`ARMED`] with the entry's number when the test asked for a stack overflow rather
@@ -210,7 +223,7 @@ fn overflow(depth: u32) -> u32 {
 }
 
 /// Test-only: makes the next entry of kind `entry` (`"call"`, `"frame"`, `"timer"`,
-/// `"fetch"`, `"poll"` or `"promised"`) fail as a bug would, so the node tests can provoke it
+/// `"fetch"`, `"poll"`, `"promised"` or `"collected"`) fail as a bug would, so the node tests can provoke it
 /// for real in the very wasm the package ships (a separate test build would be another
 /// several-minute LTO build, and would not test this one): `how` is `"trap"` (the default: a
 /// panic, which traps) or `"overflow"` (a recursion that overflows the engine's call stack).
@@ -227,9 +240,10 @@ pub fn trap_at_next_for_tests(entry: &str, how: Option<String>) -> Result<(), Js
         "fetch" => Entry::Fetch,
         "poll" => Entry::Poll,
         "promised" => Entry::Promised,
+        "collected" => Entry::Collected,
         other => {
             return Err(crate::js::invalid(format!(
-                "no entry {other:?} (call, frame, timer, fetch, poll, promised)"
+                "no entry {other:?} (call, frame, timer, fetch, poll, promised, collected)"
             )))
         }
     };

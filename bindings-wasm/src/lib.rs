@@ -151,7 +151,7 @@ macro_rules! common_methods {
 
         impl Drop for $class {
             fn drop(&mut self) {
-                self.host.shutdown();
+                self.host.shutdown_from_drop();
             }
         }
     };

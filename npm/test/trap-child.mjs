@@ -1,13 +1,13 @@
 // One trap, in a process of its own (a trapped instance stays trapped, and whether the process
 // exits by itself is part of what npm/test/node/trap.test.mjs checks):
 //
-//   node npm/test/trap-child.mjs ENTRY SERVER_URL [HOW]
+//   node --expose-gc npm/test/trap-child.mjs ENTRY SERVER_URL [HOW]   (gc: for `collected`)
 //
 // Makes requests of every kind pending against `chatwire sim` at SERVER_URL — a TrueConf
 // request over the WebSocket (the simulator delays its answer), a Talk message over HTTP (an
 // injected outage keeps it retrying, with a long-poll in flight), a `connect()` to a port
 // nobody listens on (retried on a timer), a tada event iterator's `next()` — then arms a
-// failure at the next ENTRY into the wasm (call, frame, timer, fetch, poll, promised; see
+// failure at the next ENTRY into the wasm (call, frame, timer, fetch, poll, promised, collected; see
 // bindings-wasm/src/guard.rs): HOW is `trap` (a panic; the default) or `overflow` (a
 // recursion that overflows the engine's call stack). It waits for every pending Promise to
 // settle, tries later calls, and prints one JSON line of what it saw. It frees nothing and
@@ -90,6 +90,14 @@ if (entry === 'listener') {
   });
 }
 
+// `collected`: a client connected and then let go without `free()`; the trap comes in its
+// shutdown, which its finalizer (an entry the guard cannot wrap) put on a guarded timer.
+let forgotten = null;
+if (entry === 'collected') {
+  forgotten = new TrueConfClient({ server, user: 'alice', password: 'alice-pass', webSocket: WebSocket });
+  await forgotten.connect();
+}
+
 await inject({ delay_ms: 1500, http_outage_ms: 20_000 });
 const pending = [
   watch('trueconf sendMessage (WebSocket)', tc.sendMessage(chat, 'pending over the socket')),
@@ -100,6 +108,8 @@ const pending = [
 
 if (entry === 'listener') pending.push(nestedDone.then((watched) => watched));
 else wasm.__trapAtNextForTests(entry, how);
+// Let go only once armed: collected before, its shutdown would not meet the trap.
+forgotten = null;
 // `promised` traps inside the call as well, once the wasm made the Promise it would have
 // returned: the app never gets that one, so it must not surface as an unhandled rejection
 // (which ends a Node process with code 1).
@@ -108,9 +118,19 @@ if (entry === 'call' || entry === 'promised') pending.push(watch('the call that 
 // Bounded, so a guard that leaves a Promise pending fails here rather than hanging; cleared,
 // so it keeps nothing alive once they all settled.
 let bound;
+let over = false;
 const all = Promise.all(pending).then(() => 'settled');
+if (entry === 'collected') {
+  (async () => {
+    while (!over) {
+      globalThis.gc(); // the child runs with --expose-gc
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  })();
+}
 const outcome = await Promise.race([all, new Promise((r) => (bound = setTimeout(() => r('timed out'), 15_000)))]);
 clearTimeout(bound);
+over = true;
 // A Promise settles once; this checks nobody settles another one (an iterator's `next()`
 // resolved as well as rejected) a moment later.
 await new Promise((r) => setImmediate(r));

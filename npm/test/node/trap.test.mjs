@@ -22,7 +22,7 @@ after(() => sim?.stop());
 function child(entry, how, limit = 30_000) {
   return new Promise((resolve) => {
     const started = Date.now();
-    const p = spawn(process.execPath, [path.join(repo, 'npm/test/trap-child.mjs'), entry, sim.url, how], {
+    const p = spawn(process.execPath, ['--expose-gc', path.join(repo, 'npm/test/trap-child.mjs'), entry, sim.url, how], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -46,6 +46,7 @@ const ENTRIES = {
   fetch: 'a fetch settling',
   poll: 'a future being polled',
   promised: 'a method called from JS, once the Promise it returns was made',
+  collected: 'the shutdown of a client collected without free()',
   listener: "a call a listener made back into the client, inside the wasm's delivery of an event",
 };
 
