@@ -130,10 +130,22 @@ pub(crate) fn hold(what: &JsValue) {
     with_guard(|guard| guard.hold(what), || {})
 }
 
-/// Whether this code runs inside an entry the guard wrapped (see [`Guard::inside`]); true
-/// without a guard, where nothing is wrapped and there is nothing to wait for.
-pub(crate) fn inside_entry() -> bool {
-    with_guard(|guard| guard.inside(), || true)
+/// What a class's `Drop` does (a client's shutdown, an iterator's end): at once when the app
+/// called `free()` or `return()` (a guarded entry), else on a guarded timer. Else is a
+/// `FinalizationRegistry` callback (the app let the object go), which the guard cannot wrap
+/// (see [`Guard::inside`]): a trap there would be an uncaught exception that ends a Node
+/// process, with whatever the instance held left open. Without a guard nothing is wrapped, and
+/// `run` runs at once.
+pub(crate) fn after_drop(run: impl FnOnce() + 'static) {
+    if with_guard(|guard| guard.inside(), || true) {
+        run();
+        return;
+    }
+    let later = Closure::once_into_js(move || {
+        entered(Entry::Collected);
+        run();
+    });
+    set_timeout(later.unchecked_ref(), 0.0);
 }
 
 /// [`hold`] of a pending Promise's `reject` (see [`Guard::hold_promise`]).
@@ -172,8 +184,8 @@ pub(crate) enum Entry {
     /// Right after a Promise for JS was made ([`crate::task::pending`]), before it is handed
     /// over: the one point where a trap leaves a Promise nobody holds yet to reject.
     Promised,
-    /// The shutdown of a client JS collected without `free()`, which its finalizer put on a
-    /// guarded timer ([`crate::host::Host::shutdown_from_drop`]).
+    /// What the finalizer of a client or iterator JS collected put on a guarded timer (see
+    /// [`after_drop`]).
     Collected,
 }
 

@@ -678,22 +678,10 @@ impl Host {
         self.reject_connect(&js::error(&chatwire::Error::Closed));
     }
 
-    /// [`Host::shutdown`] from the class's `Drop`: at once when the app called `free()` (a
-    /// guarded entry), else on a guarded timer. Else is a `FinalizationRegistry` callback (the
-    /// app let the client go without `free()`), which the guard cannot wrap: a trap in the
-    /// shutdown there would be an uncaught exception that ends a Node process, with whatever
-    /// the instance held left open.
+    /// [`Host::shutdown`] from the class's `Drop` (see [`guard::after_drop`]).
     pub(crate) fn shutdown_from_drop(self: &Rc<Self>) {
-        if guard::inside_entry() {
-            self.shutdown();
-            return;
-        }
         let host = self.clone();
-        let later = Closure::once_into_js(move || {
-            guard::entered(Entry::Collected);
-            host.shutdown();
-        });
-        guard::set_timeout(later.unchecked_ref(), 0.0);
+        guard::after_drop(move || host.shutdown());
     }
 
     /// Ends the client for good: every pending call settles with `closed`, the socket, the

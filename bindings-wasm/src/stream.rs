@@ -68,9 +68,10 @@ pub struct EventStream {
 
 impl Drop for EventStream {
     /// A stream freed without `return()` (or collected) ends, so the client stops queueing
-    /// events for it.
+    /// events for it (on a guarded timer when collected: see [`crate::guard::after_drop`]).
     fn drop(&mut self) {
-        end(&self.state);
+        let state = self.state.clone();
+        crate::guard::after_drop(move || end(&state));
     }
 }
 

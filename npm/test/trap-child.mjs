@@ -7,9 +7,10 @@
 // request over the WebSocket (the simulator delays its answer), a Talk message over HTTP (an
 // injected outage keeps it retrying, with a long-poll in flight), a `connect()` to a port
 // nobody listens on (retried on a timer), a tada event iterator's `next()` — then arms a
-// failure at the next ENTRY into the wasm (call, frame, timer, fetch, poll, promised, collected; see
-// bindings-wasm/src/guard.rs): HOW is `trap` (a panic; the default) or `overflow` (a
-// recursion that overflows the engine's call stack). It waits for every pending Promise to
+// failure at the next ENTRY into the wasm (call, frame, timer, fetch, poll, promised,
+// collected; see bindings-wasm/src/guard.rs; collected-stream arms collected too): HOW is
+// `trap` (a panic; the default) or `overflow` (a recursion that overflows the engine's call
+// stack). It waits for every pending Promise to
 // settle, tries later calls, and prints one JSON line of what it saw. It frees nothing and
 // ends with no code of its own pending: if the trap left a socket, timer or fetch behind, the
 // process does not exit.
@@ -90,12 +91,20 @@ if (entry === 'listener') {
   });
 }
 
-// `collected`: a client connected and then let go without `free()`; the trap comes in its
-// shutdown, which its finalizer (an entry the guard cannot wrap) put on a guarded timer.
+// `collected`: a client connected and then let go without `free()`; `collected-stream`: an
+// event iterator let go with a `next()` pending. The trap comes in the client's shutdown or
+// the iterator's end, which its finalizer (an entry the guard cannot wrap) put on a guarded
+// timer; both arm the entry `collected`.
+const armed = entry === 'collected-stream' ? 'collected' : entry;
 let forgotten = null;
+let forgottenNext = null;
 if (entry === 'collected') {
   forgotten = new TrueConfClient({ server, user: 'alice', password: 'alice-pass', webSocket: WebSocket });
   await forgotten.connect();
+}
+if (entry === 'collected-stream') {
+  forgotten = quiet.events();
+  forgottenNext = watch('next() of an iterator collected with it pending', forgotten.next());
 }
 
 await inject({ delay_ms: 1500, http_outage_ms: 20_000 });
@@ -106,8 +115,9 @@ const pending = [
   watch('events().next()', stream.next()),
 ];
 
+if (forgottenNext) pending.push(forgottenNext);
 if (entry === 'listener') pending.push(nestedDone.then((watched) => watched));
-else wasm.__trapAtNextForTests(entry, how);
+else wasm.__trapAtNextForTests(armed, how);
 // Let go only once armed: collected before, its shutdown would not meet the trap.
 forgotten = null;
 // `promised` traps inside the call as well, once the wasm made the Promise it would have
@@ -120,7 +130,7 @@ if (entry === 'call' || entry === 'promised') pending.push(watch('the call that 
 let bound;
 let over = false;
 const all = Promise.all(pending).then(() => 'settled');
-if (entry === 'collected') {
+if (armed === 'collected') {
   (async () => {
     while (!over) {
       globalThis.gc(); // the child runs with --expose-gc

@@ -47,6 +47,7 @@ const ENTRIES = {
   poll: 'a future being polled',
   promised: 'a method called from JS, once the Promise it returns was made',
   collected: 'the shutdown of a client collected without free()',
+  'collected-stream': 'the end of an event iterator collected without return()',
   listener: "a call a listener made back into the client, inside the wasm's delivery of an event",
 };
 
