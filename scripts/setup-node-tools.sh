@@ -35,6 +35,7 @@ fi
 BINS=(
     "wasm-opt=$MODULES/.bin/wasm-opt"
     "tsc=$MODULES/.bin/tsc"
+    "esbuild=$MODULES/.bin/esbuild"
     "kotlinc=$MODULES/kotlin-compiler/bin/kotlinc"
 )
 FILES=("$MODULES/playwright-core/package.json" "$MODULES/ws/package.json")

@@ -9,5 +9,5 @@ DIR=${1:?usage: stage-web.sh DIR}
 rm -rf "$DIR"
 mkdir -p "$DIR/chatwire/dist/web"
 cp "$REPO"/examples/web/* "$DIR/"
-cp "$REPO/npm/browser.mjs" "$REPO/npm/extras.mjs" "$DIR/chatwire/"
-cp "$REPO/npm/dist/web/chatwire.js" "$REPO/npm/dist/web/chatwire_bg.wasm" "$DIR/chatwire/dist/web/"
+cp "$REPO/npm/browser.mjs" "$DIR/chatwire/"
+cp "$REPO"/npm/dist/web/{chatwire.js,extras.mjs,chatwire_bg.wasm} "$DIR/chatwire/dist/web/"
